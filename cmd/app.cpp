@@ -1,0 +1,58 @@
+// Builds the command tree, runs the chosen command and turns errors into
+// one line on stderr plus the documented exit code.
+#include "cmd/commands.hpp"
+#include "cmd/output.hpp"
+#include "core/util/error.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace cairn::cmd {
+
+namespace {
+
+void add_global_flags(CLI::App& app, GlobalOptions& g) {
+    app.add_option("--instance", g.instance, "Instance directory (default: $CAIRN_INSTANCE, else the nearest .cairn/ above the working directory)")
+        ->type_name("DIR");
+    app.add_flag("--json", g.json, "Print machine-readable JSON on stdout");
+    app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr except errors");
+    app.add_flag("--no-progress", g.no_progress, "Never show progress");
+}
+
+} // namespace
+
+int run_main(int argc, char** argv) {
+    GlobalOptions g;
+    g.argv.assign(argv, argv + argc);
+    CLI::App app{"cairn: a data catalog with encryption, lineage, audit and provable deletion", "cairn"};
+    app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    add_global_flags(app, g);
+    register_init(app, g);
+    register_save(app, g);
+    register_load(app, g);
+    register_ls(app, g);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        print_error(g, Error(ErrorKind::usage, e.what(), "see 'cairn --help'"));
+        return exit_code(ErrorKind::usage);
+    } catch (const Error& e) {
+        print_error(g, e);
+        return exit_code(e.kind());
+    } catch (const std::exception& e) {
+        print_error(g, Error(ErrorKind::internal, e.what()));
+        return exit_code(ErrorKind::internal);
+    }
+    return 0;
+}
+
+} // namespace cairn::cmd

@@ -1,0 +1,84 @@
+#include "core/catalog/catalog.hpp"
+
+#include "core/catalog/schema.hpp"
+#include "core/util/error.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+#include <sys/stat.h>
+
+namespace cairn::catalog {
+
+namespace {
+constexpr int k_busy_timeout_ms = 30'000;
+}
+
+int latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+Catalog::Catalog(const std::filesystem::path& path, int flags)
+    : m_path(path), m_db(path.string(), flags, k_busy_timeout_ms) {}
+
+std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool create) {
+    if (!create && !std::filesystem::exists(path))
+        throw Error(ErrorKind::config, "catalog " + path.string() + " does not exist",
+                    "run 'cairn init' to create an instance");
+    int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
+    std::unique_ptr<Catalog> catalog;
+    try {
+        catalog.reset(new Catalog(path, flags));
+        if (create) ::chmod(path.c_str(), 0600);
+        catalog->configure();
+        catalog->migrate();
+    } catch (const SQLite::Exception& e) {
+        throw Error(ErrorKind::config, "cannot open catalog " + path.string() + ": " + e.what(),
+                    "check the file is a cairn catalog and is not corrupt");
+    }
+    return catalog;
+}
+
+void Catalog::configure() {
+    m_db.exec("PRAGMA journal_mode=WAL");
+    m_db.exec("PRAGMA synchronous=NORMAL");
+    m_db.exec("PRAGMA foreign_keys=ON");
+    m_db.exec("PRAGMA secure_delete=ON");
+}
+
+int Catalog::schema_version() { return m_db.execAndGet("PRAGMA user_version").getInt(); }
+
+void Catalog::migrate() {
+    if (schema_version() == latest_schema_version()) return;
+    write_transaction([&] {
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        int version = schema_version();
+        if (version > latest_schema_version())
+            throw Error(ErrorKind::config,
+                        "catalog " + m_path.string() + " has schema version " +
+                            std::to_string(version) + ", newer than this cairn supports",
+                        "upgrade cairn");
+        for (int v = version; v < latest_schema_version(); ++v)
+            m_db.exec(std::string(migrations()[static_cast<size_t>(v)]));
+        m_db.exec("PRAGMA user_version=" + std::to_string(latest_schema_version()));
+    });
+}
+
+void Catalog::write_transaction(const std::function<void()>& body) {
+    m_db.exec("BEGIN IMMEDIATE");
+    try {
+        body();
+        m_db.exec("COMMIT");
+    } catch (...) {
+        try {
+            m_db.exec("ROLLBACK");
+        } catch (...) {
+            // The original error is more useful than a failed rollback.
+        }
+        throw;
+    }
+}
+
+void Catalog::scrub() {
+    m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    m_db.exec("VACUUM");
+    m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+} // namespace cairn::catalog

@@ -1,0 +1,45 @@
+#pragma once
+// The SQLite catalog: one file per instance (.cairn/catalog.db), opened in
+// WAL mode with a busy timeout so many processes can share it, foreign keys
+// on, and secure_delete on so freed pages are zeroed (purge relies on it).
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace cairn::catalog {
+
+class Catalog {
+public:
+    // Opens (and migrates) the catalog; `create` allows a new file.
+    static std::unique_ptr<Catalog> open(const std::filesystem::path& path, bool create = false);
+
+    SQLite::Database& db() { return m_db; }
+    const std::filesystem::path& path() const { return m_path; }
+    int schema_version();
+
+    // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, taking the write lock up
+    // front so concurrent writers queue on the busy timeout instead of
+    // failing with SQLITE_BUSY at commit. Rolls back if `body` throws.
+    void write_transaction(const std::function<void()>& body);
+
+    // Checkpoints and truncates the WAL so deleted content does not linger in
+    // it, then VACUUMs so freed pages leave the file (purge).
+    void scrub();
+
+private:
+    Catalog(const std::filesystem::path& path, int flags);
+    void configure();
+    void migrate();
+
+    std::filesystem::path m_path;
+    SQLite::Database m_db;
+};
+
+// The current schema version (PRAGMA user_version after migration).
+int latest_schema_version();
+
+} // namespace cairn::catalog

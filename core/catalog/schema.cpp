@@ -1,0 +1,141 @@
+#include "core/catalog/schema.hpp"
+
+namespace cairn::catalog {
+
+namespace {
+
+// Times are milliseconds since the Unix epoch (UTC). Artifacts are referred
+// to by uid everywhere outside this file (audit, lineage), so erasing an
+// artifact's name and key never breaks references.
+constexpr std::string_view k_v1 = R"sql(
+CREATE TABLE instance_info (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE storage (
+    id         INTEGER PRIMARY KEY,
+    url        TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    probe      TEXT
+);
+CREATE TABLE transform (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    key         TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    source_hash TEXT,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE run (
+    id           INTEGER PRIMARY KEY,
+    uid          TEXT NOT NULL UNIQUE,
+    transform_id INTEGER REFERENCES transform(id),
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER,
+    exit_status  INTEGER,
+    params       TEXT,
+    command_line TEXT,
+    host         TEXT,
+    user         TEXT,
+    pid          INTEGER
+);
+CREATE TABLE artifact (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    key         TEXT,
+    version     INTEGER NOT NULL,
+    is_latest   INTEGER NOT NULL DEFAULT 0,
+    kind        TEXT NOT NULL CHECK (kind IN ('file', 'folder')),
+    hash        TEXT,
+    size        INTEGER NOT NULL,
+    suffix      TEXT,
+    n_files     INTEGER NOT NULL DEFAULT 1,
+    description TEXT,
+    storage_id  INTEGER REFERENCES storage(id),
+    object_name TEXT,
+    stored_size INTEGER,
+    wrapped_key BLOB,
+    key_id      TEXT,
+    state       TEXT NOT NULL DEFAULT 'active'
+                CHECK (state IN ('active', 'pending_deletion', 'deleted')),
+    created_by  TEXT,
+    created_at  INTEGER NOT NULL,
+    run_id      INTEGER REFERENCES run(id),
+    deleted_at  INTEGER
+);
+CREATE INDEX artifact_by_key ON artifact(key, version);
+CREATE INDEX artifact_by_hash ON artifact(hash);
+CREATE INDEX artifact_by_run ON artifact(run_id);
+CREATE TABLE run_input (
+    run_id      INTEGER NOT NULL REFERENCES run(id),
+    artifact_id INTEGER NOT NULL REFERENCES artifact(id),
+    PRIMARY KEY (run_id, artifact_id)
+);
+CREATE INDEX run_input_by_artifact ON run_input(artifact_id);
+-- An upload in flight. Written (and committed) before the object is put and
+-- removed in the transaction that inserts the artifact, so an object left by
+-- a killed save is always known and can be removed.
+CREATE TABLE pending_upload (
+    object_name TEXT PRIMARY KEY,
+    storage_id  INTEGER NOT NULL REFERENCES storage(id),
+    started_at  INTEGER NOT NULL,
+    host        TEXT,
+    pid         INTEGER
+);
+CREATE TABLE member (
+    id                   INTEGER PRIMARY KEY,
+    name                 TEXT NOT NULL UNIQUE,
+    public_key           TEXT NOT NULL,
+    role                 TEXT NOT NULL CHECK (role IN ('reader', 'writer', 'admin')),
+    wrapped_instance_key BLOB,
+    created_at           INTEGER NOT NULL,
+    revoked_at           INTEGER
+);
+CREATE TABLE deletion_request (
+    id               INTEGER PRIMARY KEY,
+    uid              TEXT NOT NULL UNIQUE,
+    reason           TEXT,
+    requested_by     TEXT,
+    requested_at     INTEGER NOT NULL,
+    due_at           INTEGER NOT NULL,
+    deadline_at      INTEGER NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (state IN ('pending', 'cancelled', 'done', 'failed')),
+    with_descendants INTEGER NOT NULL DEFAULT 0,
+    policy           TEXT,
+    completed_at     INTEGER,
+    certificate      TEXT
+);
+CREATE TABLE deletion_target (
+    request_id  INTEGER NOT NULL REFERENCES deletion_request(id),
+    artifact_id INTEGER NOT NULL REFERENCES artifact(id),
+    state       TEXT NOT NULL DEFAULT 'pending',
+    PRIMARY KEY (request_id, artifact_id)
+);
+CREATE TABLE audit_event (
+    seq          INTEGER PRIMARY KEY,
+    time_ms      INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    os_user      TEXT,
+    os_uid       INTEGER,
+    host         TEXT,
+    pid          INTEGER,
+    command_line TEXT,
+    action       TEXT NOT NULL,
+    targets      TEXT,
+    result       TEXT NOT NULL,
+    error_code   INTEGER,
+    details      TEXT,
+    chain        BLOB
+);
+CREATE INDEX audit_by_time ON audit_event(time_ms);
+)sql";
+
+} // namespace
+
+const std::vector<std::string_view>& migrations() {
+    static const std::vector<std::string_view> k_migrations = {k_v1};
+    return k_migrations;
+}
+
+} // namespace cairn::catalog

@@ -1,0 +1,155 @@
+#include "core/util/fs.hpp"
+
+#include "core/util/error.hpp"
+#include "core/util/random.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cairn::fs {
+
+namespace {
+
+Error io_error(const std::string& action, const stdfs::path& path, int err) {
+    ErrorKind kind = ErrorKind::internal;
+    if (err == ENOENT || err == ENOTDIR) kind = ErrorKind::not_found;
+    if (err == EACCES || err == EPERM || err == EROFS) kind = ErrorKind::permission;
+    return Error(kind, "cannot " + action + " " + path.string() + ": " + std::strerror(err));
+}
+
+} // namespace
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+    if (this != &o) {
+        if (m_fd >= 0) ::close(m_fd);
+        m_fd = o.release();
+    }
+    return *this;
+}
+
+Fd::~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+Fd open_read(const stdfs::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error("open", path, errno);
+    return Fd(fd);
+}
+
+Fd create_exclusive(const stdfs::path& path, stdfs::perms mode) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                    static_cast<mode_t>(mode));
+    if (fd < 0) throw io_error("create", path, errno);
+    // The umask may have removed bits; set exactly what was asked.
+    ::fchmod(fd, static_cast<mode_t>(mode));
+    return Fd(fd);
+}
+
+size_t read_some(int fd, std::span<std::byte> buf, const stdfs::path& what) {
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno != EINTR) throw io_error("read", what, errno);
+    }
+}
+
+void pread_exact(int fd, std::span<std::byte> buf, uint64_t offset, const stdfs::path& what) {
+    size_t done = 0;
+    while (done < buf.size()) {
+        ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done,
+                            static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw io_error("read", what, errno);
+        if (n == 0)
+            throw Error(ErrorKind::integrity, "unexpected end of file in " + what.string());
+        done += static_cast<size_t>(n);
+    }
+}
+
+void write_all(int fd, std::span<const std::byte> data, const stdfs::path& what) {
+    size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw io_error("write", what, errno);
+        done += static_cast<size_t>(n);
+    }
+}
+
+void fsync_fd(int fd, const stdfs::path& what) {
+    if (::fsync(fd) != 0) throw io_error("sync", what, errno);
+}
+
+std::string read_file(const stdfs::path& path) {
+    Fd fd = open_read(path);
+    std::string out;
+    std::byte buf[65536];
+    while (size_t n = read_some(fd.get(), buf, path))
+        out.append(reinterpret_cast<const char*>(buf), n);
+    return out;
+}
+
+void sync_dir(const stdfs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return; // best effort: some filesystems refuse directory fds
+    ::fsync(fd);
+    ::close(fd);
+}
+
+void write_file_atomic(const stdfs::path& path, std::string_view data, stdfs::perms mode) {
+    stdfs::path dir = path.parent_path().empty() ? stdfs::path(".") : path.parent_path();
+    TempFile tmp(dir, "." + path.filename().string(), mode);
+    write_all(tmp.fd(), std::as_bytes(std::span(data.data(), data.size())), tmp.path());
+    tmp.commit(path);
+}
+
+void ensure_dir(const stdfs::path& dir, stdfs::perms mode) {
+    std::error_code ec;
+    stdfs::create_directories(dir, ec);
+    if (ec) throw io_error("create directory", dir, ec.value());
+    stdfs::permissions(dir, mode, ec);
+}
+
+TempFile::TempFile(const stdfs::path& dir, std::string_view prefix, stdfs::perms mode) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        m_path = dir / (std::string(prefix) + ".tmp-" + random_hex(8));
+        int fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                        static_cast<mode_t>(mode));
+        if (fd >= 0) {
+            ::fchmod(fd, static_cast<mode_t>(mode));
+            m_fd = Fd(fd);
+            return;
+        }
+        if (errno != EEXIST) throw io_error("create", m_path, errno);
+    }
+    throw Error(ErrorKind::internal, "cannot create a temporary file in " + dir.string());
+}
+
+TempFile::~TempFile() {
+    if (!m_committed && !m_path.empty()) ::unlink(m_path.c_str());
+}
+
+void TempFile::commit(const stdfs::path& dest) {
+    if (m_fd) {
+        fsync_fd(m_fd.get(), m_path);
+        m_fd = Fd();
+    }
+    if (::rename(m_path.c_str(), dest.c_str()) != 0) throw io_error("rename into", dest, errno);
+    m_committed = true;
+    sync_dir(dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path());
+}
+
+void require_private_file(const stdfs::path& path, std::string_view what) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw io_error("read " + std::string(what), path, errno);
+    if ((st.st_mode & 077) != 0)
+        throw Error(ErrorKind::permission,
+                    std::string(what) + " " + path.string() + " is accessible by other users",
+                    "run: chmod 600 " + path.string());
+}
+
+} // namespace cairn::fs

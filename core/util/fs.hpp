@@ -1,0 +1,81 @@
+#pragma once
+// File helpers that know nothing of cairn: atomic writes, private files,
+// descriptors with RAII. All functions throw cairn::Error on failure with a
+// message that names the path.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cairn::fs {
+
+namespace stdfs = std::filesystem;
+
+// Reads a whole (small) file. Throws not_found / permission errors.
+std::string read_file(const stdfs::path& path);
+
+// Writes data to a temporary file beside `path`, fsyncs it and renames it
+// over `path`, so readers see the old or the new content, never a mix.
+void write_file_atomic(const stdfs::path& path, std::string_view data, stdfs::perms mode);
+
+// Creates the directory (and parents) if missing and sets its mode.
+void ensure_dir(const stdfs::path& dir, stdfs::perms mode = stdfs::perms::owner_all);
+
+// fsyncs a directory so a rename inside it survives a crash.
+void sync_dir(const stdfs::path& dir);
+
+// An owned file descriptor.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : m_fd(fd) {}
+    Fd(Fd&& o) noexcept : m_fd(o.release()) {}
+    Fd& operator=(Fd&& o) noexcept;
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd();
+    int get() const { return m_fd; }
+    int release() { int f = m_fd; m_fd = -1; return f; }
+    explicit operator bool() const { return m_fd >= 0; }
+
+private:
+    int m_fd = -1;
+};
+
+Fd open_read(const stdfs::path& path);
+// Creates a new file exclusively with the given mode (O_EXCL; never follows a symlink).
+Fd create_exclusive(const stdfs::path& path, stdfs::perms mode);
+
+// Reads up to buf.size() bytes; returns 0 at end of file. Retries on EINTR.
+size_t read_some(int fd, std::span<std::byte> buf, const stdfs::path& what);
+// Reads exactly buf.size() bytes at offset or throws (integrity error on short read).
+void pread_exact(int fd, std::span<std::byte> buf, uint64_t offset, const stdfs::path& what);
+void write_all(int fd, std::span<const std::byte> data, const stdfs::path& what);
+void fsync_fd(int fd, const stdfs::path& what);
+
+// A file in `dir` with a random name, removed on destruction unless
+// commit() renamed it into place. Used so that no partial file is ever
+// visible under its final name.
+class TempFile {
+public:
+    TempFile(const stdfs::path& dir, std::string_view prefix, stdfs::perms mode = stdfs::perms::owner_read | stdfs::perms::owner_write);
+    TempFile(TempFile&&) = default;
+    ~TempFile();
+    int fd() const { return m_fd.get(); }
+    const stdfs::path& path() const { return m_path; }
+    // fsyncs, closes and renames to dest (atomic on one filesystem).
+    void commit(const stdfs::path& dest);
+    void close() { m_fd = Fd(); }
+
+private:
+    stdfs::path m_path;
+    Fd m_fd;
+    bool m_committed = false;
+};
+
+// Throws permission error if `path` is readable or writable by group/others.
+void require_private_file(const stdfs::path& path, std::string_view what);
+
+} // namespace cairn::fs

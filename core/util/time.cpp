@@ -1,0 +1,67 @@
+#include "core/util/time.hpp"
+
+#include "core/util/error.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace cairn {
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+std::string format_utc_ms(int64_t ms) {
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    return buf;
+}
+
+int64_t parse_duration_ms(std::string_view text) {
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
+    if (ec != std::errc() || n < 0 || unit.size() != 1)
+        throw Error(ErrorKind::usage, "invalid duration '" + std::string(text) + "'",
+                    "use a number followed by d, h, m or s, e.g. 7d");
+    switch (unit[0]) {
+    case 'd': return n * k_ms_per_day;
+    case 'h': return n * 3'600'000;
+    case 'm': return n * 60'000;
+    case 's': return n * 1000;
+    default:
+        throw Error(ErrorKind::usage, "invalid duration unit in '" + std::string(text) + "'",
+                    "use d, h, m or s");
+    }
+}
+
+int64_t parse_time_ms(std::string_view text) {
+    if (!text.empty() && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm' ||
+                          text.back() == 's') &&
+        text.find('-') == std::string_view::npos)
+        return now_ms() - parse_duration_ms(text);
+    std::tm tm{};
+    int ms = 0;
+    std::string s(text);
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &y, &mo, &d, &h, &mi, &sec, &ms);
+    if (!(n == 3 || n >= 6) || mo < 1 || mo > 12 || d < 1 || d > 31)
+        throw Error(ErrorKind::usage, "invalid time '" + s + "'",
+                    "use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or an age such as 7d");
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+} // namespace cairn

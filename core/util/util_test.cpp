@@ -1,0 +1,53 @@
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/hex.hpp"
+#include "core/util/random.hpp"
+#include "core/util/time.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace cairn;
+
+TEST_SUITE("core::util") {
+    TEST_CASE("hex: round trip and rejects bad digits") {
+        std::string s = "\x01\xab\xff";
+        CHECK(to_hex(s) == "01abff");
+        auto back = from_hex("01abff");
+        CHECK(back.size() == 3);
+        CHECK(back[1] == std::byte{0xab});
+        CHECK_THROWS_AS(from_hex("0g"), Error);
+        CHECK_THROWS_AS(from_hex("abc"), Error);
+    }
+
+    TEST_CASE("new_uid: 16 base-32 characters, distinct") {
+        auto a = new_uid(), b = new_uid();
+        CHECK(a.size() == 16);
+        CHECK(a != b);
+        CHECK(a.find_first_not_of("0123456789abcdefghijklmnopqrstuv") == std::string::npos);
+    }
+
+    TEST_CASE("time: format and parse agree; durations") {
+        CHECK(format_utc_ms(0) == "1970-01-01T00:00:00.000Z");
+        CHECK(parse_time_ms("2026-11-24T16:39:32.123Z") == 1795538372123);
+        CHECK(format_utc_ms(1795538372123) == "2026-11-24T16:39:32.123Z");
+        CHECK(parse_time_ms("2026-11-24") == 1795478400000);
+        CHECK(parse_duration_ms("7d") == 7 * k_ms_per_day);
+        CHECK(parse_duration_ms("30m") == 30 * 60'000);
+        CHECK_THROWS_AS(parse_duration_ms("7w"), Error);
+        CHECK_THROWS_AS(parse_duration_ms("d"), Error);
+        CHECK_THROWS_AS(parse_time_ms("yesterday"), Error);
+    }
+
+    TEST_CASE("fs: atomic write leaves exactly the new content and mode") {
+        auto dir = std::filesystem::temp_directory_path() / ("cairn-util-" + random_hex(4));
+        fs::ensure_dir(dir);
+        auto file = dir / "f";
+        fs::write_file_atomic(file, "one", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        fs::write_file_atomic(file, "two", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        CHECK(fs::read_file(file) == "two");
+        CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::others_read) == std::filesystem::perms::none);
+        CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);
+        CHECK_THROWS_AS(fs::read_file(dir / "missing"), Error);
+        std::filesystem::remove_all(dir);
+    }
+}
