@@ -1,6 +1,7 @@
 // Builds the command tree, runs the chosen command and turns errors into
 // one line on stderr plus the documented exit code.
 #include "cmd/commands.hpp"
+#include "cmd/context.hpp"
 #include "cmd/output.hpp"
 #include "core/util/error.hpp"
 
@@ -17,6 +18,16 @@ void add_global_flags(CLI::App& app, GlobalOptions& g) {
     app.add_flag("--json", g.json, "Print machine-readable JSON on stdout");
     app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr except errors");
     app.add_flag("--no-progress", g.no_progress, "Never show progress");
+}
+
+// "purge run" for the audit trail: the chain of chosen subcommands.
+std::string action_name(const CLI::App& app) {
+    std::string name;
+    for (const CLI::App* cur = &app; !cur->get_subcommands().empty();) {
+        cur = cur->get_subcommands().front();
+        name += (name.empty() ? "" : ".") + cur->get_name();
+    }
+    return name.empty() ? "unknown" : name;
 }
 
 } // namespace
@@ -47,6 +58,7 @@ int run_main(int argc, char** argv) {
         return exit_code(ErrorKind::usage);
     } catch (const Error& e) {
         print_error(g, e);
+        audit_failure(action_name(app), e);
         return exit_code(e.kind());
     } catch (const std::exception& e) {
         print_error(g, Error(ErrorKind::internal, e.what()));

@@ -1,4 +1,69 @@
+// cairn init: create an instance (catalog, config, key, storage).
 #include "cmd/commands.hpp"
+#include "cmd/output.hpp"
+#include "core/instance/init.hpp"
+#include "core/util/fs.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
 namespace cairn::cmd {
-void register_init(CLI::App& app, GlobalOptions&) { app.add_subcommand("init", "todo"); }
+
+namespace {
+
+struct InitOpts {
+    std::string dir = ".";
+    std::string storage, name, endpoint, region, addressing, key_file;
+    bool allow_http = false, allow_unsafe = false, passphrase = false;
+};
+
+std::optional<std::string> read_passphrase(bool wanted) {
+    if (!wanted) return std::nullopt;
+    const char* file = std::getenv("CAIRN_PASSPHRASE_FILE");
+    if (!file || !*file)
+        throw Error(ErrorKind::usage, "--passphrase needs CAIRN_PASSPHRASE_FILE",
+                    "put the passphrase in a 0600 file and set CAIRN_PASSPHRASE_FILE to its path");
+    fs::require_private_file(file, "passphrase file");
+    std::string p = fs::read_file(file);
+    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    if (p.empty()) throw Error(ErrorKind::usage, "passphrase file " + std::string(file) + " is empty");
+    return p;
 }
+
+void run(const InitOpts& o, GlobalOptions& g) {
+    InitOptions opts{o.dir, o.storage, o.name, o.endpoint, o.region, o.addressing, o.allow_http,
+                     o.key_file, read_passphrase(o.passphrase), o.allow_unsafe, g.argv};
+    InitResult r = init_instance(opts);
+    if (g.json) {
+        print_json({{"instance", r.instance_dir.string()}, {"instance_id", r.instance_id},
+                    {"storage", r.storage_url}, {"key_file", r.key_file.string()},
+                    {"probe", {{"versioning", r.probe.versioning}, {"object_lock", r.probe.object_lock},
+                               {"notes", r.probe.notes}}}});
+        return;
+    }
+    std::cout << "Initialised cairn instance " << r.instance_id << " in " << r.instance_dir.string() << "\n"
+              << "  storage:  " << r.storage_url << (r.probe.versioning ? " (versioning on)" : "") << "\n"
+              << "  key file: " << r.key_file.string() << " (keep a backup: without it the data cannot be read)\n";
+    for (const auto& note : r.probe.notes) info(g, "note: " + note);
+}
+
+} // namespace
+
+void register_init(CLI::App& app, GlobalOptions& g) {
+    auto o = std::make_shared<InitOpts>();
+    auto* sub = app.add_subcommand("init", "Create an instance: catalog, config, key and storage");
+    sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 5 storage probe failed, 7 unsafe storage or bad config, 8 an instance already exists.");
+    sub->add_option("dir", o->dir, "Directory to create .cairn/ in (default: current directory)");
+    sub->add_option("--storage", o->storage, "Storage location: DIR, file:///DIR, s3://bucket/prefix or gs://bucket/prefix (default: .cairn/storage)");
+    sub->add_option("--name", o->name, "Instance name (default: the directory name)");
+    sub->add_option("--endpoint", o->endpoint, "S3-compatible endpoint URL (kept in config)");
+    sub->add_option("--region", o->region, "Storage region");
+    sub->add_option("--addressing", o->addressing, "S3 addressing style")->check(CLI::IsMember({"path", "virtual"}));
+    sub->add_flag("--allow-http", o->allow_http, "Allow plain http to a loopback endpoint (tests only)");
+    sub->add_option("--key-file", o->key_file, "Where to create the instance key (default: ~/.config/cairn/keys/<id>.key)");
+    sub->add_flag("--passphrase", o->passphrase, "Protect the key file with the passphrase in $CAIRN_PASSPHRASE_FILE");
+    sub->add_flag("--allow-unsafe-storage", o->allow_unsafe, "Accept storage that may keep deleted data past 30 days");
+    sub->callback([o, &g] { run(*o, g); });
+}
+
+} // namespace cairn::cmd

@@ -16,3 +16,9 @@ void info(const GlobalOptions& g, const std::string& line);
 void print_json(const nlohmann::json& j);
 
 } // namespace cairn::cmd
+
+#include "core/catalog/artifacts.hpp"
+namespace cairn::cmd {
+nlohmann::json artifact_json(const catalog::ArtifactRow& a);
+std::string human_size(uint64_t bytes);
+} // namespace cairn::cmd

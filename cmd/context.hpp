@@ -1,0 +1,16 @@
+#pragma once
+// The instance a command works on, opened once per process and remembered
+// so a failing command can still be written to the audit trail.
+#include "cmd/commands.hpp"
+#include "core/instance/instance.hpp"
+#include "core/util/error.hpp"
+
+namespace cairn::cmd {
+
+Instance& instance(GlobalOptions& g);
+
+// Records a failed or refused command (result "error"/"denied") if an
+// instance was opened; never throws.
+void audit_failure(const std::string& action, const Error& e);
+
+} // namespace cairn::cmd

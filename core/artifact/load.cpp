@@ -1,0 +1,142 @@
+#include "core/artifact/load.hpp"
+
+#include "core/artifact/folder.hpp"
+#include "core/artifact/ref.hpp"
+#include "core/audit/audit.hpp"
+#include "core/crypto/sha256.hpp"
+#include "core/crypto/stream.hpp"
+#include "core/util/error.hpp"
+#include "core/util/random.hpp"
+
+#include <unistd.h>
+
+namespace cairn::artifact {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr auto k_private = stdfs::perms::owner_read | stdfs::perms::owner_write;
+
+// Returns the cached ciphertext, downloading it on a miss.
+stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cache) {
+    if (auto hit = inst.cache().lookup(a.object_name, a.stored_size)) {
+        from_cache = true;
+        return *hit;
+    }
+    from_cache = false;
+    fs::TempFile temp = inst.cache().new_temp();
+    temp.close();
+    if (auto st = inst.storage().get(a.object_name, temp.path()); !st) {
+        ErrorKind kind = st.error().kind == storage::FailureKind::not_found ? ErrorKind::integrity : ErrorKind::storage;
+        throw Error(kind, "cannot download artifact " + a.uid + " from " + inst.storage().describe() + ": " +
+                              st.error().message,
+                    kind == ErrorKind::integrity ? "the stored object is missing; the artifact cannot be restored"
+                                                 : "check the storage and try again");
+    }
+    if (stdfs::file_size(temp.path()) != a.stored_size)
+        throw Error(ErrorKind::integrity, "stored object of artifact " + a.uid + " has the wrong size",
+                    "the object in storage is damaged");
+    stdfs::path cached = inst.cache().insert(temp, a.object_name);
+    inst.cache().evict();
+    return cached;
+}
+
+// Decrypts `ciphertext` into `sink`, then checks the plaintext hash.
+void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
+                      const artifact::Sink& sink) {
+    crypto::Sha256 hasher;
+    crypto::decrypt_file(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
+        hasher.update(plain);
+        sink(plain);
+    });
+    if (hasher.finish_hex() != a.hash)
+        throw Error(ErrorKind::integrity, "content of artifact " + a.uid + " does not match its hash",
+                    "the catalog and the stored object disagree");
+}
+
+// Writes the plaintext into a temp name beside `dest` and renames it into
+// place only after everything verified.
+void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
+                  const stdfs::path& dest) {
+    const stdfs::path dir = dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path();
+    if (a.kind == "folder") {
+        const stdfs::path temp_dir = dir / (".cairn-load-" + random_hex(6));
+        fs::ensure_dir(temp_dir, stdfs::perms::owner_all);
+        try {
+            FolderUnpacker unpacker(temp_dir);
+            decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); });
+            unpacker.finish();
+            stdfs::rename(temp_dir, dest);
+        } catch (...) {
+            std::error_code ec;
+            stdfs::remove_all(temp_dir, ec);
+            throw;
+        }
+        return;
+    }
+    fs::TempFile temp(dir, ".cairn-load", k_private);
+    decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); });
+    temp.commit(dest);
+}
+
+void write_stdout(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext) {
+    if (a.kind == "folder")
+        throw Error(ErrorKind::usage, "artifact " + a.key + " is a folder and cannot go to stdout", "use -o DIR");
+    // Authenticate everything first so a damaged object prints nothing.
+    decrypt_verified(key, a, ciphertext, [](std::span<const std::byte>) {});
+    decrypt_verified(key, a, ciphertext, [](std::span<const std::byte> d) { fs::write_all(STDOUT_FILENO, d, "stdout"); });
+}
+
+stdfs::path working_copy_path(Instance& inst, const catalog::ArtifactRow& a) {
+    stdfs::path name = stdfs::path(a.key).filename();
+    if (name.empty()) name = a.uid;
+    return inst.cache().work_dir() / a.uid / name;
+}
+
+void check_output(const LoadOptions& o, const stdfs::path& dest) {
+    if (o.output.empty() || o.output == "-") return;
+    std::error_code ec;
+    if (stdfs::exists(stdfs::symlink_status(dest, ec)) && !o.force)
+        throw Error(ErrorKind::conflict, "output " + dest.string() + " already exists", "remove it or pass --force");
+    if (stdfs::is_directory(dest) && o.force)
+        throw Error(ErrorKind::conflict, "output " + dest.string() + " is a directory", "choose another path");
+}
+
+} // namespace
+
+LoadResult load(Instance& inst, const LoadOptions& o) {
+    LoadResult result;
+    result.artifact = resolve(inst.catalog(), o.ref);
+    const catalog::ArtifactRow& a = result.artifact;
+    if (o.output != "-") result.path = o.output.empty() ? working_copy_path(inst, a) : stdfs::path(o.output);
+    check_output(o, result.path);
+
+    crypto::SecretKey key = inst.keyring().unwrap(a.wrapped_key);
+    stdfs::path ciphertext = fetch(inst, a, result.from_cache);
+
+    auto deliver = [&](const stdfs::path& c) {
+        if (o.output == "-") return write_stdout(key, a, c);
+        if (o.output.empty()) {
+            std::error_code ec;
+            if (stdfs::exists(result.path, ec)) stdfs::remove_all(result.path, ec);
+            fs::ensure_dir(result.path.parent_path(), stdfs::perms::owner_all);
+        }
+        write_output(key, a, c, result.path);
+    };
+    try {
+        deliver(ciphertext);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::integrity || !result.from_cache) throw;
+        // A damaged cache entry is never served: drop it and fetch again.
+        inst.cache().remove(a.object_name);
+        ciphertext = fetch(inst, a, result.from_cache);
+        deliver(ciphertext);
+    }
+    audit::record(inst.catalog(), inst.actor(),
+                  {"load", {a.uid}, "ok", std::nullopt,
+                   {{"key", a.key}, {"version", a.version}, {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : "file"}}});
+    return result;
+}
+
+} // namespace cairn::artifact

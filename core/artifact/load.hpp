@@ -1,0 +1,31 @@
+#pragma once
+#include "core/catalog/artifacts.hpp"
+#include "core/instance/instance.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace cairn::artifact {
+
+struct LoadOptions {
+    std::string ref;
+    // "" = a private working copy in the cache's work dir; "-" = stdout.
+    std::string output;
+    bool force = false; // overwrite an existing output file
+    std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct LoadResult {
+    catalog::ArtifactRow artifact;
+    std::filesystem::path path; // where the plaintext is (empty for stdout)
+    bool from_cache = false;
+};
+
+// Serves the ciphertext from the cache, else downloads it (and caches it);
+// decrypts and authenticates every segment and checks the content hash
+// before the output appears under its final name. A cache entry that fails
+// authentication is discarded and fetched again; plaintext is 0600.
+LoadResult load(Instance& instance, const LoadOptions& options);
+
+} // namespace cairn::artifact

@@ -1,0 +1,195 @@
+#include "core/artifact/save.hpp"
+
+#include "core/artifact/folder.hpp"
+#include "core/artifact/ref.hpp"
+#include "core/audit/audit.hpp"
+#include "core/crypto/sha256.hpp"
+#include "core/crypto/stream.hpp"
+#include "core/util/error.hpp"
+#include "core/util/random.hpp"
+#include "core/util/time.hpp"
+
+#include <csignal>
+#include <unistd.h>
+#include <sys/stat.h>
+
+namespace cairn::artifact {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// Random object names: they reveal neither key nor content hash.
+std::string new_object_name() {
+    std::string id = random_hex(16);
+    return "objects/" + id.substr(0, 2) + "/" + id;
+}
+
+struct Prepared {
+    std::string kind;
+    uint64_t size = 0;
+    uint64_t n_files = 1;
+    std::string hash;
+};
+
+// One pass over the source: every byte read is hashed and encrypted.
+Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
+    crypto::Sha256 hasher;
+    Prepared p;
+    uint64_t done = 0;
+    const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
+    auto sink = [&](std::span<const std::byte> data) {
+        hasher.update(data);
+        enc.write(data);
+        done += data.size();
+        if (o.progress) o.progress(done, total);
+    };
+    if (stdfs::is_directory(o.path)) {
+        FolderStats stats = pack_folder(o.path, sink);
+        p.kind = "folder";
+        p.n_files = stats.n_files;
+        p.size = done;
+    } else {
+        fs::Fd fd = fs::open_read(o.path);
+        std::vector<std::byte> buf(1 << 20);
+        while (size_t n = fs::read_some(fd.get(), buf, o.path)) sink(std::span(buf.data(), n));
+        p.kind = "file";
+        p.size = done;
+    }
+    enc.finish();
+    p.hash = hasher.finish_hex();
+    return p;
+}
+
+void check_source(const stdfs::path& path) {
+    std::error_code ec;
+    auto st = stdfs::status(path, ec);
+    if (ec || !stdfs::exists(st))
+        throw Error(ErrorKind::not_found, "no such file or folder: " + path.string(), "check the path");
+    if (!stdfs::is_regular_file(st) && !stdfs::is_directory(st))
+        throw Error(ErrorKind::usage, path.string() + " is not a regular file or folder");
+    if (::access(path.c_str(), R_OK) != 0)
+        throw Error(ErrorKind::permission, "cannot read " + path.string(), "check its permissions");
+}
+
+std::string default_key(const stdfs::path& path) {
+    stdfs::path p = stdfs::absolute(path).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    return p.filename().string();
+}
+
+void register_pending(Instance& inst, const std::string& object_name) {
+    inst.catalog().write_transaction([&] {
+        SQLite::Statement q(inst.catalog().db(),
+                            "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid) VALUES (?,?,?,?,?)");
+        q.bind(1, object_name);
+        q.bind(2, inst.storage_id());
+        q.bind(3, static_cast<int64_t>(now_ms()));
+        q.bind(4, inst.actor().host);
+        q.bind(5, static_cast<int64_t>(inst.actor().pid));
+        q.exec();
+    });
+}
+
+void forget_pending(Instance& inst, const std::string& object_name) {
+    SQLite::Statement q(inst.catalog().db(), "DELETE FROM pending_upload WHERE object_name = ?");
+    q.bind(1, object_name);
+    q.exec();
+}
+
+} // namespace
+
+SaveResult save(Instance& inst, const SaveOptions& o) {
+    check_source(o.path);
+    const std::string key = o.key.empty() ? default_key(o.path) : o.key;
+    validate_key(key);
+
+    catalog::ArtifactRow row;
+    row.uid = new_uid();
+    row.key = key;
+    row.description = o.description;
+    row.object_name = new_object_name();
+    row.storage_id = inst.storage_id();
+    row.storage_url = inst.config().storage.url;
+    row.suffix = stdfs::is_directory(o.path) ? "" : o.path.extension().string();
+    row.created_by = inst.actor().identity;
+
+    keys::KeyRing& keyring = inst.keyring();
+    auto data_key = crypto::SecretKey::random();
+    row.key_id = keyring.key_id();
+    row.wrapped_key = keyring.wrap(data_key);
+
+    fs::TempFile temp = inst.cache().new_temp();
+    crypto::StreamEncryptor enc(data_key, {row.uid, row.key_id, crypto::k_default_segment_size},
+                                [&](std::span<const std::byte> c) { fs::write_all(temp.fd(), c, temp.path()); });
+    Prepared p = hash_and_encrypt(o, enc);
+    data_key.clear();
+    row.kind = p.kind;
+    row.size = p.size;
+    row.n_files = static_cast<int64_t>(p.n_files);
+    row.hash = p.hash;
+    row.stored_size = enc.ciphertext_bytes();
+
+    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) {
+        audit::record(inst.catalog(), inst.actor(), {"save", {existing->uid}, "ok", std::nullopt,
+                                                     {{"key", key}, {"existing", true}}});
+        return {*existing, true};
+    }
+
+    register_pending(inst, row.object_name);
+    temp.close();
+    if (auto st = inst.storage().put(row.object_name, temp.path()); !st) {
+        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        throw Error(ErrorKind::storage, "cannot upload to " + inst.storage().describe() + ": " + st.error().message,
+                    "check the storage and try again; nothing was saved");
+    }
+
+    std::optional<catalog::ArtifactRow> raced;
+    inst.catalog().write_transaction([&] {
+        // Another process may have saved the same content meanwhile.
+        raced = find_same_content(inst.catalog(), key, row.hash);
+        if (raced) return;
+        row.created_at = now_ms();
+        catalog::insert_artifact(inst.catalog(), row);
+        forget_pending(inst, row.object_name);
+        audit::append(inst.catalog(), inst.actor(), {"save", {row.uid}, "ok", std::nullopt,
+                      {{"key", key}, {"version", row.version}, {"size", row.size}, {"hash", row.hash}}});
+    });
+    if (raced) {
+        (void)inst.storage().remove(row.object_name);
+        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        audit::record(inst.catalog(), inst.actor(), {"save", {raced->uid}, "ok", std::nullopt,
+                                                     {{"key", key}, {"existing", true}}});
+        return {*raced, true};
+    }
+    inst.cache().insert(temp, row.object_name);
+    inst.cache().evict();
+    return {row, false};
+}
+
+int cleanup_leftovers(Instance& inst, int64_t age_ms) {
+    struct Leftover {
+        std::string object_name;
+        std::string host;
+        int64_t pid;
+    };
+    std::vector<Leftover> leftovers;
+    SQLite::Statement q(inst.catalog().db(),
+                        "SELECT object_name, host, pid FROM pending_upload WHERE started_at < ? AND storage_id = ?");
+    q.bind(1, static_cast<int64_t>(now_ms() - age_ms));
+    q.bind(2, inst.storage_id());
+    while (q.executeStep())
+        leftovers.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+    int removed = 0;
+    for (const auto& l : leftovers) {
+        // A save still running on this host keeps its upload.
+        if (l.host == inst.actor().host && ::kill(static_cast<pid_t>(l.pid), 0) == 0) continue;
+        if (!inst.storage().remove(l.object_name)) continue;
+        inst.catalog().write_transaction([&] { forget_pending(inst, l.object_name); });
+        ++removed;
+    }
+    inst.cache().remove_stale_temps(age_ms);
+    return removed;
+}
+
+} // namespace cairn::artifact

@@ -1,0 +1,39 @@
+#pragma once
+#include "core/catalog/artifacts.hpp"
+#include "core/instance/instance.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cairn::artifact {
+
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+struct SaveOptions {
+    std::filesystem::path path;
+    std::string key;         // "" = the file or folder name
+    std::string description;
+    Progress progress;       // optional; called from the hashing loop
+};
+
+struct SaveResult {
+    catalog::ArtifactRow artifact;
+    bool existed = false; // same content was already saved under this key
+};
+
+// Hashes and encrypts PATH in one streaming pass into a cache temp file,
+// uploads it under a random object name, then records the artifact and its
+// audit event in one transaction. A crash at any point leaves either no row
+// or a row whose object is complete; an uploaded object without a row is
+// listed in pending_upload and removed by cleanup_leftovers().
+SaveResult save(Instance& instance, const SaveOptions& options);
+
+// Removes objects of saves that died before recording their artifact
+// (pending_upload rows older than `age_ms` whose process is gone) and stale
+// cache temp files. Safe to run concurrently with saves.
+int cleanup_leftovers(Instance& instance, int64_t age_ms);
+
+} // namespace cairn::artifact

@@ -1,0 +1,25 @@
+#pragma once
+// Who is doing what: recorded on every audit event and run.
+#include <string>
+#include <vector>
+
+namespace cairn {
+
+struct Actor {
+    std::string identity;     // configured identity, else the OS user name
+    std::string os_user;
+    long os_uid = -1;
+    std::string host;
+    long pid = 0;
+    std::string command_line; // secrets redacted
+};
+
+// Describes the current process. `configured_identity` may be empty.
+Actor current_actor(const std::vector<std::string>& argv, const std::string& configured_identity);
+
+// Joins argv for the audit trail, replacing values that could be secrets
+// (flags named like --secret/--password/--token/--passphrase, key=secret
+// params, and user:password@ in URLs) with "***".
+std::string redact_command_line(const std::vector<std::string>& argv);
+
+} // namespace cairn

@@ -1,0 +1,114 @@
+#include "core/instance/init.hpp"
+
+#include "core/audit/audit.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/config/config.hpp"
+#include "core/keys/keyring.hpp"
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/random.hpp"
+#include "core/util/time.hpp"
+
+namespace cairn {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+std::string normalise_storage_url(const std::string& url, const stdfs::path& instance_dir) {
+    if (url.empty()) return (instance_dir / ".cairn" / "storage").string();
+    if (url.find("://") != std::string::npos) return url;
+    return stdfs::absolute(url).lexically_normal().string();
+}
+
+void check_probe(const storage::ProbeReport& probe, const std::string& url, bool allow_unsafe) {
+    if (!probe.can_write || !probe.can_read || !probe.can_list || !probe.can_delete) {
+        std::string missing;
+        if (!probe.can_write) missing += " write";
+        if (!probe.can_read) missing += " read";
+        if (!probe.can_list) missing += " list";
+        if (!probe.can_delete) missing += " delete";
+        std::string note = probe.notes.empty() ? "" : " (" + probe.notes.front() + ")";
+        throw Error(ErrorKind::storage, "storage " + url + " failed the probe:" + missing + note,
+                    "check the location exists, the credentials and the permissions");
+    }
+    bool unsafe = probe.object_lock || (probe.soft_delete_days && *probe.soft_delete_days > 0);
+    if (unsafe && !allow_unsafe)
+        throw Error(ErrorKind::config,
+                    "storage " + url + " may keep deleted data beyond the 30-day deletion deadline" +
+                        (probe.object_lock ? " (object lock is enabled)" : " (soft delete is enabled)"),
+                    "disable it, or pass --allow-unsafe-storage to accept the risk (purge status will flag it)");
+}
+
+} // namespace
+
+InitResult init_instance(const InitOptions& o) {
+    const stdfs::path final_dir = o.dir / ".cairn";
+    if (stdfs::exists(final_dir))
+        throw Error(ErrorKind::conflict, "an instance already exists at " + final_dir.string(),
+                    "use it, or remove it first");
+    fs::ensure_dir(o.dir, stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
+                              stdfs::perms::others_read | stdfs::perms::others_exec);
+
+    config::Config cfg;
+    cfg.instance_id = new_uid();
+    cfg.name = o.name.empty() ? stdfs::absolute(o.dir).lexically_normal().filename().string() : o.name;
+    cfg.storage.url = normalise_storage_url(o.storage, stdfs::absolute(o.dir));
+    cfg.storage.endpoint = o.endpoint;
+    cfg.storage.region = o.region;
+    cfg.storage.allow_http = o.allow_http;
+    cfg.storage.addressing = o.addressing;
+    cfg.allow_unsafe_storage = o.allow_unsafe_storage;
+    cfg.key_file = o.key_file;
+
+    InitResult result;
+    result.instance_id = cfg.instance_id;
+    result.storage_url = cfg.storage.url;
+    result.instance_dir = stdfs::absolute(final_dir);
+
+    // Assemble under a temporary name; a failure anywhere removes it.
+    const stdfs::path temp_dir = o.dir / (".cairn.init-" + random_hex(6));
+    struct Cleanup {
+        stdfs::path dir;
+        ~Cleanup() { std::error_code ec; if (!dir.empty()) stdfs::remove_all(dir, ec); }
+    } cleanup{temp_dir};
+    fs::ensure_dir(temp_dir, stdfs::perms::owner_all);
+
+    const bool default_storage = o.storage.empty();
+    storage::Location probe_location = cfg.storage;
+    if (default_storage) probe_location.url = (temp_dir / "storage").string();
+    result.probe = storage::open_backend(probe_location)->probe();
+    check_probe(result.probe, cfg.storage.url, o.allow_unsafe_storage);
+
+    result.key_file = o.key_file.empty() ? keys::default_key_path(cfg.instance_id) : stdfs::path(o.key_file);
+    if (stdfs::exists(result.key_file))
+        throw Error(ErrorKind::conflict, "key file " + result.key_file.string() + " already exists",
+                    "choose another --key-file; cairn never overwrites a key");
+    fs::ensure_dir(result.key_file.parent_path(), stdfs::perms::owner_all);
+
+    config::save(temp_dir / "config.yaml", cfg);
+    {
+        auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
+        Actor actor = current_actor(o.argv, "");
+        catalog->write_transaction([&] {
+            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?)");
+            info.bind(1, cfg.instance_id);
+            info.bind(2, cfg.name);
+            info.exec();
+            SQLite::Statement st(catalog->db(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
+            st.bind(1, cfg.storage.url);
+            st.bind(2, static_cast<int64_t>(now_ms()));
+            st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock" : ""));
+            st.exec();
+            audit::append(*catalog, actor, {"init", {}, "ok", std::nullopt,
+                                            {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}}});
+        });
+    }
+    keys::create_key_file(result.key_file, o.passphrase);
+    stdfs::rename(temp_dir, final_dir);
+    cleanup.dir.clear();
+    fs::sync_dir(o.dir);
+    return result;
+}
+
+} // namespace cairn

@@ -1,0 +1,37 @@
+#pragma once
+#include "core/storage/backend.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cairn {
+
+struct InitOptions {
+    std::filesystem::path dir;          // where .cairn/ is created
+    std::string storage;                // "" = <dir>/.cairn/storage
+    std::string name;
+    std::string endpoint, region, addressing;
+    bool allow_http = false;
+    std::string key_file;               // "" = default path outside the instance
+    std::optional<std::string> passphrase;
+    bool allow_unsafe_storage = false;  // accept storage that can't delete within 30 days
+    std::vector<std::string> argv;
+};
+
+struct InitResult {
+    std::filesystem::path instance_dir;
+    std::string instance_id;
+    std::filesystem::path key_file;
+    std::string storage_url;
+    storage::ProbeReport probe;
+};
+
+// Creates an instance: probes the storage first (nothing is written locally
+// if it fails), then the key file, config and catalog. The .cairn directory
+// is assembled under a temporary name and renamed into place, so a failed
+// init leaves nothing behind.
+InitResult init_instance(const InitOptions& options);
+
+} // namespace cairn

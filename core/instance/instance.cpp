@@ -1,0 +1,90 @@
+#include "core/instance/instance.hpp"
+
+#include "core/util/error.hpp"
+
+#include <cstdlib>
+
+namespace cairn {
+
+namespace stdfs = std::filesystem;
+
+Instance::Instance(stdfs::path dir, config::Config config, std::unique_ptr<catalog::Catalog> catalog,
+                   Actor actor)
+    : m_dir(std::move(dir)), m_config(std::move(config)), m_catalog(std::move(catalog)),
+      m_actor(std::move(actor)) {}
+
+storage::Backend& Instance::storage() {
+    if (!m_storage) m_storage = storage::with_retry(storage::open_backend(m_config.storage));
+    return *m_storage;
+}
+
+void Instance::set_storage(std::unique_ptr<storage::Backend> backend) { m_storage = std::move(backend); }
+
+int64_t Instance::storage_id() {
+    if (m_storage_id >= 0) return m_storage_id;
+    SQLite::Statement q(m_catalog->db(), "SELECT id FROM storage WHERE url = ?");
+    q.bind(1, m_config.storage.url);
+    if (q.executeStep()) return m_storage_id = q.getColumn(0).getInt64();
+    m_catalog->write_transaction([&] {
+        SQLite::Statement ins(m_catalog->db(),
+                              "INSERT OR IGNORE INTO storage (url, created_at) VALUES (?, strftime('%s','now') * 1000)");
+        ins.bind(1, m_config.storage.url);
+        ins.exec();
+    });
+    q.reset();
+    q.executeStep();
+    return m_storage_id = q.getColumn(0).getInt64();
+}
+
+cache::Cache& Instance::cache() {
+    if (!m_cache)
+        m_cache = std::make_unique<cache::Cache>(cache::default_cache_root(m_config.instance_id),
+                                                 m_config.cache_max_bytes);
+    return *m_cache;
+}
+
+stdfs::path Instance::key_path() const {
+    if (const char* env = std::getenv("CAIRN_KEY_FILE"); env && *env) return env;
+    if (!m_config.key_file.empty()) return m_config.key_file;
+    return keys::default_key_path(m_config.instance_id);
+}
+
+keys::KeyRing& Instance::keyring() {
+    if (!m_keyring) m_keyring = keys::open_key_file(key_path());
+    return *m_keyring;
+}
+
+stdfs::path find_instance_dir(const std::string& flag) {
+    auto as_instance = [](const stdfs::path& p) -> std::optional<stdfs::path> {
+        if (p.filename() == ".cairn" && stdfs::is_directory(p)) return p;
+        if (stdfs::is_directory(p / ".cairn")) return p / ".cairn";
+        return std::nullopt;
+    };
+    if (!flag.empty()) {
+        if (auto dir = as_instance(stdfs::absolute(flag))) return *dir;
+        throw Error(ErrorKind::config, "no cairn instance at " + flag + " (--instance)",
+                    "run 'cairn init " + flag + "' or pass the right directory");
+    }
+    if (const char* env = std::getenv("CAIRN_INSTANCE"); env && *env) {
+        if (auto dir = as_instance(stdfs::absolute(env))) return *dir;
+        throw Error(ErrorKind::config, std::string("no cairn instance at ") + env + " (CAIRN_INSTANCE)",
+                    "fix CAIRN_INSTANCE or run 'cairn init'");
+    }
+    std::error_code ec;
+    for (stdfs::path p = stdfs::current_path(ec); !ec && !p.empty(); p = p.parent_path()) {
+        if (auto dir = as_instance(p)) return *dir;
+        if (p == p.root_path()) break;
+    }
+    throw Error(ErrorKind::config, "no cairn instance here or in any parent directory",
+                "run 'cairn init', or use --instance DIR or CAIRN_INSTANCE");
+}
+
+std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv) {
+    stdfs::path dir = find_instance_dir(flag);
+    config::Config cfg = config::load(dir / "config.yaml");
+    auto catalog = catalog::Catalog::open(dir / "catalog.db");
+    Actor actor = current_actor(argv, cfg.identity);
+    return std::make_unique<Instance>(dir, std::move(cfg), std::move(catalog), std::move(actor));
+}
+
+} // namespace cairn

@@ -1,0 +1,59 @@
+#pragma once
+// An opened instance: where it is, its config, catalog, storage, cache and
+// keys, and who is acting. Commands get one from open_instance() and pass it
+// to core operations.
+#include "core/cache/cache.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/config/config.hpp"
+#include "core/instance/actor.hpp"
+#include "core/keys/keyring.hpp"
+#include "core/storage/backend.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cairn {
+
+class Instance {
+public:
+    Instance(std::filesystem::path dir, config::Config config, std::unique_ptr<catalog::Catalog> catalog,
+             Actor actor);
+
+    // The .cairn directory.
+    const std::filesystem::path& dir() const { return m_dir; }
+    const config::Config& config() const { return m_config; }
+    catalog::Catalog& catalog() { return *m_catalog; }
+    const Actor& actor() const { return m_actor; }
+
+    // Opened on first use so commands that don't touch data (ls, audit) never
+    // need the key or the network.
+    storage::Backend& storage();
+    int64_t storage_id();
+    cache::Cache& cache();
+    keys::KeyRing& keyring();
+    std::filesystem::path key_path() const;
+
+    // Replace the storage (tests inject faulty backends).
+    void set_storage(std::unique_ptr<storage::Backend> backend);
+
+private:
+    std::filesystem::path m_dir;
+    config::Config m_config;
+    std::unique_ptr<catalog::Catalog> m_catalog;
+    Actor m_actor;
+    std::unique_ptr<storage::Backend> m_storage;
+    std::unique_ptr<cache::Cache> m_cache;
+    std::unique_ptr<keys::KeyRing> m_keyring;
+    int64_t m_storage_id = -1;
+};
+
+// Finds the .cairn directory: `flag` (--instance; the .cairn dir or the
+// directory holding it), else $CAIRN_INSTANCE, else the nearest .cairn/ above
+// the working directory. Throws config error naming what was tried.
+std::filesystem::path find_instance_dir(const std::string& flag);
+
+std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv);
+
+} // namespace cairn
