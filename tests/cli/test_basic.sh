@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# init, save, load, ls, versions, dedupe, folders, refs.
+source "$(dirname "$0")/lib.sh"
+
+cairn init proj >/dev/null
+cd proj
+head -c 3000000 /dev/urandom > data.bin
+echo "a,b" > small.csv
+
+uid=$(cairn save data.bin --key exp/data.bin)
+check "save prints a uid" [ ${#uid} = 16 ]
+cairn load exp/data.bin -o out.bin >/dev/null
+check "load round-trips bytes" same_file data.bin out.bin
+check "loaded file is 0600" [ "$(stat -c %a out.bin)" = 600 ]
+
+uid_again=$(cairn save data.bin --key exp/data.bin 2>"$T/err2")
+check "same content returns the existing artifact" [ "$uid_again" = "$uid" ]
+check "and says so" grep -q unchanged "$T/err2"
+
+echo more >> data.bin
+uid2=$(cairn save data.bin --key exp/data.bin)
+check "new content makes a new artifact" [ "$uid2" != "$uid" ]
+check "v2 is latest in ls" bash -c "\"$CAIRN_BIN\" ls --json | grep -q '\"version\": 2'"
+cairn load exp/data.bin@v1 -o v1.bin >/dev/null
+check "key@v1 still loads v1" cmp -s v1.bin out.bin
+cairn load "$uid2" -o v2.bin >/dev/null
+check "load by uid" same_file v2.bin data.bin
+check "stdout load" bash -c "\"$CAIRN_BIN\" load exp/data.bin@v2 -o - | cmp -s - data.bin"
+
+# A path without -o gives a private working copy.
+wc=$(cairn load exp/data.bin)
+check "working copy exists" same_file "$wc" data.bin
+check "working copy is 0600" [ "$(stat -c %a "$wc")" = 600 ]
+
+# Folders are one artifact.
+mkdir -p tree/sub && echo one > tree/a.txt && echo two > tree/sub/b.txt && : > tree/empty
+cairn save tree --key exp/tree >/dev/null
+cairn load exp/tree -o tree.out >/dev/null
+check "folder round trip" diff -r tree tree.out
+check "folder ls shows 3 files" bash -c "\"$CAIRN_BIN\" ls exp/tree --json | grep -q '\"n_files\": 3'"
+
+# sha256 matches sha256sum for files.
+h=$(cairn ls exp/data.bin --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["hash"])')
+check "hash is sha256 of content" [ "$h" = "$(sha256sum data.bin | cut -d' ' -f1)" ]
+
+# Discovery from a subdirectory and via CAIRN_INSTANCE.
+mkdir -p deep/er && (cd deep/er && "$CAIRN_BIN" ls >/dev/null)
+check "found from subdirectory" [ $? = 0 ]
+(cd / && CAIRN_INSTANCE="$T/proj" "$CAIRN_BIN" ls --json >/dev/null)
+check "found via CAIRN_INSTANCE" [ $? = 0 ]
+
+# Object names in storage reveal nothing.
+check "no key in object names" bash -c "! find .cairn/storage -type f | grep -q -e data -e exp -e $h"
+check "cache holds ciphertext only" bash -c "! grep -rqF 'a,b' \"$XDG_CACHE_HOME\" && ! cmp -s data.bin \$(find \"$XDG_CACHE_HOME\" -type f -size +2M | head -1)"
+
+finish

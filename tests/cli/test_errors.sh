@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Bad input gets a clear error, the documented exit code, and leaves nothing.
+source "$(dirname "$0")/lib.sh"
+
+expect_exit 7 "no instance" cairn ls
+expect_err_contains "no cairn instance"
+expect_exit 7 "--instance to nowhere" cairn --instance "$T/nope" ls
+cairn init proj >/dev/null
+cd proj
+expect_exit 8 "init twice" cairn init .
+expect_err_contains "already exists"
+expect_exit 2 "unknown command" cairn frobnicate
+expect_exit 3 "missing path" cairn save does-not-exist
+expect_err_contains "no such file"
+echo x > f
+expect_exit 2 "key with .." cairn save f --key ../escape
+expect_exit 2 "key with control char" cairn save f --key "$(printf 'a\tb')"
+expect_exit 2 "key too long" cairn save f --key "$(head -c 1100 /dev/zero | tr '\0' a)"
+expect_exit 2 "key not utf-8" cairn save f --key "$(printf 'bad\xff')"
+expect_exit 2 "key absolute" cairn save f --key /etc/passwd
+expect_exit 2 "key with version suffix" cairn save f --key "x@v3"
+expect_exit 3 "load missing artifact" cairn load nothing-here
+expect_err_contains "no artifact"
+echo secret > unreadable && chmod 000 unreadable
+if [ "$(id -u)" != 0 ]; then expect_exit 6 "unreadable file" cairn save unreadable; fi
+expect_exit 2 "bad flag" cairn save f --no-such-flag
+check "nothing saved by failures" [ "$(cairn ls --json)" = "[]" ]
+
+# Non-UTF-8 file names work as paths and default keys are refused cleanly.
+touch "$(printf 'name\xff.bin')"
+expect_exit 2 "non-UTF-8 default key" cairn save "$(printf 'name\xff.bin')"
+expect_exit 0 "non-UTF-8 path with a valid key" cairn save "$(printf 'name\xff.bin')" --key ok.bin
+
+# A corrupt config names the file and line.
+cp .cairn/config.yaml cfg.bak
+printf 'version: 1\nbogus_key: 3\n' >> .cairn/config.yaml
+expect_exit 7 "unknown config key" cairn ls
+expect_err_contains "config.yaml:"
+expect_err_contains "bogus_key"
+printf 'storage: [unclosed\n' > .cairn/config.yaml
+expect_exit 7 "malformed yaml" cairn ls
+cp cfg.bak .cairn/config.yaml
+
+# --json errors are machine readable.
+out=$(cairn --json load nothing-here 2>/dev/null || true)
+check "json error has kind" bash -c "echo '$out' | grep -q '\"kind\": \"not_found\"'"
+
+# Output file already there: refuse without --force.
+cairn save f --key f >/dev/null
+echo keep > existing
+expect_exit 8 "refuse to overwrite" cairn load f -o existing
+check "existing file kept" [ "$(cat existing)" = keep ]
+
+finish
