@@ -69,15 +69,18 @@ SecretKey hkdf_sha256(std::span<const std::byte> ikm, std::span<const std::byte>
     EVP_KDF_free(kdf);
     if (!kctx) throw Error(ErrorKind::internal, "HKDF is not available");
     char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::byte*>(ikm.data()), ikm.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::byte*>(salt.data()), salt.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size()),
-        OSSL_PARAM_construct_end(),
-    };
+    // An empty salt is left out: HKDF then uses HashLen zero bytes (RFC 5869).
+    std::array<OSSL_PARAM, 5> params{};
+    size_t n = 0;
+    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::byte*>(ikm.data()), ikm.size());
+    if (!salt.empty())
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::byte*>(salt.data()),
+                                                        salt.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size());
+    params[n] = OSSL_PARAM_construct_end();
     SecretKey out;
-    int rc = EVP_KDF_derive(kctx, uc(out.mutable_bytes().data()), SecretKey::k_size, params);
+    int rc = EVP_KDF_derive(kctx, uc(out.mutable_bytes().data()), SecretKey::k_size, params.data());
     EVP_KDF_CTX_free(kctx);
     if (rc != 1) throw Error(ErrorKind::internal, "HKDF-SHA256 failed");
     return out;

@@ -45,7 +45,8 @@ public:
     crypto::SecretKey unwrap(std::string_view wrapped) const override {
         detail::Wrapped w = detail::parse_wrapped(wrapped);
         detail::require_key_id(w, m_key_id);
-        auto aad = crypto::byte_view(detail::wrap_aad(w.prefix));
+        const std::string aad_text = detail::wrap_aad(w.prefix);
+        auto aad = crypto::byte_view(aad_text);
         crypto::SecretKey key;
         bool ok = false;
         if (w.type == WrapType::instance_gcm && w.body.size() == crypto::k_gcm_nonce_size + 48) {
