@@ -19,14 +19,21 @@ struct CtxFree {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
-const unsigned char* uc(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
-unsigned char* uc(std::byte* p) { return reinterpret_cast<unsigned char*>(p); }
+const unsigned char* uc(const std::byte* p) {
+    return reinterpret_cast<const unsigned char*>(p);
+}
+unsigned char* uc(std::byte* p) {
+    return reinterpret_cast<unsigned char*>(p);
+}
 
 CipherCtx gcm_ctx(const SecretKey& key, GcmNonce nonce, std::span<const std::byte> aad, int enc) {
     CipherCtx ctx(EVP_CIPHER_CTX_new());
     int outl = 0;
-    if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), uc(nonce.data()), enc) != 1 ||
-        (!aad.empty() && EVP_CipherUpdate(ctx.get(), nullptr, &outl, uc(aad.data()), static_cast<int>(aad.size())) != 1))
+    if (!ctx ||
+        EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), uc(nonce.data()),
+                          enc) != 1 ||
+        (!aad.empty() && EVP_CipherUpdate(ctx.get(), nullptr, &outl, uc(aad.data()),
+                                          static_cast<int>(aad.size())) != 1))
         throw Error(ErrorKind::internal, "cannot initialise AES-256-GCM");
     return ctx;
 }
@@ -39,7 +46,8 @@ std::string gcm_seal(const SecretKey& key, GcmNonce nonce, std::span<const std::
     std::string out(plaintext.size() + k_gcm_tag_size, '\0');
     auto* o = reinterpret_cast<unsigned char*>(out.data());
     int outl = 0, finl = 0;
-    if (EVP_EncryptUpdate(ctx.get(), o, &outl, uc(plaintext.data()), static_cast<int>(plaintext.size())) != 1 ||
+    if (EVP_EncryptUpdate(ctx.get(), o, &outl, uc(plaintext.data()),
+                          static_cast<int>(plaintext.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), o + outl, &finl) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(k_gcm_tag_size),
                             o + plaintext.size()) != 1)
@@ -49,14 +57,17 @@ std::string gcm_seal(const SecretKey& key, GcmNonce nonce, std::span<const std::
 
 bool gcm_open(const SecretKey& key, GcmNonce nonce, std::span<const std::byte> aad,
               std::span<const std::byte> sealed, std::span<std::byte> out) {
-    if (sealed.size() < k_gcm_tag_size || out.size() != sealed.size() - k_gcm_tag_size) return false;
+    if (sealed.size() < k_gcm_tag_size || out.size() != sealed.size() - k_gcm_tag_size)
+        return false;
     CipherCtx ctx = gcm_ctx(key, nonce, aad, 0);
     // OpenSSL's ctrl takes a non-const pointer but only copies the tag.
     std::array<unsigned char, k_gcm_tag_size> tag{};
     std::copy_n(uc(sealed.data()) + out.size(), tag.size(), tag.begin());
     int outl = 0, finl = 0;
-    bool ok = EVP_DecryptUpdate(ctx.get(), uc(out.data()), &outl, uc(sealed.data()), static_cast<int>(out.size())) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()), tag.data()) == 1 &&
+    bool ok = EVP_DecryptUpdate(ctx.get(), uc(out.data()), &outl, uc(sealed.data()),
+                                static_cast<int>(out.size())) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
+                                  tag.data()) == 1 &&
               EVP_DecryptFinal_ex(ctx.get(), uc(out.data()) + outl, &finl) == 1;
     if (!ok) OPENSSL_cleanse(out.data(), out.size());
     return ok;
@@ -73,11 +84,13 @@ SecretKey hkdf_sha256(std::span<const std::byte> ikm, std::span<const std::byte>
     std::array<OSSL_PARAM, 5> params{};
     size_t n = 0;
     params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::byte*>(ikm.data()), ikm.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                    const_cast<std::byte*>(ikm.data()), ikm.size());
     if (!salt.empty())
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::byte*>(salt.data()),
-                                                        salt.size());
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size());
+        params[n++] = OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_SALT, const_cast<std::byte*>(salt.data()), salt.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                    const_cast<char*>(info.data()), info.size());
     params[n] = OSSL_PARAM_construct_end();
     SecretKey out;
     int rc = EVP_KDF_derive(kctx, uc(out.mutable_bytes().data()), SecretKey::k_size, params.data());

@@ -1,5 +1,6 @@
 #include "core/crypto/stream.hpp"
 
+#include "core/crypto/stream_header.hpp"
 #include "core/crypto/stream_testing.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
@@ -26,102 +27,18 @@ namespace cairn::crypto {
 
 namespace {
 
-constexpr std::array<char, 8> k_magic = {'C', 'A', 'I', 'R', 'N', 'E', 'N', 'C'};
-constexpr uint8_t k_format_version = 1;
-constexpr uint8_t k_alg_aes256gcm_stream = 1;
-constexpr size_t k_prefix_size = testing::k_nonce_prefix_size;
+using namespace detail;
+
 constexpr size_t k_tag_size = 16;
-constexpr uint32_t k_min_segment = 64u << 10;
-constexpr uint32_t k_max_segment = 1u << 20;
-constexpr size_t k_max_field = 255;
-// magic + version + algorithm + segment size + two length bytes + prefix.
-constexpr size_t k_fixed_header = 8 + 1 + 1 + 4 + 1 + 1 + k_prefix_size;
-constexpr size_t k_max_header = k_fixed_header + 2 * k_max_field;
 constexpr uint64_t k_max_segments = uint64_t{1} << 32;
 
-using Prefix = std::array<std::byte, k_prefix_size>;
 thread_local std::optional<Prefix> t_prefix_override;
 
-const unsigned char* uc(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
-unsigned char* uc(std::byte* p) { return reinterpret_cast<unsigned char*>(p); }
-
-Error integrity(const std::string& what, const std::string& message) {
-    return Error(ErrorKind::integrity, what + ": " + message);
+const unsigned char* uc(const std::byte* p) {
+    return reinterpret_cast<const unsigned char*>(p);
 }
-
-struct Header {
-    uint32_t segment_size = 0;
-    std::string uid;
-    std::string key_id;
-    Prefix prefix{};
-    std::vector<std::byte> bytes; // exactly the header as stored: the AAD
-};
-
-void check_params(const StreamParams& p) {
-    if (p.segment_size < k_min_segment || p.segment_size > k_max_segment)
-        throw Error(ErrorKind::usage, "encryption segment size must be between 64 KiB and 1 MiB");
-    if (p.artifact_uid.size() > k_max_field || p.key_id.size() > k_max_field)
-        throw Error(ErrorKind::usage, "artifact uid and key id must be at most 255 bytes");
-}
-
-std::vector<std::byte> encode_header(const StreamParams& p, const Prefix& prefix) {
-    std::vector<std::byte> h;
-    h.reserve(k_fixed_header + p.artifact_uid.size() + p.key_id.size());
-    auto put = [&h](uint8_t b) { h.push_back(std::byte{b}); };
-    auto put_str = [&](const std::string& s) {
-        put(static_cast<uint8_t>(s.size()));
-        for (char c : s) put(static_cast<uint8_t>(c));
-    };
-    for (char c : k_magic) put(static_cast<uint8_t>(c));
-    put(k_format_version);
-    put(k_alg_aes256gcm_stream);
-    for (int shift = 24; shift >= 0; shift -= 8) put(static_cast<uint8_t>(p.segment_size >> shift));
-    put_str(p.artifact_uid);
-    put_str(p.key_id);
-    h.insert(h.end(), prefix.begin(), prefix.end());
-    return h;
-}
-
-// Parses the header at the start of `data` (which may extend past it).
-Header parse_header(std::span<const std::byte> data, const std::string& what) {
-    size_t pos = 0;
-    auto need = [&](size_t n) {
-        if (data.size() - pos < n) throw integrity(what, "truncated header");
-    };
-    auto get = [&]() { return std::to_integer<uint8_t>(data[pos++]); };
-    auto get_str = [&]() {
-        need(1);
-        size_t n = get();
-        need(n);
-        std::string s(reinterpret_cast<const char*>(data.data()) + pos, n);
-        pos += n;
-        return s;
-    };
-    need(k_magic.size());
-    if (std::memcmp(data.data(), k_magic.data(), k_magic.size()) != 0)
-        throw integrity(what, "not a cairn encrypted object (bad magic)");
-    pos = k_magic.size();
-    need(6);
-    if (uint8_t v = get(); v != k_format_version)
-        throw integrity(what, "unsupported encryption format version " + std::to_string(v));
-    if (uint8_t a = get(); a != k_alg_aes256gcm_stream)
-        throw integrity(what, "unknown encryption algorithm id " + std::to_string(a));
-    Header h;
-    for (int i = 0; i < 4; ++i) h.segment_size = (h.segment_size << 8) | get();
-    if (h.segment_size < k_min_segment || h.segment_size > k_max_segment)
-        throw integrity(what, "invalid segment size " + std::to_string(h.segment_size));
-    h.uid = get_str();
-    h.key_id = get_str();
-    need(k_prefix_size);
-    std::copy_n(data.begin() + static_cast<ptrdiff_t>(pos), k_prefix_size, h.prefix.begin());
-    pos += k_prefix_size;
-    h.bytes.assign(data.begin(), data.begin() + static_cast<ptrdiff_t>(pos));
-    return h;
-}
-
-void check_uid(const Header& h, const std::string& expected, const std::string& what) {
-    if (h.uid != expected)
-        throw integrity(what, "object belongs to artifact '" + h.uid + "', expected '" + expected + "'");
+unsigned char* uc(std::byte* p) {
+    return reinterpret_cast<unsigned char*>(p);
 }
 
 // One AES-256-GCM context keyed once; each segment only changes the IV.
@@ -129,7 +46,8 @@ class SegmentCipher {
 public:
     SegmentCipher(const SecretKey& key, const Header& h, int enc)
         : m_ctx(EVP_CIPHER_CTX_new()), m_aad(h.bytes), m_enc(enc) {
-        if (!m_ctx || EVP_CipherInit_ex(m_ctx, EVP_aes_256_gcm(), nullptr, key.data(), nullptr, enc) != 1)
+        if (!m_ctx ||
+            EVP_CipherInit_ex(m_ctx, EVP_aes_256_gcm(), nullptr, key.data(), nullptr, enc) != 1)
             throw Error(ErrorKind::internal, "cannot initialise AES-256-GCM");
         std::memcpy(m_iv.data(), h.prefix.data(), k_prefix_size);
     }
@@ -140,7 +58,8 @@ public:
     // Encrypts `in` to `out` (may be the same memory), then the tag.
     void seal(uint64_t index, bool last, const std::byte* in, size_t n, std::byte* out) {
         int outl = 0, finl = 0;
-        if (!start(index, last) || EVP_EncryptUpdate(m_ctx, uc(out), &outl, uc(in), static_cast<int>(n)) != 1 ||
+        if (!start(index, last) ||
+            EVP_EncryptUpdate(m_ctx, uc(out), &outl, uc(in), static_cast<int>(n)) != 1 ||
             EVP_EncryptFinal_ex(m_ctx, uc(out) + outl, &finl) != 1 ||
             EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_GCM_GET_TAG, k_tag_size, uc(out) + n) != 1)
             throw Error(ErrorKind::internal, "AES-256-GCM encryption failed");
@@ -149,19 +68,24 @@ public:
     // Decrypts ciphertext||tag of `n` plaintext bytes in place. False if not authentic.
     bool open(uint64_t index, bool last, std::byte* data, size_t n) {
         int outl = 0, finl = 0;
-        return start(index, last) && EVP_DecryptUpdate(m_ctx, uc(data), &outl, uc(data), static_cast<int>(n)) == 1 &&
+        return start(index, last) &&
+               EVP_DecryptUpdate(m_ctx, uc(data), &outl, uc(data), static_cast<int>(n)) == 1 &&
                EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_GCM_SET_TAG, k_tag_size, uc(data) + n) == 1 &&
                EVP_DecryptFinal_ex(m_ctx, uc(data) + outl, &finl) == 1;
     }
 
 private:
     bool start(uint64_t index, bool last) {
-        if (index >= k_max_segments) throw Error(ErrorKind::usage, "object too large for one encrypted stream");
-        for (int i = 0; i < 4; ++i) m_iv[k_prefix_size + static_cast<size_t>(i)] = static_cast<unsigned char>(index >> (24 - 8 * i));
+        if (index >= k_max_segments)
+            throw Error(ErrorKind::usage, "object too large for one encrypted stream");
+        for (int i = 0; i < 4; ++i)
+            m_iv[k_prefix_size + static_cast<size_t>(i)] =
+                static_cast<unsigned char>(index >> (24 - 8 * i));
         m_iv[11] = last ? 1 : 0;
         int outl = 0;
         return EVP_CipherInit_ex(m_ctx, nullptr, nullptr, nullptr, m_iv.data(), m_enc) == 1 &&
-               EVP_CipherUpdate(m_ctx, nullptr, &outl, uc(m_aad.data()), static_cast<int>(m_aad.size())) == 1;
+               EVP_CipherUpdate(m_ctx, nullptr, &outl, uc(m_aad.data()),
+                                static_cast<int>(m_aad.size())) == 1;
     }
 
     EVP_CIPHER_CTX* m_ctx;
@@ -193,7 +117,9 @@ namespace testing {
 ScopedNoncePrefix::ScopedNoncePrefix(const std::array<std::byte, k_nonce_prefix_size>& prefix) {
     t_prefix_override = prefix;
 }
-ScopedNoncePrefix::~ScopedNoncePrefix() { t_prefix_override.reset(); }
+ScopedNoncePrefix::~ScopedNoncePrefix() {
+    t_prefix_override.reset();
+}
 } // namespace testing
 
 struct StreamEncryptor::Impl {
@@ -223,11 +149,14 @@ struct StreamEncryptor::Impl {
     bool finished = false;
 };
 
-StreamEncryptor::StreamEncryptor(const SecretKey& data_key, const StreamParams& params, ByteSink out) {
+StreamEncryptor::StreamEncryptor(const SecretKey& data_key, const StreamParams& params,
+                                 ByteSink out) {
     check_params(params);
     Prefix prefix{};
-    if (t_prefix_override) prefix = *t_prefix_override;
-    else random_bytes(prefix);
+    if (t_prefix_override)
+        prefix = *t_prefix_override;
+    else
+        random_bytes(prefix);
     auto bytes = encode_header(params, prefix);
     Header h = parse_header(bytes, "new object");
     m_impl = std::make_unique<Impl>(data_key, std::move(h), std::move(out));
@@ -265,7 +194,9 @@ void StreamEncryptor::finish() {
     OPENSSL_cleanse(s.buf.data(), s.buf.size());
 }
 
-uint64_t StreamEncryptor::ciphertext_bytes() const { return m_impl->total; }
+uint64_t StreamEncryptor::ciphertext_bytes() const {
+    return m_impl->total;
+}
 
 void decrypt_file(const SecretKey& data_key, const std::string& expected_uid,
                   const std::filesystem::path& ciphertext, const ByteSink& out) {
@@ -273,7 +204,8 @@ void decrypt_file(const SecretKey& data_key, const std::string& expected_uid,
     fs::Fd fd = fs::open_read(ciphertext);
     // Read the header piece by piece so no segment byte is consumed.
     std::vector<std::byte> hb(k_max_header);
-    size_t got = read_full(fd.get(), std::span(hb).first(k_fixed_header - k_prefix_size - 1), ciphertext);
+    size_t got =
+        read_full(fd.get(), std::span(hb).first(k_fixed_header - k_prefix_size - 1), ciphertext);
     size_t uid_len = got >= 15 ? std::to_integer<size_t>(hb[14]) : 0;
     got += read_full(fd.get(), std::span(hb).subspan(got, uid_len + 1), ciphertext);
     size_t kid_len = got == 16 + uid_len ? std::to_integer<size_t>(hb[15 + uid_len]) : 0;
@@ -290,8 +222,7 @@ void decrypt_file(const SecretKey& data_key, const std::string& expected_uid,
     for (uint64_t index = 0;; ++index) {
         size_t n = read_full(fd.get(), buf, ciphertext);
         bool last = n < buf.size();
-        if (n < k_tag_size)
-            throw integrity(what, "truncated: the final segment is missing");
+        if (n < k_tag_size) throw integrity(what, "truncated: the final segment is missing");
         if (!cipher.open(index, last, buf.data(), n - k_tag_size)) throw auth_failure(what, index);
         if (n > k_tag_size) out(std::span<const std::byte>(buf.data(), n - k_tag_size));
         if (last) return;

@@ -21,11 +21,14 @@ const std::string k_uid = "0123456789abcdef";
 
 std::string pattern(size_t n) {
     std::string s(n, '\0');
-    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 31 + 7) & 0xff);
+    for (size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>((i * 31 + 7) & 0xff);
     return s;
 }
 
-StreamParams params(uint32_t seg = k_seg) { return StreamParams{k_uid, "fedcba9876543210", seg}; }
+StreamParams params(uint32_t seg = k_seg) {
+    return StreamParams{k_uid, "fedcba9876543210", seg};
+}
 
 std::string encrypt(const SecretKey& key, std::string_view plain, const StreamParams& p = params(),
                     size_t chunk = 1000) {
@@ -78,27 +81,31 @@ void check_integrity_error(const SecretKey& key, const std::string& cipher) {
 
 std::string range(const SecretKey& key, const std::string& cipher, uint64_t off, uint64_t len,
                   int* calls = nullptr) {
-    return decrypt_range(key, k_uid, cipher.size(),
-                         [&](uint64_t o, uint64_t l) {
-                             if (calls) ++*calls;
-                             return cipher.substr(o, l);
-                         },
-                         off, len);
+    return decrypt_range(
+        key, k_uid, cipher.size(),
+        [&](uint64_t o, uint64_t l) {
+            if (calls) ++*calls;
+            return cipher.substr(o, l);
+        },
+        off, len);
 }
 
 SecretKey fixed_key() {
     SecretKey k;
-    for (size_t i = 0; i < SecretKey::k_size; ++i) k.mutable_bytes()[i] = std::byte(i);
+    for (size_t i = 0; i < SecretKey::k_size; ++i)
+        k.mutable_bytes()[i] = std::byte(i);
     return k;
 }
 
-constexpr std::array<std::byte, 7> k_fixed_prefix = {std::byte{0xa0}, std::byte{0xa1}, std::byte{0xa2},
-                                                     std::byte{0xa3}, std::byte{0xa4}, std::byte{0xa5},
-                                                     std::byte{0xa6}};
+constexpr std::array<std::byte, 7> k_fixed_prefix = {
+    std::byte{0xa0}, std::byte{0xa1}, std::byte{0xa2}, std::byte{0xa3},
+    std::byte{0xa4}, std::byte{0xa5}, std::byte{0xa6}};
 constexpr size_t k_vector_size = 150000; // two full 64 KiB segments and a partial one
-const char* const k_vector_sha256 = "9053ba4083dc6268194533dfc7223664b265314fef1d75547c31984d5c91e22f";
-const char* const k_empty_vector_hex = "434149524e454e4301010001000010303132333435363738396162636465661066656463626139383736353433323130"
-                                        "a0a1a2a3a4a5a62f9d3d97403775b96fe5265d090bf585";
+const char* const k_vector_sha256 =
+    "9053ba4083dc6268194533dfc7223664b265314fef1d75547c31984d5c91e22f";
+const char* const k_empty_vector_hex = "434149524e454e430101000100001030313233343536373839616263646"
+                                       "5661066656463626139383736353433323130"
+                                       "a0a1a2a3a4a5a62f9d3d97403775b96fe5265d090bf585";
 
 } // namespace
 
@@ -137,7 +144,8 @@ TEST_SUITE("core::crypto::stream") {
         auto sink = [](std::span<const std::byte>) {};
         CHECK_THROWS_AS(StreamEncryptor(key, params(1024), sink), Error);
         CHECK_THROWS_AS(StreamEncryptor(key, params((1u << 20) + 1), sink), Error);
-        CHECK_THROWS_AS(StreamEncryptor(key, StreamParams{std::string(256, 'u'), "k", k_seg}, sink), Error);
+        CHECK_THROWS_AS(StreamEncryptor(key, StreamParams{std::string(256, 'u'), "k", k_seg}, sink),
+                        Error);
     }
 
     TEST_CASE("decrypt_file: wrong key and tampering throw integrity errors") {
@@ -149,11 +157,21 @@ TEST_SUITE("core::crypto::stream") {
         const size_t unit = k_seg + 16;
         REQUIRE(decrypt(key, c) == plain);
 
-        SUBCASE("wrong key") { check_integrity_error(SecretKey::random(), c); }
-        SUBCASE("truncated at a segment boundary") { check_integrity_error(key, c.substr(0, header + 3 * unit)); }
-        SUBCASE("truncated inside a segment") { check_integrity_error(key, c.substr(0, header + unit + 100)); }
-        SUBCASE("truncated inside the header") { check_integrity_error(key, c.substr(0, 20)); }
-        SUBCASE("empty file") { check_integrity_error(key, ""); }
+        SUBCASE("wrong key") {
+            check_integrity_error(SecretKey::random(), c);
+        }
+        SUBCASE("truncated at a segment boundary") {
+            check_integrity_error(key, c.substr(0, header + 3 * unit));
+        }
+        SUBCASE("truncated inside a segment") {
+            check_integrity_error(key, c.substr(0, header + unit + 100));
+        }
+        SUBCASE("truncated inside the header") {
+            check_integrity_error(key, c.substr(0, 20));
+        }
+        SUBCASE("empty file") {
+            check_integrity_error(key, "");
+        }
         SUBCASE("segments reordered") {
             std::string t = c;
             t.replace(header, unit, c.substr(header + unit, unit));
@@ -171,7 +189,8 @@ TEST_SUITE("core::crypto::stream") {
             check_integrity_error(key, t);
         }
         SUBCASE("bit flipped in every region") {
-            for (size_t pos : {size_t{9}, header - 1, header + 5, header + unit - 1, c.size() - 1}) {
+            for (size_t pos :
+                 {size_t{9}, header - 1, header + 5, header + unit - 1, c.size() - 1}) {
                 CAPTURE(pos);
                 std::string t = c;
                 t[pos] = static_cast<char>(t[pos] ^ 0x01);
@@ -225,12 +244,16 @@ TEST_SUITE("core::crypto::stream") {
             reads.emplace_back(o, l);
             return c.substr(o, l);
         };
-        CHECK(decrypt_range(key, k_uid, c.size(), reader, k_seg + 10, 100) == plain.substr(k_seg + 10, 100));
+        CHECK(decrypt_range(key, k_uid, c.size(), reader, k_seg + 10, 100) ==
+              plain.substr(k_seg + 10, 100));
         REQUIRE(reads.size() == 2);
         CHECK(reads[1].second == k_seg + 16); // exactly one segment fetched
-        for (auto [off, len] : std::vector<std::pair<uint64_t, uint64_t>>{
-                 {0, 1}, {0, plain.size()}, {k_seg - 5, 10}, {3 * k_seg, k_seg / 2}, {plain.size() - 1, 100},
-                 {100, 3 * k_seg}}) {
+        for (auto [off, len] : std::vector<std::pair<uint64_t, uint64_t>>{{0, 1},
+                                                                          {0, plain.size()},
+                                                                          {k_seg - 5, 10},
+                                                                          {3 * k_seg, k_seg / 2},
+                                                                          {plain.size() - 1, 100},
+                                                                          {100, 3 * k_seg}}) {
             CAPTURE(off);
             CHECK(range(key, c, off, len) == plain.substr(off, len));
         }

@@ -23,7 +23,9 @@ struct PkeyCtxFree {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 
-const unsigned char* uc(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
+const unsigned char* uc(const std::byte* p) {
+    return reinterpret_cast<const unsigned char*>(p);
+}
 
 Pkey private_pkey(const SecretKey& k) {
     Pkey p(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, k.data(), SecretKey::k_size));
@@ -43,7 +45,8 @@ X25519Public raw_public(EVP_PKEY* p) {
 // X25519(private, peer). Fails (returns false) for low-order peer points,
 // which OpenSSL detects as an all-zero shared secret.
 bool agree(EVP_PKEY* priv, const X25519Public& peer, std::array<std::byte, 32>& shared) {
-    Pkey peer_key(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, uc(peer.data()), peer.size()));
+    Pkey peer_key(
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, uc(peer.data()), peer.size()));
     PkeyCtx ctx(EVP_PKEY_CTX_new(priv, nullptr));
     size_t len = shared.size();
     return peer_key && ctx && EVP_PKEY_derive_init(ctx.get()) == 1 &&

@@ -27,10 +27,12 @@ Error malformed(const stdfs::path& where, const std::string& why) {
     return Error(ErrorKind::integrity, "key file " + where.string() + " is malformed: " + why);
 }
 
-std::string seal_aad(const std::string& key_id) { return std::string(k_seal_aad) + key_id; }
+std::string seal_aad(const std::string& key_id) {
+    return std::string(k_seal_aad) + key_id;
+}
 
-std::vector<std::byte> hex_field(const std::map<std::string, std::string>& f, const std::string& name,
-                                 size_t size, const stdfs::path& where) {
+std::vector<std::byte> hex_field(const std::map<std::string, std::string>& f,
+                                 const std::string& name, size_t size, const stdfs::path& where) {
     auto it = f.find(name);
     if (it == f.end()) throw malformed(where, "missing '" + name + "'");
     std::vector<std::byte> out;
@@ -54,9 +56,11 @@ uint32_t int_field(const std::map<std::string, std::string>& f, const std::strin
     return v;
 }
 
-void check_key_id(const crypto::SecretKey& key, const std::string& key_id, const stdfs::path& where) {
+void check_key_id(const crypto::SecretKey& key, const std::string& key_id,
+                  const stdfs::path& where) {
     if (key_id_of(key) != key_id)
-        throw Error(ErrorKind::integrity, "key file " + where.string() + " is corrupted: the key does not match its key id");
+        throw Error(ErrorKind::integrity, "key file " + where.string() +
+                                              " is corrupted: the key does not match its key id");
 }
 
 } // namespace
@@ -86,7 +90,8 @@ KeyFile make_full(const crypto::SecretKey& key, const std::optional<std::string_
     std::array<std::byte, crypto::k_gcm_nonce_size> nonce{};
     random_bytes(nonce);
     f.sealed_key.assign(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-    f.sealed_key += crypto::gcm_seal(kek, nonce, crypto::byte_view(seal_aad(f.key_id)), key.bytes());
+    f.sealed_key +=
+        crypto::gcm_seal(kek, nonce, crypto::byte_view(seal_aad(f.key_id)), key.bytes());
     f.scrypt = params;
     return f;
 }
@@ -132,8 +137,9 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
             if (!line.starts_with("cairn-key-file:"))
                 throw Error(ErrorKind::integrity, where.string() + " is not a cairn key file");
             if (line != k_version_line)
-                throw Error(ErrorKind::integrity, "key file " + where.string() + " has an unsupported format (" +
-                                                      std::string(line) + "); this cairn reads version 1");
+                throw Error(ErrorKind::integrity,
+                            "key file " + where.string() + " has an unsupported format (" +
+                                std::string(line) + "); this cairn reads version 1");
             seen_version = true;
             continue;
         }
@@ -143,7 +149,8 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
         if (!fields.emplace(name, std::string(line.substr(colon + 2))).second)
             throw malformed(where, "'" + name + "' appears twice");
     }
-    if (!seen_version) throw Error(ErrorKind::integrity, where.string() + " is not a cairn key file");
+    if (!seen_version)
+        throw Error(ErrorKind::integrity, where.string() + " is not a cairn key file");
 
     KeyFile f;
     auto value = [&fields](const std::string& name) {
@@ -173,11 +180,12 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
         std::copy(salt.begin(), salt.end(), p.salt.begin());
         check_scrypt_params(p, where);
         f.scrypt = p;
-        auto sealed = hex_field(fields, "sealed-instance-key",
-                                crypto::k_gcm_nonce_size + crypto::SecretKey::k_size + crypto::k_gcm_tag_size, where);
+        auto sealed = hex_field(
+            fields, "sealed-instance-key",
+            crypto::k_gcm_nonce_size + crypto::SecretKey::k_size + crypto::k_gcm_tag_size, where);
         f.sealed_key.assign(reinterpret_cast<const char*>(sealed.data()), sealed.size());
-        allowed.insert(allowed.end(), {"protection", "scrypt-log2-n", "scrypt-r", "scrypt-p", "scrypt-salt",
-                                       "sealed-instance-key"});
+        allowed.insert(allowed.end(), {"protection", "scrypt-log2-n", "scrypt-r", "scrypt-p",
+                                       "scrypt-salt", "sealed-instance-key"});
     } else {
         throw malformed(where, "unknown kind or protection");
     }
@@ -199,8 +207,8 @@ crypto::SecretKey instance_key(const KeyFile& f, const stdfs::path& where) {
     std::array<std::byte, crypto::k_gcm_nonce_size> nonce{};
     std::copy_n(sealed.begin(), nonce.size(), nonce.begin());
     crypto::SecretKey key;
-    if (!crypto::gcm_open(kek, nonce, crypto::byte_view(seal_aad(f.key_id)), sealed.subspan(nonce.size()),
-                          key.mutable_bytes()))
+    if (!crypto::gcm_open(kek, nonce, crypto::byte_view(seal_aad(f.key_id)),
+                          sealed.subspan(nonce.size()), key.mutable_bytes()))
         throw Error(ErrorKind::permission, "wrong passphrase for key file " + where.string());
     check_key_id(key, f.key_id, where);
     return key;
@@ -221,7 +229,8 @@ void store(const stdfs::path& path, const KeyFile& f) {
         fd = fs::create_exclusive(path, k_private_mode);
     } catch (const Error& e) {
         if (stdfs::exists(path))
-            throw Error(ErrorKind::conflict, "key file " + path.string() + " already exists; not overwriting it");
+            throw Error(ErrorKind::conflict,
+                        "key file " + path.string() + " already exists; not overwriting it");
         throw;
     }
     fs::write_all(fd.get(), crypto::byte_view(text), path);

@@ -19,7 +19,8 @@ constexpr std::string_view k_x25519_info = "cairn-wrap-v1 x25519";
 std::string seal_to_instance(const crypto::X25519Public& pub, const std::string& key_id,
                              const crypto::SecretKey& data_key) {
     std::string prefix = detail::wrap_prefix(WrapType::instance_x25519, key_id);
-    return prefix + crypto::x25519_seal(pub, k_x25519_info, crypto::byte_view(detail::wrap_aad(prefix)),
+    return prefix + crypto::x25519_seal(pub, k_x25519_info,
+                                        crypto::byte_view(detail::wrap_aad(prefix)),
                                         data_key.bytes());
 }
 
@@ -38,7 +39,8 @@ public:
         random_bytes(nonce);
         std::string out = prefix;
         out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-        out += crypto::gcm_seal(m_key, nonce, crypto::byte_view(detail::wrap_aad(prefix)), data_key.bytes());
+        out += crypto::gcm_seal(m_key, nonce, crypto::byte_view(detail::wrap_aad(prefix)),
+                                data_key.bytes());
         return out;
     }
 
@@ -52,12 +54,15 @@ public:
         if (w.type == WrapType::instance_gcm && w.body.size() == crypto::k_gcm_nonce_size + 48) {
             ok = crypto::gcm_open(m_key, w.body.first<crypto::k_gcm_nonce_size>(), aad,
                                   w.body.subspan(crypto::k_gcm_nonce_size), key.mutable_bytes());
-        } else if (w.type == WrapType::instance_x25519 && w.body.size() == crypto::k_x25519_key_size + 48) {
+        } else if (w.type == WrapType::instance_x25519 &&
+                   w.body.size() == crypto::k_x25519_key_size + 48) {
             ok = crypto::x25519_open(m_x25519, k_x25519_info, aad, w.body, key.mutable_bytes());
         } else if (w.type == WrapType::member_rsa || w.type == WrapType::member_x25519) {
             throw Error(ErrorKind::integrity, "this is a member grant, not a wrapped data key");
         }
-        if (!ok) throw Error(ErrorKind::integrity, "wrapped data key failed authentication (corrupted or tampered)");
+        if (!ok)
+            throw Error(ErrorKind::integrity,
+                        "wrapped data key failed authentication (corrupted or tampered)");
         return key;
     }
 
@@ -69,7 +74,8 @@ private:
 
 class WriteOnlyKeyRing final : public KeyRing {
 public:
-    WriteOnlyKeyRing(std::string key_id, const crypto::X25519Public& pub) : m_key_id(std::move(key_id)), m_public(pub) {}
+    WriteOnlyKeyRing(std::string key_id, const crypto::X25519Public& pub)
+        : m_key_id(std::move(key_id)), m_public(pub) {}
 
     std::string key_id() const override { return m_key_id; }
     bool can_unwrap() const override { return false; }
@@ -77,7 +83,8 @@ public:
         return seal_to_instance(m_public, m_key_id, data_key);
     }
     crypto::SecretKey unwrap(std::string_view) const override {
-        throw Error(ErrorKind::permission, "this key file can only save (write-only); loading needs the instance key",
+        throw Error(ErrorKind::permission,
+                    "this key file can only save (write-only); loading needs the instance key",
                     "use the full key file (or a member key granted access)");
     }
 
@@ -104,14 +111,20 @@ std::unique_ptr<KeyRing> open_key_file(const std::filesystem::path& path) {
 
 std::filesystem::path default_key_path(const std::string& instance_id) {
     std::filesystem::path base;
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) base = xdg;
-    else if (const char* home = std::getenv("HOME"); home && *home) base = std::filesystem::path(home) / ".config";
-    else throw Error(ErrorKind::config, "cannot find the key file location: neither XDG_CONFIG_HOME nor HOME is set",
-                     "set CAIRN_KEY_FILE");
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        base = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        base = std::filesystem::path(home) / ".config";
+    else
+        throw Error(ErrorKind::config,
+                    "cannot find the key file location: neither XDG_CONFIG_HOME nor HOME is set",
+                    "set CAIRN_KEY_FILE");
     return base / "cairn" / "keys" / (instance_id + ".key");
 }
 
-std::string key_id_of(const crypto::SecretKey& instance_key) { return detail::key_id_of(instance_key); }
+std::string key_id_of(const crypto::SecretKey& instance_key) {
+    return detail::key_id_of(instance_key);
+}
 
 std::unique_ptr<KeyRing> keyring_from_instance_key(const crypto::SecretKey& instance_key) {
     return std::make_unique<FullKeyRing>(instance_key);
@@ -128,7 +141,8 @@ void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& 
     detail::store(path, detail::make_full(instance_key, pass));
 }
 
-void export_write_only_key_file(const std::filesystem::path& full_key_file, const std::filesystem::path& out) {
+void export_write_only_key_file(const std::filesystem::path& full_key_file,
+                                const std::filesystem::path& out) {
     detail::store(out, detail::make_write_only(read_instance_key(full_key_file)));
 }
 
@@ -136,6 +150,8 @@ std::string rewrap(std::string_view wrapped, const KeyRing& from, const KeyRing&
     return to.wrap(from.unwrap(wrapped));
 }
 
-std::string wrapped_key_id(std::string_view wrapped) { return detail::parse_wrapped(wrapped).key_id; }
+std::string wrapped_key_id(std::string_view wrapped) {
+    return detail::parse_wrapped(wrapped).key_id;
+}
 
 } // namespace cairn::keys

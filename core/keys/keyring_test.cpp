@@ -119,7 +119,8 @@ TEST_SUITE("core::keys::KeyRing") {
             CHECK(e.kind() == ErrorKind::permission);
             CHECK(std::string(e.what()).find("CAIRN_PASSPHRASE_FILE") != std::string::npos);
         }
-        CHECK(error_of([&] { create_key_file(dir.path / "empty.key", std::string()); }).kind() == ErrorKind::usage);
+        CHECK(error_of([&] { create_key_file(dir.path / "empty.key", std::string()); }).kind() ==
+              ErrorKind::usage);
     }
 
     TEST_CASE("write-only key file: wraps for the full key, refuses to unwrap") {
@@ -137,7 +138,8 @@ TEST_SUITE("core::keys::KeyRing") {
         CHECK(crypto::constant_time_equal(full->unwrap(blob).bytes(), data_key.bytes()));
         Error e = error_of([&] { wo->unwrap(blob); });
         CHECK(e.kind() == ErrorKind::permission);
-        CHECK(std::string(e.what()) == "this key file can only save (write-only); loading needs the instance key");
+        CHECK(std::string(e.what()) ==
+              "this key file can only save (write-only); loading needs the instance key");
         CHECK(error_of([&] { read_instance_key(wo_file); }).kind() == ErrorKind::permission);
         std::string t = blob;
         t[20] ^= 1;
@@ -164,7 +166,8 @@ TEST_SUITE("core::keys::KeyRing") {
         CHECK(key_id_of(key) == ring->key_id());
         write_key_file(dir.path / "b.key", key, std::string("s3cret"));
         use_passphrase(dir, "s3cret");
-        CHECK(keyring_from_instance_key(read_instance_key(dir.path / "b.key"))->key_id() == ring->key_id());
+        CHECK(keyring_from_instance_key(read_instance_key(dir.path / "b.key"))->key_id() ==
+              ring->key_id());
     }
 
     TEST_CASE("key file: malformed or edited files are integrity errors") {
@@ -193,7 +196,9 @@ TEST_SUITE("core::keys::KeyRing") {
         std::string saved = old ? old : "";
         ::setenv("XDG_CONFIG_HOME", "/tmp/xdg", 1);
         CHECK(default_key_path("abc") == stdfs::path("/tmp/xdg/cairn/keys/abc.key"));
-        if (old) ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
-        else ::unsetenv("XDG_CONFIG_HOME");
+        if (old)
+            ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+        else
+            ::unsetenv("XDG_CONFIG_HOME");
     }
 }

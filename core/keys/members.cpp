@@ -36,24 +36,31 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 
 // Never let OpenSSL prompt for a PEM passphrase on the terminal.
-int no_password(char*, int, int, void*) { return 0; }
+int no_password(char*, int, int, void*) {
+    return 0;
+}
 
 Pkey read_public(std::string_view pem) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     Pkey key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, no_password, nullptr) : nullptr);
-    if (!key) throw Error(ErrorKind::usage, "cannot parse the member public key (expected a PEM PUBLIC KEY block)");
+    if (!key)
+        throw Error(ErrorKind::usage,
+                    "cannot parse the member public key (expected a PEM PUBLIC KEY block)");
     return key;
 }
 
 Pkey read_private(const std::filesystem::path& path) {
     fs::require_private_file(path, "private key file");
     std::string pem = fs::read_file(path);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr) : nullptr);
     OPENSSL_cleanse(pem.data(), pem.size());
     if (!key)
-        throw Error(ErrorKind::usage, "cannot read private key " + path.string() +
-                                          " (expected an unencrypted PEM private key, RSA or X25519)");
+        throw Error(ErrorKind::usage,
+                    "cannot read private key " + path.string() +
+                        " (expected an unencrypted PEM private key, RSA or X25519)");
     return key;
 }
 
@@ -62,11 +69,14 @@ PkeyCtx oaep_ctx(EVP_PKEY* key, bool encrypt, const std::string& prefix) {
     PkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
     std::string label = detail::wrap_aad(prefix);
     void* label_copy = OPENSSL_memdup(label.data(), label.size());
-    bool ok = ctx && label_copy && (encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) == 1 &&
-              EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
-              EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) == 1 &&
-              EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
-              EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label_copy, static_cast<int>(label.size())) == 1;
+    bool ok =
+        ctx && label_copy &&
+        (encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
+        EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) == 1 &&
+        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
+        EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label_copy, static_cast<int>(label.size())) ==
+            1;
     if (!ok) {
         OPENSSL_free(label_copy);
         throw Error(ErrorKind::internal, "cannot set up RSA-OAEP-SHA256");
@@ -84,24 +94,30 @@ crypto::X25519Public raw_public(EVP_PKEY* key) {
 
 void check_unwrapped(const crypto::SecretKey& key, const detail::Wrapped& w) {
     if (detail::key_id_of(key) != w.key_id)
-        throw Error(ErrorKind::integrity, "member grant is corrupted: the unwrapped key does not match key id " + w.key_id);
+        throw Error(ErrorKind::integrity,
+                    "member grant is corrupted: the unwrapped key does not match key id " +
+                        w.key_id);
 }
 
 Error not_for_this_key() {
-    return Error(ErrorKind::integrity,
-                 "cannot unwrap the member grant: it was made for another member key, or it was modified");
+    return Error(
+        ErrorKind::integrity,
+        "cannot unwrap the member grant: it was made for another member key, or it was modified");
 }
 
 } // namespace
 
-std::string wrap_for_member(const crypto::SecretKey& instance_key, std::string_view public_key_pem) {
+std::string wrap_for_member(const crypto::SecretKey& instance_key,
+                            std::string_view public_key_pem) {
     Pkey key = read_public(public_key_pem);
     const std::string key_id = detail::key_id_of(instance_key);
     if (EVP_PKEY_is_a(key.get(), "RSA")) {
         if (EVP_PKEY_get_bits(key.get()) < k_min_rsa_bits)
-            throw Error(ErrorKind::usage, "member RSA key has " + std::to_string(EVP_PKEY_get_bits(key.get())) +
-                                              " bits; at least 2048 are required",
-                        "generate a new key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072");
+            throw Error(
+                ErrorKind::usage,
+                "member RSA key has " + std::to_string(EVP_PKEY_get_bits(key.get())) +
+                    " bits; at least 2048 are required",
+                "generate a new key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072");
         std::string prefix = detail::wrap_prefix(WrapType::member_rsa, key_id);
         PkeyCtx ctx = oaep_ctx(key.get(), true, prefix);
         size_t len = 0;
@@ -118,12 +134,14 @@ std::string wrap_for_member(const crypto::SecretKey& instance_key, std::string_v
     if (EVP_PKEY_is_a(key.get(), "X25519")) {
         std::string prefix = detail::wrap_prefix(WrapType::member_x25519, key_id);
         return prefix + crypto::x25519_seal(raw_public(key.get()), k_member_x25519_info,
-                                            crypto::byte_view(detail::wrap_aad(prefix)), instance_key.bytes());
+                                            crypto::byte_view(detail::wrap_aad(prefix)),
+                                            instance_key.bytes());
     }
     throw Error(ErrorKind::usage, "unsupported member key type (use RSA >= 2048 bits or X25519)");
 }
 
-crypto::SecretKey unwrap_as_member(std::string_view wrapped, const std::filesystem::path& private_key_pem) {
+crypto::SecretKey unwrap_as_member(std::string_view wrapped,
+                                   const std::filesystem::path& private_key_pem) {
     detail::Wrapped w = detail::parse_wrapped(wrapped);
     Pkey key = read_private(private_key_pem);
     crypto::SecretKey out;
@@ -131,7 +149,8 @@ crypto::SecretKey unwrap_as_member(std::string_view wrapped, const std::filesyst
         PkeyCtx ctx = oaep_ctx(key.get(), false, w.prefix);
         std::vector<unsigned char> buf(static_cast<size_t>(EVP_PKEY_get_size(key.get())));
         size_t len = buf.size();
-        bool ok = EVP_PKEY_decrypt(ctx.get(), buf.data(), &len, reinterpret_cast<const unsigned char*>(w.body.data()),
+        bool ok = EVP_PKEY_decrypt(ctx.get(), buf.data(), &len,
+                                   reinterpret_cast<const unsigned char*>(w.body.data()),
                                    w.body.size()) == 1 &&
                   len == crypto::SecretKey::k_size;
         if (ok) out = crypto::SecretKey::from_bytes(std::as_bytes(std::span(buf.data(), len)));
@@ -140,15 +159,18 @@ crypto::SecretKey unwrap_as_member(std::string_view wrapped, const std::filesyst
     } else if (w.type == WrapType::member_x25519 && EVP_PKEY_is_a(key.get(), "X25519")) {
         crypto::SecretKey priv;
         size_t len = crypto::SecretKey::k_size;
-        if (EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(priv.mutable_bytes().data()),
-                                         &len) != 1)
+        if (EVP_PKEY_get_raw_private_key(
+                key.get(), reinterpret_cast<unsigned char*>(priv.mutable_bytes().data()), &len) !=
+            1)
             throw Error(ErrorKind::internal, "cannot read the X25519 private key");
-        if (!crypto::x25519_open(priv, k_member_x25519_info, crypto::byte_view(detail::wrap_aad(w.prefix)), w.body,
+        if (!crypto::x25519_open(priv, k_member_x25519_info,
+                                 crypto::byte_view(detail::wrap_aad(w.prefix)), w.body,
                                  out.mutable_bytes()))
             throw not_for_this_key();
     } else {
-        throw Error(ErrorKind::usage, "the member grant and the private key " + private_key_pem.string() +
-                                          " are of different kinds (RSA vs X25519), or this is not a member grant");
+        throw Error(ErrorKind::usage,
+                    "the member grant and the private key " + private_key_pem.string() +
+                        " are of different kinds (RSA vs X25519), or this is not a member grant");
     }
     check_unwrapped(out, w);
     return out;

@@ -21,7 +21,8 @@ std::string wrap_for_member(const crypto::SecretKey& instance_key, std::string_v
 // 0600; permission error otherwise) and unwraps a blob made by
 // wrap_for_member(). Integrity error if the blob was made for another key
 // or was modified.
-crypto::SecretKey unwrap_as_member(std::string_view wrapped, const std::filesystem::path& private_key_pem);
+crypto::SecretKey unwrap_as_member(std::string_view wrapped,
+                                   const std::filesystem::path& private_key_pem);
 
 // A short stable name for a member key: the first 16 hex characters of
 // SHA-256 over its DER SubjectPublicKeyInfo. Usage error if unparsable.

@@ -79,7 +79,8 @@ TEST_SUITE("core::keys::members") {
             crypto::SecretKey back = unwrap_as_member(grant, m.private_file);
             CHECK(crypto::constant_time_equal(back.bytes(), instance.bytes()));
             auto member_ring = keyring_from_instance_key(back);
-            CHECK(crypto::constant_time_equal(member_ring->unwrap(data_blob).bytes(), data_key.bytes()));
+            CHECK(crypto::constant_time_equal(member_ring->unwrap(data_blob).bytes(),
+                                              data_key.bytes()));
             std::string t = grant;
             t[t.size() - 3] ^= 1;
             CHECK(kind_of([&] { unwrap_as_member(t, m.private_file); }) == ErrorKind::integrity);
@@ -108,15 +109,19 @@ TEST_SUITE("core::keys::members") {
         crypto::SecretKey instance = crypto::SecretKey::random();
         MemberKey alice = make_member(dir, "X25519"), bob = make_member(dir, "X25519");
         MemberKey carol = make_member(dir, "RSA", 2048), dave = make_member(dir, "RSA", 2048);
-        CHECK(kind_of([&] { unwrap_as_member(wrap_for_member(instance, alice.public_pem), bob.private_file); }) ==
-              ErrorKind::integrity);
-        CHECK(kind_of([&] { unwrap_as_member(wrap_for_member(instance, carol.public_pem), dave.private_file); }) ==
-              ErrorKind::integrity);
-        CHECK(kind_of([&] { unwrap_as_member(wrap_for_member(instance, alice.public_pem), carol.private_file); }) ==
-              ErrorKind::usage);
+        CHECK(kind_of([&] {
+                  unwrap_as_member(wrap_for_member(instance, alice.public_pem), bob.private_file);
+              }) == ErrorKind::integrity);
+        CHECK(kind_of([&] {
+                  unwrap_as_member(wrap_for_member(instance, carol.public_pem), dave.private_file);
+              }) == ErrorKind::integrity);
+        CHECK(kind_of([&] {
+                  unwrap_as_member(wrap_for_member(instance, alice.public_pem), carol.private_file);
+              }) == ErrorKind::usage);
         std::string grant = wrap_for_member(instance, alice.public_pem);
         stdfs::permissions(alice.private_file, stdfs::perms::others_read, stdfs::perm_options::add);
-        CHECK(kind_of([&] { unwrap_as_member(grant, alice.private_file); }) == ErrorKind::permission);
+        CHECK(kind_of([&] { unwrap_as_member(grant, alice.private_file); }) ==
+              ErrorKind::permission);
     }
 
     TEST_CASE("member_fingerprint: 16 hex characters, stable, distinct") {

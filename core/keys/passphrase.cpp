@@ -18,7 +18,9 @@ namespace {
 constexpr size_t k_min_capacity = 256; // beyond any small-string buffer
 constexpr size_t k_max_passphrase = 4096;
 
-void wipe(std::string& s) { OPENSSL_cleanse(s.data(), s.capacity()); }
+void wipe(std::string& s) {
+    OPENSSL_cleanse(s.data(), s.capacity());
+}
 
 SecretString from_env_file(const std::filesystem::path& file) {
     fs::require_private_file(file, "passphrase file (CAIRN_PASSPHRASE_FILE)");
@@ -81,13 +83,20 @@ SecretString from_tty(const std::filesystem::path& key_file) {
 
 } // namespace
 
-SecretString::SecretString() { m_s.reserve(k_min_capacity); }
-SecretString::SecretString(SecretString&& o) noexcept { m_s.swap(o.m_s); }
-SecretString::~SecretString() { wipe(m_s); }
+SecretString::SecretString() {
+    m_s.reserve(k_min_capacity);
+}
+SecretString::SecretString(SecretString&& o) noexcept {
+    m_s.swap(o.m_s);
+}
+SecretString::~SecretString() {
+    wipe(m_s);
+}
 
 SecretString SecretString::from(std::string_view s) {
     SecretString out;
-    for (char c : s) out.push_back(c);
+    for (char c : s)
+        out.push_back(c);
     return out;
 }
 
@@ -112,17 +121,20 @@ SecretString passphrase_for(const std::filesystem::path& key_file) {
     if (const char* env = std::getenv("CAIRN_PASSPHRASE_FILE"); env && *env)
         return from_env_file(env);
     if (::isatty(STDIN_FILENO)) return from_tty(key_file);
-    throw Error(ErrorKind::permission,
-                "key file " + key_file.string() +
-                    " needs a passphrase: set CAIRN_PASSPHRASE_FILE (stdin is not a terminal to ask on)",
-                "export CAIRN_PASSPHRASE_FILE=FILE, where FILE is a 0600 file holding the passphrase");
+    throw Error(
+        ErrorKind::permission,
+        "key file " + key_file.string() +
+            " needs a passphrase: set CAIRN_PASSPHRASE_FILE (stdin is not a terminal to ask on)",
+        "export CAIRN_PASSPHRASE_FILE=FILE, where FILE is a 0600 file holding the passphrase");
 }
 
 void check_scrypt_params(const ScryptParams& params, const std::filesystem::path& where) {
     if (params.log_n < 15 || params.log_n > 20 || params.r < 8 || params.r > 32 || params.p < 1 ||
         params.p > 16)
-        throw Error(ErrorKind::integrity, "key file " + where.string() +
-                                              " has unsupported scrypt parameters (allowed: log2 N 15..20, r 8..32, p 1..16)");
+        throw Error(
+            ErrorKind::integrity,
+            "key file " + where.string() +
+                " has unsupported scrypt parameters (allowed: log2 N 15..20, r 8..32, p 1..16)");
 }
 
 crypto::SecretKey scrypt_key(std::string_view passphrase, const ScryptParams& params) {
@@ -131,8 +143,8 @@ crypto::SecretKey scrypt_key(std::string_view passphrase, const ScryptParams& pa
     const uint64_t maxmem = 128 * uint64_t{params.r} * (n + params.p) + (uint64_t{1} << 20);
     crypto::SecretKey key;
     if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(),
-                       reinterpret_cast<const unsigned char*>(params.salt.data()), params.salt.size(), n,
-                       params.r, params.p, maxmem,
+                       reinterpret_cast<const unsigned char*>(params.salt.data()),
+                       params.salt.size(), n, params.r, params.p, maxmem,
                        reinterpret_cast<unsigned char*>(key.mutable_bytes().data()),
                        crypto::SecretKey::k_size) != 1)
         throw Error(ErrorKind::internal, "scrypt key derivation failed");

@@ -21,14 +21,17 @@ namespace {
 constexpr auto k_0600 = stdfs::perms::owner_read | stdfs::perms::owner_write;
 const stdfs::path k_vectors = stdfs::path(CAIRN_SOURCE_DIR) / "tests/vectors";
 const std::string k_key_id = "75121a0ec77e7f73";
-const char* const k_wrap1 = "0175121a0ec77e7f73b0b1b2b3b4b5b6b7b8b9babbd91418e8a888fd180fb1dde98110c68dd46d1b81417"
-                            "bd9620697d8aa00dfac49cda9a66ca349a0c564faf046bfd8b96d";
-const char* const k_wrap2 = "0275121a0ec77e7f73675dd574ed7789310b3d2e7681f3790b466c773b1521fecf36577958371ea52f6bb"
-                            "ae7739a0e6854dadfadd4acb5749203d2e6da014a7276f894194803a9f89b4454b8456cd39230daba1a43"
-                            "0f671d27";
-const char* const k_grant4 = "0475121a0ec77e7f73736845d54e87de09d6bb114aa7042c50a4a015bd9901d1a0026f5956533a151979a"
-                             "418206f5fa2f275a1b5d26d5d5390f618ef9ecb6717d9ea9d08bd5d8a96f08a7cfcab16d76b9e8d6458"
-                             "51c512e525";
+const char* const k_wrap1 =
+    "0175121a0ec77e7f73b0b1b2b3b4b5b6b7b8b9babbd91418e8a888fd180fb1dde98110c68dd46d1b81417"
+    "bd9620697d8aa00dfac49cda9a66ca349a0c564faf046bfd8b96d";
+const char* const k_wrap2 =
+    "0275121a0ec77e7f73675dd574ed7789310b3d2e7681f3790b466c773b1521fecf36577958371ea52f6bb"
+    "ae7739a0e6854dadfadd4acb5749203d2e6da014a7276f894194803a9f89b4454b8456cd39230daba1a43"
+    "0f671d27";
+const char* const k_grant4 =
+    "0475121a0ec77e7f73736845d54e87de09d6bb114aa7042c50a4a015bd9901d1a0026f5956533a151979a"
+    "418206f5fa2f275a1b5d26d5d5390f618ef9ecb6717d9ea9d08bd5d8a96f08a7cfcab16d76b9e8d6458"
+    "51c512e525";
 
 struct TempDir {
     stdfs::path path = stdfs::temp_directory_path() / ("cairn-vectors-" + random_hex(6));
@@ -76,12 +79,14 @@ TEST_SUITE("core::keys::vectors") {
                            "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f")))),
                        0x40));
 
-        CHECK(is_range(unwrap_as_member(blob(k_grant4), dir.private_copy("member_x25519_v1.pem")), 0x00));
+        CHECK(is_range(unwrap_as_member(blob(k_grant4), dir.private_copy("member_x25519_v1.pem")),
+                       0x00));
     }
 
     TEST_CASE("export_write_only_key_file matches the reference byte for byte") {
         TempDir dir;
         export_write_only_key_file(dir.private_copy("keyfile_v1_plain.key"), dir.path / "wo.key");
-        CHECK(fs::read_file(dir.path / "wo.key") == fs::read_file(k_vectors / "keyfile_v1_write_only.key"));
+        CHECK(fs::read_file(dir.path / "wo.key") ==
+              fs::read_file(k_vectors / "keyfile_v1_write_only.key"));
     }
 }

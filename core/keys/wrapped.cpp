@@ -17,18 +17,22 @@ Wrapped parse_wrapped(std::string_view blob) {
 
 std::string wrap_prefix(WrapType type, const std::string& key_id) {
     auto id = from_hex(key_id);
-    if (id.size() != k_key_id_bytes) throw Error(ErrorKind::internal, "key id must be 16 hex characters");
+    if (id.size() != k_key_id_bytes)
+        throw Error(ErrorKind::internal, "key id must be 16 hex characters");
     std::string out(1, static_cast<char>(type));
     out.append(reinterpret_cast<const char*>(id.data()), id.size());
     return out;
 }
 
-std::string wrap_aad(std::string_view prefix) { return "cairn-wrap-v1" + std::string(prefix); }
+std::string wrap_aad(std::string_view prefix) {
+    return "cairn-wrap-v1" + std::string(prefix);
+}
 
 void require_key_id(const Wrapped& w, const std::string& key_id) {
     if (w.key_id != key_id)
-        throw Error(ErrorKind::integrity, "this key was wrapped by key " + w.key_id + ", but the key file holds key " +
-                                              key_id,
+        throw Error(ErrorKind::integrity,
+                    "this key was wrapped by key " + w.key_id + ", but the key file holds key " +
+                        key_id,
                     "use the key file of key " + w.key_id);
 }
 
