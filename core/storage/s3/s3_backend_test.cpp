@@ -155,3 +155,48 @@ TEST_SUITE("core::storage::S3") {
         CHECK(st.error().kind == FailureKind::timeout);
     }
 }
+
+// Steps of tests/s3/test_backend.sh, which checks their effect with the aws
+// CLI in between; they do nothing unless the script asks for them.
+TEST_SUITE("core::storage::S3") {
+    TEST_CASE("crosscheck: objects for the aws CLI to inspect") {
+        std::string step = env_or("CAIRN_S3_CROSSCHECK", "");
+        if (step.empty() || env_or("S3_ENDPOINT", "").empty()) return;
+        auto backend = open_s3_backend(rgw_location("crosscheck/"));
+        if (step == "put") {
+            auto src = std::filesystem::temp_directory_path() / ("cairn-cc-" + random_hex(4));
+            for (const char* content : {"first", "second"}) {
+                fs::write_file_atomic(src, content, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+                CHECK(backend->put("a b+c", src)); // two versions
+            }
+            CHECK(backend->put("\xc3\xa9t\xc3\xa9", src));
+            std::filesystem::remove(src);
+        } else if (step == "remove") {
+            CHECK(backend->remove_many({"a b+c", "\xc3\xa9t\xc3\xa9"}).empty());
+        }
+    }
+
+    TEST_CASE("faults: an upload cut mid-transfer fails retryably and leaves nothing behind") {
+        std::string proxy = env_or("CAIRN_S3_CUTTING_PROXY", "");
+        if (proxy.empty() || env_or("S3_ENDPOINT", "").empty()) return;
+        Location via_proxy = rgw_location("fault/");
+        via_proxy.endpoint = proxy;
+        S3Options o = small_parts();
+        o.http.low_speed_time_s = 5;
+        auto backend = open_s3_backend(via_proxy, o);
+        auto src = std::filesystem::temp_directory_path() / ("cairn-cut-" + random_hex(4));
+        {
+            fs::Fd fd = fs::create_exclusive(src, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+            std::vector<std::byte> chunk(1 << 20, std::byte{7});
+            for (int i = 0; i < 12; ++i) fs::write_all(fd.get(), chunk, src);
+        }
+        auto st = backend->put("big", src);
+        std::filesystem::remove(src);
+        REQUIRE_FALSE(st);
+        CHECK(st.error().retryable());
+        auto direct = open_s3_backend(rgw_location("fault/"));
+        auto info = direct->stat("big");
+        REQUIRE_FALSE(info);
+        CHECK(info.error().kind == FailureKind::not_found);
+    }
+}
