@@ -11,6 +11,8 @@
 #   CAIRN_RGW_DIR   state directory            (default /tmp/cairn-rgw)
 #   CAIRN_RGW_PORT  radosgw port on 127.0.0.1  (default 7480)
 #   CAIRN_RGW_MON_PORT  monitor port           (default 3300 + port - 7480)
+# Data lives in RAM (memstore, capped at 8 GiB); overwritten data is
+# garbage-collected after ~10 s.
 #
 # The test user's keys are fixed and public (they protect nothing but a
 # throw-away loopback gateway): CAIRNTESTKEY / CAIRNTESTSECRET.
@@ -62,7 +64,7 @@ admin socket = $dir/run/\$name.asok
 mon data = $dir/mon/\$cluster-\$id
 osd data = $dir/osd/\$cluster-\$id
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = 8589934592
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
@@ -76,6 +78,9 @@ osd crush chooseleaf type = 0
 [client.rgw.cairn]
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $dir/rgw
+# Reclaim overwritten and deleted data quickly: memstore lives in RAM.
+rgw gc obj min wait = 10
+rgw gc processor period = 10
 CONF
 }
 
