@@ -14,7 +14,8 @@ using namespace cairn::storage;
 
 int main(int argc, char** argv) {
     if (argc != 4) {
-        std::cerr << "usage: cairn_s3_bench put FILE s3://bucket/name | get s3://bucket/name FILE\n";
+        std::cerr
+            << "usage: cairn_s3_bench put FILE s3://bucket/name | get s3://bucket/name FILE\n";
         return 2;
     }
     std::string op = argv[1];

@@ -17,9 +17,14 @@ namespace {
 namespace stdfs = std::filesystem;
 
 class Scratch {
-public:
-    Scratch() : m_dir(stdfs::temp_directory_path() / ("cairn-conformance-" + random_hex(6))) { fs::ensure_dir(m_dir); }
-    ~Scratch() { std::error_code ec; stdfs::remove_all(m_dir, ec); }
+  public:
+    Scratch() : m_dir(stdfs::temp_directory_path() / ("cairn-conformance-" + random_hex(6))) {
+        fs::ensure_dir(m_dir);
+    }
+    ~Scratch() {
+        std::error_code ec;
+        stdfs::remove_all(m_dir, ec);
+    }
     stdfs::path write(const std::string& name, const std::string& content) {
         stdfs::path p = m_dir / name;
         fs::write_file_atomic(p, content, stdfs::perms::owner_read | stdfs::perms::owner_write);
@@ -27,17 +32,20 @@ public:
     }
     stdfs::path path(const std::string& name) const { return m_dir / name; }
 
-private:
+  private:
     stdfs::path m_dir;
 };
 
-std::string read(const stdfs::path& p) { return fs::read_file(p); }
+std::string read(const stdfs::path& p) {
+    return fs::read_file(p);
+}
 
 std::string file_sha256(const stdfs::path& p) {
     fs::Fd fd = fs::open_read(p);
     crypto::Sha256 hash;
     std::vector<std::byte> buf(1 << 20);
-    while (size_t n = fs::read_some(fd.get(), buf, p)) hash.update(std::span<const std::byte>(buf.data(), n));
+    while (size_t n = fs::read_some(fd.get(), buf, p))
+        hash.update(std::span<const std::byte>(buf.data(), n));
     return hash.finish_hex();
 }
 
@@ -59,7 +67,8 @@ stdfs::path make_large(Scratch& scratch, uint64_t size) {
 }
 
 bool has_name(const std::vector<ObjectVersion>& versions, const std::string& name) {
-    return std::any_of(versions.begin(), versions.end(), [&](const ObjectVersion& v) { return v.name == name; });
+    return std::any_of(versions.begin(), versions.end(),
+                       [&](const ObjectVersion& v) { return v.name == name; });
 }
 
 } // namespace
@@ -71,7 +80,8 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
 
     // put/get round trip, including an empty object and awkward names that
     // exercise URI encoding (space, +, =, ~, %, UTF-8).
-    for (const std::string& name : {p + "objects/ab/plain", p + "objects/a b+c=d~e%f", p + "objects/\xc3\xa9t\xc3\xa9"}) {
+    for (const std::string& name :
+         {p + "objects/ab/plain", p + "objects/a b+c=d~e%f", p + "objects/\xc3\xa9t\xc3\xa9"}) {
         CAPTURE(name);
         REQUIRE(backend.put(name, scratch.write("src", "content of " + name)));
         CHECK(backend.get(name, scratch.path("dst")));
@@ -148,7 +158,8 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
     }
 
     // remove_many: present and absent names alike.
-    auto failed = backend.remove_many({p + "dir/a/1", p + "dir/a/2", p + "dir/b/1", p + "dir/none"});
+    auto failed =
+        backend.remove_many({p + "dir/a/1", p + "dir/a/2", p + "dir/b/1", p + "dir/none"});
     CHECK(failed.empty());
     auto dir_left = backend.list(p + "dir/");
     REQUIRE(dir_left);
@@ -172,7 +183,8 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
     // Clean up everything; afterwards nothing of this run is left, not even
     // old versions or delete markers.
     std::vector<std::string> rest{empty};
-    for (auto& o : *listed_names) rest.push_back(o.name);
+    for (auto& o : *listed_names)
+        rest.push_back(o.name);
     CHECK(backend.remove_many(rest).empty());
     auto all = backend.list_versions(p);
     REQUIRE(all);

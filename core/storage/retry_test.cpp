@@ -10,8 +10,9 @@ namespace {
 
 // Fails each call with the next queued kind, then succeeds.
 class FlakyBackend final : public Backend {
-public:
-    explicit FlakyBackend(std::deque<FailureKind> failures, int* calls) : m_failures(std::move(failures)), m_calls(calls) {}
+  public:
+    explicit FlakyBackend(std::deque<FailureKind> failures, int* calls)
+        : m_failures(std::move(failures)), m_calls(calls) {}
     std::string describe() const override { return "flaky"; }
     Status put(const std::string&, const std::filesystem::path&) override { return next(); }
     Status get(const std::string&, const std::filesystem::path&) override { return next(); }
@@ -23,12 +24,16 @@ public:
         if (Status st = next(); !st) return cairn::unexpected(st.error());
         return ObjectInfo{name, 1};
     }
-    Result<std::vector<ObjectInfo>> list(const std::string&) override { return std::vector<ObjectInfo>{}; }
-    Result<std::vector<ObjectVersion>> list_versions(const std::string&) override { return std::vector<ObjectVersion>{}; }
+    Result<std::vector<ObjectInfo>> list(const std::string&) override {
+        return std::vector<ObjectInfo>{};
+    }
+    Result<std::vector<ObjectVersion>> list_versions(const std::string&) override {
+        return std::vector<ObjectVersion>{};
+    }
     Status remove(const std::string&) override { return next(); }
     ProbeReport probe() override { return {}; }
 
-private:
+  private:
     Status next() {
         ++*m_calls;
         if (m_failures.empty()) return {};
@@ -56,8 +61,9 @@ TEST_SUITE("core::storage::Retry") {
 
     TEST_CASE("retry: gives up after the attempt limit with the last failure") {
         int calls = 0;
-        auto b = flaky({FailureKind::transient, FailureKind::transient, FailureKind::transient, FailureKind::timeout,
-                        FailureKind::transient}, &calls);
+        auto b = flaky({FailureKind::transient, FailureKind::transient, FailureKind::transient,
+                        FailureKind::timeout, FailureKind::transient},
+                       &calls);
         auto st = b->stat("x");
         REQUIRE_FALSE(st);
         CHECK(st.error().kind == FailureKind::timeout);

@@ -69,4 +69,17 @@ CAIRN_S3_CUTTING_PROXY=http://127.0.0.1:$proxy_port "$tests_bin" -ts='*S3*' -tc=
 uploads=$(s3api list-multipart-uploads --bucket "$bucket" --output text --query 'length(Uploads || `[]`)')
 [ "$uploads" = "0" ] || fail "$uploads multipart uploads left behind"
 
+echo "== https: a self-signed server is refused; trusted via AWS_CA_BUNDLE it is named as not S3"
+tls=$(mktemp -d)
+cleanup+=("rm -rf '$tls'")
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+tls_port=$((port + 1001))
+openssl s_server -quiet -www -accept "$tls_port" -cert "$tls/cert.pem" -key "$tls/key.pem" >/dev/null 2>&1 &
+tls_pid=$!
+cleanup+=("kill $tls_pid")
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && break; sleep 0.1; done
+CAIRN_S3_TLS_ENDPOINT=https://127.0.0.1:$tls_port CAIRN_S3_TLS_CA=$tls/cert.pem \
+    "$tests_bin" -ts='*S3*' -tc='faults: TLS*'
+
 echo "PASS"

@@ -45,7 +45,8 @@ std::string value_of(const std::map<std::string, std::string>* sec, const std::s
 }
 
 bool take_keys(const std::map<std::string, std::string>* sec, Credentials& out) {
-    if (!sec || value_of(sec, "aws_access_key_id").empty() || value_of(sec, "aws_secret_access_key").empty())
+    if (!sec || value_of(sec, "aws_access_key_id").empty() ||
+        value_of(sec, "aws_secret_access_key").empty())
         return false;
     out.access_key = value_of(sec, "aws_access_key_id");
     out.secret_key = value_of(sec, "aws_secret_access_key");
@@ -102,21 +103,25 @@ IniFile parse_ini(std::string_view text) {
 
 AwsSettings resolve_aws_settings(const Getenv& env) {
     std::string home = env_or(env, "HOME");
-    std::string cred_path = env_or(env, "AWS_SHARED_CREDENTIALS_FILE", home.empty() ? "" : home + "/.aws/credentials");
-    std::string conf_path = env_or(env, "AWS_CONFIG_FILE", home.empty() ? "" : home + "/.aws/config");
+    std::string cred_path =
+        env_or(env, "AWS_SHARED_CREDENTIALS_FILE", home.empty() ? "" : home + "/.aws/credentials");
+    std::string conf_path =
+        env_or(env, "AWS_CONFIG_FILE", home.empty() ? "" : home + "/.aws/config");
     auto named_profile = env(std::string("AWS_PROFILE"));
     std::string profile = named_profile && !named_profile->empty() ? *named_profile : "default";
 
     IniFile cred_file = read_ini(cred_path), conf_file = read_ini(conf_path);
     const auto* cred_sec = section(cred_file, profile);
-    const auto* conf_sec = section(conf_file, profile == "default" ? "default" : "profile " + profile);
+    const auto* conf_sec =
+        section(conf_file, profile == "default" ? "default" : "profile " + profile);
     if (!conf_sec && profile == "default") conf_sec = section(conf_file, "profile default");
     if (named_profile && !named_profile->empty() && !cred_sec && !conf_sec)
         throw Error(ErrorKind::config, "AWS profile '" + profile + "' not found",
                     "define it in " + cred_path + " or " + conf_path + ", or unset AWS_PROFILE");
 
     AwsSettings out;
-    if (!env_or(env, "AWS_ACCESS_KEY_ID").empty() && !env_or(env, "AWS_SECRET_ACCESS_KEY").empty()) {
+    if (!env_or(env, "AWS_ACCESS_KEY_ID").empty() &&
+        !env_or(env, "AWS_SECRET_ACCESS_KEY").empty()) {
         out.credentials.access_key = env_or(env, "AWS_ACCESS_KEY_ID");
         out.credentials.secret_key = env_or(env, "AWS_SECRET_ACCESS_KEY");
         out.credentials.session_token = env_or(env, "AWS_SESSION_TOKEN");
@@ -127,8 +132,10 @@ AwsSettings resolve_aws_settings(const Getenv& env) {
         out.source = "profile " + profile + " in " + conf_path;
     }
 
-    out.region = env_or(env, "AWS_REGION", env_or(env, "AWS_DEFAULT_REGION", value_of(conf_sec, "region")));
-    out.endpoint = env_or(env, "AWS_ENDPOINT_URL_S3", env_or(env, "AWS_ENDPOINT_URL", value_of(conf_sec, "endpoint_url")));
+    out.region =
+        env_or(env, "AWS_REGION", env_or(env, "AWS_DEFAULT_REGION", value_of(conf_sec, "region")));
+    out.endpoint = env_or(env, "AWS_ENDPOINT_URL_S3",
+                          env_or(env, "AWS_ENDPOINT_URL", value_of(conf_sec, "endpoint_url")));
     out.addressing_style = value_of(conf_sec, "s3.addressing_style");
     return out;
 }

@@ -34,10 +34,10 @@ struct Credentials {
 };
 
 struct AwsSettings {
-    Credentials credentials;   // empty() when none were found
-    std::string source;        // where they came from, e.g. "environment", "profile dev in /x/credentials"
-    std::string region;        // empty when unset
-    std::string endpoint;      // empty when unset
+    Credentials credentials; // empty() when none were found
+    std::string source; // where they came from, e.g. "environment", "profile dev in /x/credentials"
+    std::string region; // empty when unset
+    std::string endpoint;         // empty when unset
     std::string addressing_style; // "path", "virtual" or empty
 };
 

@@ -14,7 +14,8 @@ using namespace cairn::storage::s3;
 namespace {
 
 struct FakeHome {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("cairn-aws-" + random_hex(4));
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("cairn-aws-" + random_hex(4));
     std::map<std::string, std::string> vars;
     FakeHome() {
         fs::ensure_dir(dir / ".aws");
@@ -22,7 +23,9 @@ struct FakeHome {
     }
     ~FakeHome() { std::filesystem::remove_all(dir); }
     void file(const std::string& name, const std::string& text) {
-        fs::write_file_atomic(dir / ".aws" / name, text, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        fs::write_file_atomic(dir / ".aws" / name, text,
+                              std::filesystem::perms::owner_read |
+                                  std::filesystem::perms::owner_write);
     }
     Getenv env() const {
         return [this](const std::string& n) -> std::optional<std::string> {
@@ -36,8 +39,9 @@ struct FakeHome {
 
 TEST_SUITE("core::storage::s3::credentials") {
     TEST_CASE("parse_ini: sections, comments, nested s3 block") {
-        auto ini = parse_ini("# c\n[default]\nregion = eu-west-1\ns3 =\n    addressing_style = path\n"
-                             "  max_concurrent_requests = 4\n; x\n[profile dev]\naws_access_key_id=K\n");
+        auto ini =
+            parse_ini("# c\n[default]\nregion = eu-west-1\ns3 =\n    addressing_style = path\n"
+                      "  max_concurrent_requests = 4\n; x\n[profile dev]\naws_access_key_id=K\n");
         CHECK(ini["default"]["region"] == "eu-west-1");
         CHECK(ini["default"]["s3.addressing_style"] == "path");
         CHECK(ini["default"]["s3.max_concurrent_requests"] == "4");
@@ -46,7 +50,8 @@ TEST_SUITE("core::storage::s3::credentials") {
 
     TEST_CASE("resolve: environment keys win over files") {
         FakeHome h;
-        h.file("credentials", "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n");
+        h.file("credentials",
+               "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n");
         h.vars["AWS_ACCESS_KEY_ID"] = "ENVKEY";
         h.vars["AWS_SECRET_ACCESS_KEY"] = "ENVSECRET";
         h.vars["AWS_SESSION_TOKEN"] = "TOKEN";
@@ -59,9 +64,11 @@ TEST_SUITE("core::storage::s3::credentials") {
     TEST_CASE("resolve: AWS_PROFILE picks the profile from credentials and config") {
         FakeHome h;
         h.file("credentials", "[default]\naws_access_key_id = D\naws_secret_access_key = DS\n"
-                              "[dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\naws_session_token = T\n");
-        h.file("config", "[default]\nregion = us-west-2\n[profile dev]\nregion = eu-central-1\n"
-                         "endpoint_url = https://minio.example\ns3 =\n  addressing_style = virtual\n");
+                              "[dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = "
+                              "DEVSECRET\naws_session_token = T\n");
+        h.file("config",
+               "[default]\nregion = us-west-2\n[profile dev]\nregion = eu-central-1\n"
+               "endpoint_url = https://minio.example\ns3 =\n  addressing_style = virtual\n");
         h.vars["AWS_PROFILE"] = "dev";
         auto s = resolve_aws_settings(h.env());
         CHECK(s.credentials.access_key == "DEVKEY");
@@ -75,7 +82,9 @@ TEST_SUITE("core::storage::s3::credentials") {
 
     TEST_CASE("resolve: keys in the config file, explicit file paths, env region and endpoint") {
         FakeHome h;
-        h.file("other-config", "[default]\naws_access_key_id = CK\naws_secret_access_key = CS\nregion = ap-south-1\n");
+        h.file(
+            "other-config",
+            "[default]\naws_access_key_id = CK\naws_secret_access_key = CS\nregion = ap-south-1\n");
         h.vars["AWS_CONFIG_FILE"] = (h.dir / ".aws" / "other-config").string();
         h.vars["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
         auto s = resolve_aws_settings(h.env());

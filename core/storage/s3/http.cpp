@@ -39,7 +39,8 @@ size_t read_body(char* buf, size_t size, size_t n, void* user) {
         return want;
     }
     for (;;) {
-        ssize_t got = ::pread(rq.upload_fd, buf, want, static_cast<off_t>(rq.upload_offset + t->sent));
+        ssize_t got =
+            ::pread(rq.upload_fd, buf, want, static_cast<off_t>(rq.upload_offset + t->sent));
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return CURL_READFUNC_ABORT; // error or the file shrank under us
         t->sent += static_cast<uint64_t>(got);
@@ -64,7 +65,11 @@ size_t write_body(char* data, size_t size, size_t n, void* user) {
         while (done < len) {
             ssize_t w = ::write(t->request->download_fd, data + done, len - done);
             if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) { t->write_failed = true; t->write_errno = errno; return 0; }
+            if (w <= 0) {
+                t->write_failed = true;
+                t->write_errno = errno;
+                return 0;
+            }
             done += static_cast<size_t>(w);
         }
         t->response->downloaded += len;
@@ -85,8 +90,11 @@ size_t header_line(char* data, size_t size, size_t n, void* user) {
         std::transform(name.begin(), name.end(), name.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+        while (!value.empty() &&
+               (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+            value.remove_suffix(1);
         t->response->headers.emplace_back(std::move(name), std::string(value));
     }
     return size * n;
@@ -98,9 +106,13 @@ std::string host_of(const std::string& url) {
     return url.substr(b, url.find('/', b) - b);
 }
 
-Failure transport_failure(CURLcode code, const char* detail, const std::string& url, const Transfer& t) {
-    std::string what = "cannot reach " + host_of(url) + ": " + (*detail ? detail : curl_easy_strerror(code));
-    if (t.write_failed) return Failure{FailureKind::error, "cannot write the download: " + std::string(std::strerror(t.write_errno))};
+Failure transport_failure(CURLcode code, const char* detail, const std::string& url,
+                          const Transfer& t) {
+    std::string what =
+        "cannot reach " + host_of(url) + ": " + (*detail ? detail : curl_easy_strerror(code));
+    if (t.write_failed)
+        return Failure{FailureKind::error,
+                       "cannot write the download: " + std::string(std::strerror(t.write_errno))};
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
         return Failure{FailureKind::timeout, what};
@@ -118,7 +130,8 @@ Failure transport_failure(CURLcode code, const char* detail, const std::string& 
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-        return Failure{FailureKind::error, "TLS verification failed for " + host_of(url) + ": " + (*detail ? detail : curl_easy_strerror(code))};
+        return Failure{FailureKind::error, "TLS verification failed for " + host_of(url) + ": " +
+                                               (*detail ? detail : curl_easy_strerror(code))};
     default:
         return Failure{FailureKind::error, what};
     }
@@ -146,7 +159,9 @@ HttpClient::HttpClient(HttpOptions options) : m_curl(nullptr), m_options(options
     if (!m_curl) throw Error(ErrorKind::internal, "cannot create a libcurl handle");
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(m_curl)); }
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(static_cast<CURL*>(m_curl));
+}
 
 Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     CURL* c = static_cast<CURL*>(m_curl);
@@ -158,11 +173,14 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); // keys may contain "./" or "../": never squash them
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS,
+                     1L); // keys may contain "./" or "../": never squash them
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!m_options.ca_bundle.empty())
+        curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_limit_bytes);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, m_options.low_speed_time_s);
@@ -174,7 +192,8 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 
     bool has_body = request.upload_fd >= 0 || !request.body.empty();
-    auto length = static_cast<curl_off_t>(request.upload_fd >= 0 ? request.upload_length : request.body.size());
+    auto length = static_cast<curl_off_t>(request.upload_fd >= 0 ? request.upload_length
+                                                                 : request.body.size());
     if (request.method == "HEAD") {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT") {
@@ -198,7 +217,8 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
         headers = curl_slist_append(headers, (name + ": " + value).c_str());
     // curl's defaults that the signature does not cover or S3 does not want.
     headers = curl_slist_append(headers, "Accept:");
-    if (request.method == "POST") headers = curl_slist_append(headers, "Content-Type: application/xml");
+    if (request.method == "POST")
+        headers = curl_slist_append(headers, "Content-Type: application/xml");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
     CURLcode code = curl_easy_perform(c);

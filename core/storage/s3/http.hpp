@@ -19,7 +19,8 @@ struct HttpOptions {
     long connect_timeout_s = 10;
     long low_speed_limit_bytes = 1024; // below this rate for low_speed_time_s: timeout
     long low_speed_time_s = 30;
-    long total_timeout_s = 0;          // 0: none (large objects take long)
+    long total_timeout_s = 0; // 0: none (large objects take long)
+    std::string ca_bundle;    // CA certificates file; empty: the system store
 };
 
 struct HttpRequest {
@@ -42,13 +43,13 @@ struct HttpResponse {
     long status = 0;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; // names lower-cased
-    uint64_t downloaded = 0; // bytes written to download_fd
+    uint64_t downloaded = 0;                                  // bytes written to download_fd
     // The first header with this (lower-case) name, or "".
     std::string header(std::string_view name) const;
 };
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(HttpOptions options = {});
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -58,7 +59,7 @@ public:
     // failures (refused, reset, timed out, TLS) are failures.
     Result<HttpResponse> perform(const HttpRequest& request);
 
-private:
+  private:
     void* m_curl;
     HttpOptions m_options;
 };

@@ -9,24 +9,27 @@ namespace cairn::storage::s3 {
 
 // SHA-256 (hex) of `length` bytes of fd at `offset`, in constant memory.
 // Throws cairn::Error when the file is shorter or unreadable.
-std::string sha256_of_range(int fd, uint64_t offset, uint64_t length, const std::filesystem::path& what);
+std::string sha256_of_range(int fd, uint64_t offset, uint64_t length,
+                            const std::filesystem::path& what);
 
 class S3Backend final : public Backend {
-public:
+  public:
     S3Backend(S3Config config, Credentials credentials, const S3Options& options);
 
     std::string describe() const override;
     Status put(const std::string& name, const std::filesystem::path& source) override;
     Status get(const std::string& name, const std::filesystem::path& dest) override;
-    Result<std::string> get_range(const std::string& name, uint64_t offset, uint64_t length) override;
+    Result<std::string> get_range(const std::string& name, uint64_t offset,
+                                  uint64_t length) override;
     Result<ObjectInfo> stat(const std::string& name) override;
     Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
     Result<std::vector<ObjectVersion>> list_versions(const std::string& prefix) override;
     Status remove(const std::string& name) override;
-    std::vector<std::pair<std::string, Failure>> remove_many(const std::vector<std::string>& names) override;
+    std::vector<std::pair<std::string, Failure>>
+    remove_many(const std::vector<std::string>& names) override;
     ProbeReport probe() override;
 
-private:
+  private:
     std::string key_of(const std::string& name) const { return m_client.config().prefix + name; }
     Status put_single(const std::string& name, int fd, uint64_t size);
     Status put_multipart(const std::string& name, int fd, uint64_t size);

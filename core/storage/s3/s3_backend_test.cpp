@@ -55,7 +55,7 @@ S3Options fast_fail(std::map<std::string, std::string> vars) {
 // A TCP port on 127.0.0.1 that accepts connections (kernel backlog) but
 // never answers: requests to it can only time out.
 class SilentServer {
-public:
+  public:
     SilentServer() {
         m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
@@ -70,7 +70,7 @@ public:
     ~SilentServer() { ::close(m_fd); }
     int port() const { return m_port; }
 
-private:
+  private:
     int m_fd;
     int m_port = 0;
 };
@@ -80,7 +80,8 @@ private:
 TEST_SUITE("core::storage::S3") {
     TEST_CASE("conformance: radosgw (S3_ENDPOINT) passes the storage suite, multipart included") {
         if (env_or("S3_ENDPOINT", "").empty()) {
-            MESSAGE("S3 conformance did not run: S3_ENDPOINT is not set (tests/s3/test_backend.sh sets it)");
+            MESSAGE("S3 conformance did not run: S3_ENDPOINT is not set (tests/s3/test_backend.sh "
+                    "sets it)");
             return;
         }
         std::string run = "conformance-" + random_hex(4) + "/";
@@ -95,7 +96,8 @@ TEST_SUITE("core::storage::S3") {
         }
         auto backend = open_s3_backend(rgw_location("probe/"));
         ProbeReport r = backend->probe();
-        for (auto& note : r.notes) MESSAGE(note);
+        for (auto& note : r.notes)
+            MESSAGE(note);
         CHECK(r.can_write);
         CHECK(r.can_read);
         CHECK(r.can_list);
@@ -133,9 +135,11 @@ TEST_SUITE("core::storage::S3") {
         l.url = "s3://bucket/p";
         l.endpoint = "http://127.0.0.1:9"; // discard port: nothing listens on loopback
         l.allow_http = true;
-        auto backend = open_s3_backend(l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
+        auto backend = open_s3_backend(
+            l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
         auto src = std::filesystem::temp_directory_path() / ("cairn-dead-" + random_hex(4));
-        fs::write_file_atomic(src, "data", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        fs::write_file_atomic(
+            src, "data", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         auto st = backend->put("obj", src);
         REQUIRE_FALSE(st);
         CHECK(st.error().kind == FailureKind::transient);
@@ -149,7 +153,8 @@ TEST_SUITE("core::storage::S3") {
         l.url = "s3://bucket/p";
         l.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
         l.allow_http = true;
-        auto backend = open_s3_backend(l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
+        auto backend = open_s3_backend(
+            l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
         auto st = backend->stat("obj");
         REQUIRE_FALSE(st);
         CHECK(st.error().kind == FailureKind::timeout);
@@ -166,7 +171,9 @@ TEST_SUITE("core::storage::S3") {
         if (step == "put") {
             auto src = std::filesystem::temp_directory_path() / ("cairn-cc-" + random_hex(4));
             for (const char* content : {"first", "second"}) {
-                fs::write_file_atomic(src, content, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+                fs::write_file_atomic(src, content,
+                                      std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
                 CHECK(backend->put("a b+c", src)); // two versions
             }
             CHECK(backend->put("\xc3\xa9t\xc3\xa9", src));
@@ -186,9 +193,11 @@ TEST_SUITE("core::storage::S3") {
         auto backend = open_s3_backend(via_proxy, o);
         auto src = std::filesystem::temp_directory_path() / ("cairn-cut-" + random_hex(4));
         {
-            fs::Fd fd = fs::create_exclusive(src, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+            fs::Fd fd = fs::create_exclusive(src, std::filesystem::perms::owner_read |
+                                                      std::filesystem::perms::owner_write);
             std::vector<std::byte> chunk(1 << 20, std::byte{7});
-            for (int i = 0; i < 12; ++i) fs::write_all(fd.get(), chunk, src);
+            for (int i = 0; i < 12; ++i)
+                fs::write_all(fd.get(), chunk, src);
         }
         auto st = backend->put("big", src);
         std::filesystem::remove(src);
@@ -198,5 +207,29 @@ TEST_SUITE("core::storage::S3") {
         auto info = direct->stat("big");
         REQUIRE_FALSE(info);
         CHECK(info.error().kind == FailureKind::not_found);
+    }
+}
+
+TEST_SUITE("core::storage::S3") {
+    TEST_CASE("faults: TLS is verified; a trusted non-S3 server is named as such") {
+        // tests/s3/test_backend.sh runs `openssl s_server -www` with a
+        // self-signed certificate for 127.0.0.1 and passes its URL and CA file.
+        std::string endpoint = env_or("CAIRN_S3_TLS_ENDPOINT", "");
+        if (endpoint.empty()) return;
+        Location l;
+        l.url = "s3://bucket/p";
+        l.endpoint = endpoint;
+        std::map<std::string, std::string> vars{{"AWS_ACCESS_KEY_ID", "K"},
+                                                {"AWS_SECRET_ACCESS_KEY", "S"}};
+        auto untrusted = open_s3_backend(l, fast_fail(vars))->list("");
+        REQUIRE_FALSE(untrusted);
+        CHECK(untrusted.error().kind == FailureKind::error);
+        CHECK(untrusted.error().message.find("TLS verification failed") != std::string::npos);
+
+        vars["AWS_CA_BUNDLE"] = env_or("CAIRN_S3_TLS_CA", "");
+        auto trusted = open_s3_backend(l, fast_fail(vars))->list("");
+        REQUIRE_FALSE(trusted);
+        CHECK(trusted.error().message.find("does not look like an S3 service") !=
+              std::string::npos);
     }
 }

@@ -16,7 +16,8 @@ bool looks_like_html(const std::string& body) {
     size_t b = body.find_first_not_of(" \t\r\n");
     if (b == std::string::npos) return false;
     std::string head = body.substr(b, 15);
-    for (auto& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : head)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
 }
 
@@ -50,7 +51,8 @@ void S3Client::release(std::unique_ptr<HttpClient> client) {
 Result<HttpResponse> S3Client::send(const S3Call& call) {
     Target target = target_for(m_config, call.key, call.query);
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count();
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
 
     SigningInput sig;
     sig.method = call.method;
@@ -59,16 +61,22 @@ Result<HttpResponse> S3Client::send(const S3Call& call) {
     sig.amz_date = amz_date(now);
     sig.region = m_config.region;
     sig.service = m_config.service;
-    sig.payload_hash = !call.payload_hash.empty() ? call.payload_hash : crypto::sha256_hex(call.body);
-    sig.headers = {{"host", target.host}, {"x-amz-date", sig.amz_date}, {"x-amz-content-sha256", sig.payload_hash}};
-    if (!m_credentials.session_token.empty()) sig.headers.emplace_back("x-amz-security-token", m_credentials.session_token);
-    for (const auto& h : call.headers) sig.headers.push_back(h);
+    sig.payload_hash =
+        !call.payload_hash.empty() ? call.payload_hash : crypto::sha256_hex(call.body);
+    sig.headers = {{"host", target.host},
+                   {"x-amz-date", sig.amz_date},
+                   {"x-amz-content-sha256", sig.payload_hash}};
+    if (!m_credentials.session_token.empty())
+        sig.headers.emplace_back("x-amz-security-token", m_credentials.session_token);
+    for (const auto& h : call.headers)
+        sig.headers.push_back(h);
 
     HttpRequest rq;
     rq.method = call.method;
     rq.url = target.url;
     rq.headers = sig.headers;
-    rq.headers.emplace_back("Authorization", authorization(sig, m_credentials.access_key, m_credentials.secret_key));
+    rq.headers.emplace_back("Authorization",
+                            authorization(sig, m_credentials.access_key, m_credentials.secret_key));
     rq.body = call.body;
     rq.upload_fd = call.upload_fd;
     rq.upload_offset = call.upload_offset;
@@ -84,7 +92,8 @@ Result<HttpResponse> S3Client::send(const S3Call& call) {
 Result<HttpResponse> S3Client::send_ok(const S3Call& call) {
     auto response = send(call);
     if (!response) return response;
-    if (response->status < 200 || response->status >= 300) return unexpected(failure_of(*response, call));
+    if (response->status < 200 || response->status >= 300)
+        return unexpected(failure_of(*response, call));
     return response;
 }
 
@@ -100,13 +109,15 @@ Failure S3Client::failure_of(const HttpResponse& response, const S3Call& call) c
         return {status >= 500 ? FailureKind::transient : FailureKind::error,
                 "endpoint " + ep + " does not look like an S3 service" + http};
     if (status == 403 || code == "RequestTimeTooSkewed" || code == "SignatureDoesNotMatch" ||
-        code == "InvalidAccessKeyId" || code == "AuthorizationHeaderMalformed" || code == "ExpiredToken")
+        code == "InvalidAccessKeyId" || code == "AuthorizationHeaderMalformed" ||
+        code == "ExpiredToken")
         return {FailureKind::auth,
                 "access denied by " + ep + " (check credentials and the system clock)" + http};
     if (code == "NoSuchBucket")
         return {FailureKind::not_found, "bucket " + m_config.bucket + " does not exist at " + ep};
     if (status == 404)
-        return {FailureKind::not_found, (call.subject.empty() ? where : "object " + where) + " not found" + http};
+        return {FailureKind::not_found,
+                (call.subject.empty() ? where : "object " + where) + " not found" + http};
     if (status >= 500 || status == 429 || code == "SlowDown" || code == "Throttling" ||
         code == "RequestTimeout" || code == "ThrottlingException")
         return {FailureKind::transient, ep + " is unavailable or throttling" + http};

@@ -17,10 +17,10 @@ namespace cairn::storage::s3 {
 
 struct S3Call {
     std::string method = "GET";
-    std::string key;      // full object key (prefix included); "" = the bucket
+    std::string key; // full object key (prefix included); "" = the bucket
     Params query;
-    Params headers;       // extra headers, signed
-    std::string subject;  // object name for messages ("" for bucket calls)
+    Params headers;      // extra headers, signed
+    std::string subject; // object name for messages ("" for bucket calls)
     std::string_view body;
     int upload_fd = -1;
     uint64_t upload_offset = 0;
@@ -30,7 +30,7 @@ struct S3Call {
 };
 
 class S3Client {
-public:
+  public:
     S3Client(S3Config config, Credentials credentials, HttpOptions http);
 
     const S3Config& config() const { return m_config; }
@@ -43,7 +43,7 @@ public:
     // The failure an unsuccessful response stands for.
     Failure failure_of(const HttpResponse& response, const S3Call& call) const;
 
-private:
+  private:
     std::unique_ptr<HttpClient> acquire();
     void release(std::unique_ptr<HttpClient> client);
 

@@ -18,7 +18,8 @@ ParsedEndpoint parse_endpoint(const std::string& url) {
     ParsedEndpoint out;
     size_t sep = url.find("://");
     if (sep == std::string::npos)
-        throw Error(ErrorKind::config, "storage endpoint '" + url + "' is not a URL", "write it as https://host[:port]");
+        throw Error(ErrorKind::config, "storage endpoint '" + url + "' is not a URL",
+                    "write it as https://host[:port]");
     out.scheme = url.substr(0, sep);
     if (out.scheme != "https" && out.scheme != "http")
         throw Error(ErrorKind::config, "storage endpoint '" + url + "' must use https");
@@ -28,7 +29,8 @@ ParsedEndpoint parse_endpoint(const std::string& url) {
         throw Error(ErrorKind::config, "storage endpoint must not contain user information",
                     "put credentials in the environment or ~/.aws/credentials, never in the URL");
     if (rest.empty() || rest.find_first_of("/?#") != std::string::npos)
-        throw Error(ErrorKind::config, "storage endpoint '" + url + "' must be scheme://host[:port] without a path");
+        throw Error(ErrorKind::config,
+                    "storage endpoint '" + url + "' must be scheme://host[:port] without a path");
     out.authority = rest;
     if (rest.front() == '[') {
         out.host = rest.substr(0, rest.find(']') + 1);
@@ -46,7 +48,8 @@ bool is_ipv4_loopback(std::string_view host) {
         std::string_view part = host.substr(0, dot);
         int value = 0;
         auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-        if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255) return false;
+        if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255)
+            return false;
         if (first < 0) first = value;
         ++parts;
         if (dot == std::string_view::npos) break;
@@ -85,14 +88,17 @@ S3Config resolve_s3_config(const Location& location, const AwsSettings& settings
     } else if (endpoint.empty()) {
         endpoint = "https://storage.googleapis.com";
     }
-    c.region = !location.region.empty() ? location.region
-               : c.gcs                  ? "auto"
+    c.region = !location.region.empty()   ? location.region
+               : c.gcs                    ? "auto"
                : !settings.region.empty() ? settings.region
                                           : "us-east-1";
 
-    std::string addressing = !location.addressing.empty() ? location.addressing : settings.addressing_style;
-    if (!addressing.empty() && addressing != "path" && addressing != "virtual" && addressing != "auto")
-        throw Error(ErrorKind::config, "addressing must be 'path' or 'virtual', not '" + addressing + "'");
+    std::string addressing =
+        !location.addressing.empty() ? location.addressing : settings.addressing_style;
+    if (!addressing.empty() && addressing != "path" && addressing != "virtual" &&
+        addressing != "auto")
+        throw Error(ErrorKind::config,
+                    "addressing must be 'path' or 'virtual', not '" + addressing + "'");
 
     if (endpoint.empty()) {
         // AWS itself: virtual-hosted style unless asked otherwise or the bucket
@@ -108,7 +114,8 @@ S3Config resolve_s3_config(const Location& location, const AwsSettings& settings
     if (e.scheme == "http") {
         if (!is_loopback_host(e.host))
             throw Error(ErrorKind::config, "plain http to " + e.authority + " is not allowed",
-                        "use https; http is accepted only for loopback endpoints (127.0.0.1, ::1, localhost) with allow_http set");
+                        "use https; http is accepted only for loopback endpoints (127.0.0.1, ::1, "
+                        "localhost) with allow_http set");
         if (!location.allow_http)
             throw Error(ErrorKind::config, "plain http to " + e.authority + " needs allow_http",
                         "set allow_http for this loopback storage, or use https");

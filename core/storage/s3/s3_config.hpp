@@ -12,12 +12,12 @@
 namespace cairn::storage::s3 {
 
 struct S3Config {
-    bool gcs = false;          // gs:// (GCS XML API with HMAC keys)
+    bool gcs = false; // gs:// (GCS XML API with HMAC keys)
     std::string bucket;
-    std::string prefix;        // "" or ends with '/'
-    std::string scheme;        // "https" or "http"
-    std::string authority;     // "host" or "host:port", as sent in Host
-    std::string endpoint;      // scheme://authority, for messages
+    std::string prefix;    // "" or ends with '/'
+    std::string scheme;    // "https" or "http"
+    std::string authority; // "host" or "host:port", as sent in Host
+    std::string endpoint;  // scheme://authority, for messages
     bool path_style = false;
     std::string region;
     std::string service = "s3";

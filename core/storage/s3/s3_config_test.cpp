@@ -44,14 +44,17 @@ TEST_SUITE("core::storage::s3::config") {
     }
 
     TEST_CASE("policy: plain http only for loopback with allow_http") {
-        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b/p", "http://minio.example:9000", true), {}), Error);
-        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b/p", "http://127.0.0.1:7480", false), {}), Error);
+        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b/p", "http://minio.example:9000", true), {}),
+                        Error);
+        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b/p", "http://127.0.0.1:7480", false), {}),
+                        Error);
         CHECK_THROWS_AS(resolve_s3_config(loc("s3://b/p", "http://10.1.2.3", true), {}), Error);
         auto c = resolve_s3_config(loc("s3://b/p", "http://127.0.0.1:7480", true), {});
         CHECK(c.scheme == "http");
         CHECK(c.path_style);
         CHECK(resolve_s3_config(loc("s3://b", "https://minio.example:9000"), {}).scheme == "https");
-        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b", "https://user:pw@minio.example"), {}), Error);
+        CHECK_THROWS_AS(resolve_s3_config(loc("s3://b", "https://user:pw@minio.example"), {}),
+                        Error);
         CHECK_THROWS_AS(resolve_s3_config(loc("s3://b", "ftp://x"), {}), Error);
         CHECK_THROWS_AS(resolve_s3_config(loc("s3:///p"), {}), Error);
     }
@@ -69,14 +72,16 @@ TEST_SUITE("core::storage::s3::config") {
         CHECK_FALSE(aws.path_style);
         CHECK(aws.prefix == "pre/fix/");
         auto t = target_for(aws, "pre/fix/a b+c", {{"versionId", "x/y"}});
-        CHECK(t.url == "https://my-bucket.s3.eu-west-1.amazonaws.com/pre/fix/a%20b%2Bc?versionId=x%2Fy");
+        CHECK(t.url ==
+              "https://my-bucket.s3.eu-west-1.amazonaws.com/pre/fix/a%20b%2Bc?versionId=x%2Fy");
         CHECK(t.host == "my-bucket.s3.eu-west-1.amazonaws.com");
         CHECK(resolve_s3_config(loc("s3://dotted.bucket"), s).path_style);
 
         auto custom = resolve_s3_config(loc("s3://b", "https://minio.example:9000/"), s);
         CHECK(custom.path_style);
         CHECK(target_for(custom, "k", {}).url == "https://minio.example:9000/b/k");
-        CHECK(target_for(custom, "", {{"list-type", "2"}}).url == "https://minio.example:9000/b?list-type=2");
+        CHECK(target_for(custom, "", {{"list-type", "2"}}).url ==
+              "https://minio.example:9000/b?list-type=2");
 
         auto gs = resolve_s3_config(loc("gs://gbucket/x"), s);
         CHECK(gs.gcs);
@@ -113,20 +118,24 @@ TEST_SUITE("core::storage::s3::config") {
         check(403, "<Error><Code>AccessDenied</Code></Error>", FailureKind::auth,
               "access denied by https://s3.example (check credentials and the system clock)");
         check(403, "", FailureKind::auth, "access denied by");
-        check(404, "<Error><Code>NoSuchBucket</Code></Error>", FailureKind::not_found, "bucket bkt does not exist");
+        check(404, "<Error><Code>NoSuchBucket</Code></Error>", FailureKind::not_found,
+              "bucket bkt does not exist");
         check(404, "", FailureKind::not_found, "obj");
         check(503, "<Error><Code>SlowDown</Code></Error>", FailureKind::transient, "SlowDown");
         check(500, "", FailureKind::transient, "HTTP 500");
-        check(400, "<Error><Code>RequestTimeout</Code></Error>", FailureKind::transient, "RequestTimeout");
+        check(400, "<Error><Code>RequestTimeout</Code></Error>", FailureKind::transient,
+              "RequestTimeout");
         check(200, "<html><body>hi</body></html>", FailureKind::error,
               "endpoint https://s3.example does not look like an S3 service");
         check(404, "not xml at all", FailureKind::error, "does not look like an S3 service");
     }
 
     TEST_CASE("xml: entities, CDATA, namespaces; malformed and DOCTYPE refused") {
-        auto doc = parse_xml("<?xml version=\"1.0\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                             "<Contents><Key>a&amp;b &lt;&#x41;&#66;</Key><Size>3</Size></Contents>"
-                             "<Contents><Key><![CDATA[x<y]]></Key></Contents><!-- c --><Empty/></ListBucketResult>");
+        auto doc = parse_xml(
+            "<?xml version=\"1.0\"?>\n<ListBucketResult "
+            "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Contents><Key>a&amp;b &lt;&#x41;&#66;</Key><Size>3</Size></Contents>"
+            "<Contents><Key><![CDATA[x<y]]></Key></Contents><!-- c --><Empty/></ListBucketResult>");
         REQUIRE(doc);
         CHECK(doc->name == "ListBucketResult");
         auto items = doc->children_named("Contents");

@@ -18,7 +18,8 @@ constexpr size_t k_batch = 1000; // DeleteObjects limit
 std::string url_decode(std::string_view s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        if (s[i] == '%' && i + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
             std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
             auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
             out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
@@ -56,10 +57,12 @@ Result<std::vector<ObjectInfo>> S3Backend::list(const std::string& prefix) {
         if (!response) return unexpected(response.error());
         auto doc = parse_xml(response->body);
         if (!doc || doc->name != "ListBucketResult")
-            return fail(FailureKind::error, "endpoint " + c.endpoint + " does not look like an S3 service (bad listing)");
+            return fail(FailureKind::error, "endpoint " + c.endpoint +
+                                                " does not look like an S3 service (bad listing)");
         bool encoded = doc->child_text("EncodingType") == "url";
         for (const XmlNode* item : doc->children_named("Contents")) {
-            std::string key = encoded ? url_decode(item->child_text("Key")) : item->child_text("Key");
+            std::string key =
+                encoded ? url_decode(item->child_text("Key")) : item->child_text("Key");
             if (key.rfind(c.prefix, 0) != 0) continue;
             std::string size = item->child_text("Size");
             out.push_back({key.substr(c.prefix.size()), size.empty() ? 0 : std::stoull(size)});
@@ -77,13 +80,18 @@ Result<std::vector<ObjectVersion>> S3Backend::list_versions(const std::string& p
         S3Call call;
         call.query = {{"versions", ""}, {"prefix", c.prefix + prefix}};
         if (!c.gcs) call.query.emplace_back("encoding-type", "url");
-        if (!key_marker.empty()) call.query.emplace_back(c.gcs ? "marker" : "key-marker", key_marker);
-        if (!version_marker.empty()) call.query.emplace_back(c.gcs ? "generation-marker" : "version-id-marker", version_marker);
+        if (!key_marker.empty())
+            call.query.emplace_back(c.gcs ? "marker" : "key-marker", key_marker);
+        if (!version_marker.empty())
+            call.query.emplace_back(c.gcs ? "generation-marker" : "version-id-marker",
+                                    version_marker);
         auto response = m_client.send_ok(call);
         if (!response) return unexpected(response.error());
         auto doc = parse_xml(response->body);
         if (!doc || (doc->name != "ListVersionsResult" && doc->name != "ListBucketResult"))
-            return fail(FailureKind::error, "endpoint " + c.endpoint + " does not look like an S3 service (bad version listing)");
+            return fail(FailureKind::error,
+                        "endpoint " + c.endpoint +
+                            " does not look like an S3 service (bad version listing)");
         bool encoded = doc->child_text("EncodingType") == "url";
         for (const XmlNode& item : doc->children) {
             // S3: <Version>/<DeleteMarker>; GCS: <Contents> with <Generation>.
@@ -91,14 +99,16 @@ Result<std::vector<ObjectVersion>> S3Backend::list_versions(const std::string& p
             if (!marker && item.name != "Version" && item.name != "Contents") continue;
             std::string key = encoded ? url_decode(item.child_text("Key")) : item.child_text("Key");
             if (key.rfind(c.prefix, 0) != 0) continue;
-            std::string id = item.name == "Contents" ? item.child_text("Generation") : item.child_text("VersionId");
+            std::string id = item.name == "Contents" ? item.child_text("Generation")
+                                                     : item.child_text("VersionId");
             out.push_back({key.substr(c.prefix.size()), id, marker});
         }
         if (doc->child_text("IsTruncated") != "true") return out;
         key_marker = doc->child_text(c.gcs ? "NextMarker" : "NextKeyMarker");
         version_marker = doc->child_text(c.gcs ? "NextGenerationMarker" : "NextVersionIdMarker");
         if (key_marker.empty() && version_marker.empty())
-            return fail(FailureKind::error, "endpoint " + c.endpoint + " truncated a version listing without a marker");
+            return fail(FailureKind::error,
+                        "endpoint " + c.endpoint + " truncated a version listing without a marker");
     }
 }
 
@@ -110,10 +120,12 @@ Status S3Backend::remove(const std::string& name) {
     return {};
 }
 
-std::vector<std::pair<std::string, Failure>> S3Backend::remove_many(const std::vector<std::string>& names) {
+std::vector<std::pair<std::string, Failure>>
+S3Backend::remove_many(const std::vector<std::string>& names) {
     std::vector<std::pair<std::string, Failure>> failed;
     if (Status st = delete_versions_of(names, failed); !st)
-        for (const auto& name : names) failed.emplace_back(name, st.error());
+        for (const auto& name : names)
+            failed.emplace_back(name, st.error());
     return failed;
 }
 
@@ -128,7 +140,8 @@ Status S3Backend::delete_versions_of(const std::vector<std::string>& names,
             call.method = "DELETE";
             call.key = key_of(name);
             call.subject = name;
-            if (auto deleted = m_client.send(call); !deleted) failed.emplace_back(name, deleted.error());
+            if (auto deleted = m_client.send(call); !deleted)
+                failed.emplace_back(name, deleted.error());
             else if (deleted->status != 404 && (deleted->status < 200 || deleted->status >= 300))
                 failed.emplace_back(name, m_client.failure_of(*deleted, call));
             continue;
@@ -149,7 +162,8 @@ Status S3Backend::delete_versions_of(const std::vector<std::string>& names,
             call.subject = v.name;
             if (!v.version_id.empty()) call.query = {{"generation", v.version_id}};
             auto response = m_client.send(call);
-            if (!response) failed.emplace_back(v.name, response.error());
+            if (!response)
+                failed.emplace_back(v.name, response.error());
             else if (response->status != 404 && (response->status < 200 || response->status >= 300))
                 failed.emplace_back(v.name, m_client.failure_of(*response, call));
         }
@@ -160,7 +174,8 @@ Status S3Backend::delete_versions_of(const std::vector<std::string>& names,
         std::string body = "<Delete><Quiet>true</Quiet>";
         for (size_t i = begin; i < end; ++i) {
             body += "<Object><Key>" + xml_escape(key_of(versions[i].name)) + "</Key>";
-            if (!versions[i].version_id.empty()) body += "<VersionId>" + xml_escape(versions[i].version_id) + "</VersionId>";
+            if (!versions[i].version_id.empty())
+                body += "<VersionId>" + xml_escape(versions[i].version_id) + "</VersionId>";
             body += "</Object>";
         }
         body += "</Delete>";
@@ -171,23 +186,28 @@ Status S3Backend::delete_versions_of(const std::vector<std::string>& names,
         call.body = body;
         auto response = m_client.send_ok(call);
         if (!response) {
-            for (size_t i = begin; i < end; ++i) failed.emplace_back(versions[i].name, response.error());
+            for (size_t i = begin; i < end; ++i)
+                failed.emplace_back(versions[i].name, response.error());
             continue;
         }
         auto doc = parse_xml(response->body);
         if (!doc || doc->name != "DeleteResult") {
             for (size_t i = begin; i < end; ++i)
-                failed.emplace_back(versions[i].name, Failure{FailureKind::error, "unexpected answer to a batch delete"});
+                failed.emplace_back(
+                    versions[i].name,
+                    Failure{FailureKind::error, "unexpected answer to a batch delete"});
             continue;
         }
         for (const XmlNode* err : doc->children_named("Error")) {
             std::string key = err->child_text("Key");
             std::string code = err->child_text("Code");
             FailureKind kind = code == "AccessDenied" ? FailureKind::auth
-                               : code == "InternalError" || code == "SlowDown" ? FailureKind::transient
-                                                                               : FailureKind::error;
+                               : code == "InternalError" || code == "SlowDown"
+                                   ? FailureKind::transient
+                                   : FailureKind::error;
             std::string name = key.substr(std::min(key.size(), m_client.config().prefix.size()));
-            failed.emplace_back(name, Failure{kind, "cannot delete a version of " + name + " (" + code + ")"});
+            failed.emplace_back(
+                name, Failure{kind, "cannot delete a version of " + name + " (" + code + ")"});
         }
     }
     return {};

@@ -24,8 +24,10 @@ uint64_t choose_part_size(uint64_t size, uint64_t configured) {
     uint64_t part = configured ? configured : 16 * k_mib;
     // Fewer, larger parts for big files (up to 64 MiB), then whatever it
     // takes to stay within S3's 10000-part limit.
-    while (!configured && part < 64 * k_mib && size / part > 1000) part *= 2;
-    while ((size + part - 1) / part > k_max_parts) part *= 2;
+    while (!configured && part < 64 * k_mib && size / part > 1000)
+        part *= 2;
+    while ((size + part - 1) / part > k_max_parts)
+        part *= 2;
     return part;
 }
 
@@ -43,7 +45,8 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
     auto doc = parse_xml(created->body);
     std::string upload_id = doc ? doc->child_text("UploadId") : "";
     if (upload_id.empty())
-        return fail(FailureKind::error, "endpoint " + m_client.config().endpoint + " did not start a multipart upload");
+        return fail(FailureKind::error,
+                    "endpoint " + m_client.config().endpoint + " did not start a multipart upload");
 
     const uint64_t part_size = choose_part_size(size, m_options.part_size);
     const uint64_t n_parts = (size + part_size - 1) / part_size;
@@ -74,7 +77,9 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
             auto response = m_client.send_ok(part);
             if (response) {
                 etags[index] = response->header("etag");
-                if (etags[index].empty()) return fail(FailureKind::error, "part without ETag from " + m_client.config().endpoint);
+                if (etags[index].empty())
+                    return fail(FailureKind::error,
+                                "part without ETag from " + m_client.config().endpoint);
                 return {};
             }
             result = unexpected(response.error());
@@ -93,9 +98,12 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
         }
     };
     std::vector<std::thread> threads;
-    int n_threads = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(m_options.upload_threads), n_parts));
-    for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
+    int n_threads = static_cast<int>(
+        std::min<uint64_t>(static_cast<uint64_t>(m_options.upload_threads), n_parts));
+    for (int t = 0; t < n_threads; ++t)
+        threads.emplace_back(worker);
+    for (auto& t : threads)
+        t.join();
 
     Status outcome;
     if (first_failure) {
@@ -103,7 +111,8 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
     } else {
         std::string body = "<CompleteMultipartUpload>";
         for (uint64_t i = 0; i < n_parts; ++i)
-            body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + xml_escape(etags[i]) + "</ETag></Part>";
+            body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
+                    xml_escape(etags[i]) + "</ETag></Part>";
         body += "</CompleteMultipartUpload>";
         S3Call complete;
         complete.method = "POST";
@@ -113,10 +122,12 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
         complete.body = body;
         auto done = m_client.send_ok(complete);
         // S3 may answer 200 and still report an error in the body.
-        if (!done) outcome = unexpected(done.error());
+        if (!done)
+            outcome = unexpected(done.error());
         else if (auto result = parse_xml(done->body); !result || result->name == "Error")
-            outcome = fail(FailureKind::transient, "completing the upload of " + name + " failed (" +
-                                                       (result ? result->child_text("Code") : "no answer") + ")");
+            outcome = fail(FailureKind::transient,
+                           "completing the upload of " + name + " failed (" +
+                               (result ? result->child_text("Code") : "no answer") + ")");
     }
     if (!outcome) {
         S3Call abort;

@@ -4,8 +4,8 @@
 #include "core/util/error.hpp"
 #include "core/util/hex.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
@@ -59,20 +59,24 @@ std::string trim_value(std::string_view v) {
 // Lower-cased, sorted headers; repeated names are joined with ','.
 Params canonical_headers(const Params& headers) {
     Params sorted;
-    for (const auto& [name, value] : headers) sorted.emplace_back(lower(name), trim_value(value));
+    for (const auto& [name, value] : headers)
+        sorted.emplace_back(lower(name), trim_value(value));
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     Params merged;
     for (auto& [name, value] : sorted) {
-        if (!merged.empty() && merged.back().first == name) merged.back().second += "," + value;
-        else merged.emplace_back(name, value);
+        if (!merged.empty() && merged.back().first == name)
+            merged.back().second += "," + value;
+        else
+            merged.emplace_back(name, value);
     }
     return merged;
 }
 
 std::string signed_header_list(const Params& canonical) {
     std::string out;
-    for (const auto& [name, value] : canonical) out += (out.empty() ? "" : ";") + name;
+    for (const auto& [name, value] : canonical)
+        out += (out.empty() ? "" : ";") + name;
     return out;
 }
 
@@ -88,7 +92,8 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
     out.reserve(text.size());
     for (char ch : text) {
         auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+            (keep_slash && c == '/')) {
             out += ch;
         } else {
             out += '%';
@@ -101,17 +106,20 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
 
 std::string canonical_query(const Params& query) {
     Params encoded;
-    for (const auto& [name, value] : query) encoded.emplace_back(uri_encode(name, false), uri_encode(value, false));
+    for (const auto& [name, value] : query)
+        encoded.emplace_back(uri_encode(name, false), uri_encode(value, false));
     std::sort(encoded.begin(), encoded.end());
     std::string out;
-    for (const auto& [name, value] : encoded) out += (out.empty() ? "" : "&") + name + "=" + value;
+    for (const auto& [name, value] : encoded)
+        out += (out.empty() ? "" : "&") + name + "=" + value;
     return out;
 }
 
 std::string canonical_request(const SigningInput& in) {
     Params headers = canonical_headers(in.headers);
     std::string out = in.method + "\n" + in.canonical_uri + "\n" + canonical_query(in.query) + "\n";
-    for (const auto& [name, value] : headers) out += name + ":" + value + "\n";
+    for (const auto& [name, value] : headers)
+        out += name + ":" + value + "\n";
     out += "\n" + signed_header_list(headers) + "\n" + in.payload_hash;
     return out;
 }

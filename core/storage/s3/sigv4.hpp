@@ -20,14 +20,14 @@ std::string uri_encode(std::string_view text, bool keep_slash);
 std::string canonical_query(const Params& query);
 
 struct SigningInput {
-    std::string method;          // "GET", "PUT", ...
-    std::string canonical_uri;   // already encoded path, e.g. "/bucket/a%20b"
-    Params query;                // raw parameters
-    Params headers;              // headers to sign; must include host and x-amz-date
-    std::string payload_hash;    // hex SHA-256 of the body or "UNSIGNED-PAYLOAD"
-    std::string amz_date;        // "20150830T123600Z"
-    std::string region;          // "us-east-1"
-    std::string service;         // "s3"
+    std::string method;        // "GET", "PUT", ...
+    std::string canonical_uri; // already encoded path, e.g. "/bucket/a%20b"
+    Params query;              // raw parameters
+    Params headers;            // headers to sign; must include host and x-amz-date
+    std::string payload_hash;  // hex SHA-256 of the body or "UNSIGNED-PAYLOAD"
+    std::string amz_date;      // "20150830T123600Z"
+    std::string region;        // "us-east-1"
+    std::string service;       // "s3"
 };
 
 std::string canonical_request(const SigningInput& in);

@@ -27,7 +27,7 @@ void append_utf8(std::string& out, uint32_t cp) {
 }
 
 class Parser {
-public:
+  public:
     explicit Parser(std::string_view text) : m_s(text) {}
 
     std::optional<XmlNode> document() {
@@ -38,7 +38,7 @@ public:
         return root;
     }
 
-private:
+  private:
     bool starts(std::string_view p) const { return m_s.substr(m_pos, p.size()) == p; }
 
     bool skip_until(std::string_view end) {
@@ -49,7 +49,8 @@ private:
     }
 
     void skip_space() {
-        while (m_pos < m_s.size() && (m_s[m_pos] == ' ' || m_s[m_pos] == '\t' || m_s[m_pos] == '\r' || m_s[m_pos] == '\n'))
+        while (m_pos < m_s.size() && (m_s[m_pos] == ' ' || m_s[m_pos] == '\t' ||
+                                      m_s[m_pos] == '\r' || m_s[m_pos] == '\n'))
             ++m_pos;
     }
 
@@ -57,16 +58,22 @@ private:
     bool skip_misc() {
         for (;;) {
             skip_space();
-            if (starts("<?")) { if (!skip_until("?>")) return false; }
-            else if (starts("<!--")) { if (!skip_until("-->")) return false; }
-            else if (starts("<!")) return false; // DOCTYPE: refused
-            else return true;
+            if (starts("<?")) {
+                if (!skip_until("?>")) return false;
+            } else if (starts("<!--")) {
+                if (!skip_until("-->")) return false;
+            } else if (starts("<!"))
+                return false; // DOCTYPE: refused
+            else
+                return true;
         }
     }
 
     std::string name() {
         size_t b = m_pos;
-        while (m_pos < m_s.size() && std::string_view(" \t\r\n/>=").find(m_s[m_pos]) == std::string_view::npos) ++m_pos;
+        while (m_pos < m_s.size() &&
+               std::string_view(" \t\r\n/>=").find(m_s[m_pos]) == std::string_view::npos)
+            ++m_pos;
         std::string n(m_s.substr(b, m_pos - b));
         size_t colon = n.find(':');
         return colon == std::string::npos ? n : n.substr(colon + 1);
@@ -77,15 +84,21 @@ private:
         if (semi == std::string_view::npos || semi - m_pos > 12) return false;
         std::string_view ent = m_s.substr(m_pos + 1, semi - m_pos - 1);
         m_pos = semi + 1;
-        if (ent == "amp") out += '&';
-        else if (ent == "lt") out += '<';
-        else if (ent == "gt") out += '>';
-        else if (ent == "quot") out += '"';
-        else if (ent == "apos") out += '\'';
+        if (ent == "amp")
+            out += '&';
+        else if (ent == "lt")
+            out += '<';
+        else if (ent == "gt")
+            out += '>';
+        else if (ent == "quot")
+            out += '"';
+        else if (ent == "apos")
+            out += '\'';
         else if (ent.size() > 1 && ent[0] == '#') {
             bool hex = ent[1] == 'x';
             std::string digits(ent.substr(hex ? 2 : 1));
-            if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos)
+            if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF"
+                                                               : "0123456789") != std::string::npos)
                 return false;
             unsigned long cp = std::stoul(digits, nullptr, hex ? 16 : 10);
             if (cp == 0 || cp > 0x10FFFF) return false;
@@ -106,12 +119,18 @@ private:
         char quote = 0;
         while (m_pos < m_s.size()) {
             char c = m_s[m_pos];
-            if (quote) { if (c == quote) quote = 0; }
-            else if (c == '"' || c == '\'') quote = c;
-            else if (c == '>' || c == '/') break;
+            if (quote) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'')
+                quote = c;
+            else if (c == '>' || c == '/')
+                break;
             ++m_pos;
         }
-        if (starts("/>")) { m_pos += 2; return true; }
+        if (starts("/>")) {
+            m_pos += 2;
+            return true;
+        }
         if (!starts(">")) return false;
         ++m_pos;
         return content(node, depth);
@@ -174,18 +193,31 @@ std::vector<const XmlNode*> XmlNode::children_named(std::string_view child_name)
     return out;
 }
 
-std::optional<XmlNode> parse_xml(std::string_view text) { return Parser(text).document(); }
+std::optional<XmlNode> parse_xml(std::string_view text) {
+    return Parser(text).document();
+}
 
 std::string xml_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
