@@ -77,7 +77,7 @@ void register_access(CLI::App& app, GlobalOptions& g) {
 
     auto o = std::make_shared<GrantOpts>();
     auto* grant = access_cmd->add_subcommand("grant", "Wrap the instance key for a member's public key");
-    grant->footer("Example:\n  openssl genpkey -algorithm X25519 -out ann.pem && openssl pkey -in ann.pem -pubout -out ann.pub\n"
+    grant->footer("Example:\n  openssl genpkey -algorithm X25519 -out ann.pem && chmod 600 ann.pem && openssl pkey -in ann.pem -pubout -out ann.pub\n"
                   "  cairn access grant ann --public-key ann.pub --role writer\n"
                   "  CAIRN_IDENTITY=ann.pem cairn load exp/results.csv   # as ann\n\n"
                   "Keys: RSA of at least 2048 bits (RSA-OAEP-SHA256) or X25519, PEM. Roles: reader (load),\n"
