@@ -14,16 +14,23 @@ namespace {
 void run_show(GlobalOptions& g) {
     access::KeyStatus s = access::key_status(instance(g));
     if (g.json) {
-        nlohmann::json j = {{"key_file", s.key_file.string()}, {"key_file_exists", s.key_file_exists},
-                            {"key_id", s.key_id},              {"kind", s.kind},
-                            {"current", s.current},            {"role", s.role}};
-        j["instance_key_id"] = s.instance_key_id ? nlohmann::json(*s.instance_key_id) : nlohmann::json();
+        nlohmann::json j = {{"key_file", s.key_file.string()},
+                            {"key_file_exists", s.key_file_exists},
+                            {"key_id", s.key_id},
+                            {"kind", s.kind},
+                            {"current", s.current},
+                            {"role", s.role}};
+        j["instance_key_id"] =
+            s.instance_key_id ? nlohmann::json(*s.instance_key_id) : nlohmann::json();
         j["member"] = s.member ? nlohmann::json(*s.member) : nlohmann::json();
         print_json(j);
         return;
     }
-    if (s.member) std::cout << "identity:        member " << *s.member << " (" << s.role << ", CAIRN_IDENTITY)\n";
-    std::cout << "key file:        " << s.key_file.string() << (s.key_file_exists ? "" : " (missing)") << "\n";
+    if (s.member)
+        std::cout << "identity:        member " << *s.member << " (" << s.role
+                  << ", CAIRN_IDENTITY)\n";
+    std::cout << "key file:        " << s.key_file.string()
+              << (s.key_file_exists ? "" : " (missing)") << "\n";
     if (s.key_file_exists) {
         std::cout << "key id:          " << s.key_id << "\n"
                   << "kind:            " << s.kind << "\n";
@@ -46,8 +53,11 @@ void run_export(const std::string& file, GlobalOptions& g) {
 void run_rotate(GlobalOptions& g) {
     access::RotateResult r = access::rotate_instance_key(instance(g));
     if (g.json) {
-        print_json({{"old_key_id", r.old_key_id}, {"new_key_id", r.new_key_id}, {"rewrapped", r.rewrapped},
-                    {"members_regranted", r.members_regranted}, {"key_file", r.key_file.string()}});
+        print_json({{"old_key_id", r.old_key_id},
+                    {"new_key_id", r.new_key_id},
+                    {"rewrapped", r.rewrapped},
+                    {"members_regranted", r.members_regranted},
+                    {"key_file", r.key_file.string()}});
         return;
     }
     std::cout << "rotated the instance key: " << r.old_key_id << " -> " << r.new_key_id << "\n"
@@ -66,26 +76,32 @@ void register_key(CLI::App& app, GlobalOptions& g) {
     auto* key = app.add_subcommand("key", "Show, export and rotate the instance key");
     key->require_subcommand(1);
 
-    auto* show = key->add_subcommand("show", "Show the key file, its key id and kind (never the key)");
-    show->footer("Example:\n  cairn key show --json\n\nKinds: full, write-only, passphrase-protected.\n"
-                 "EXIT STATUS: 0 ok, 6 no key file, unsafe key file or unknown identity, 7 no instance.");
+    auto* show =
+        key->add_subcommand("show", "Show the key file, its key id and kind (never the key)");
+    show->footer(
+        "Example:\n  cairn key show --json\n\nKinds: full, write-only, passphrase-protected.\n"
+        "EXIT STATUS: 0 ok, 6 no key file, unsafe key file or unknown identity, 7 no instance.");
     show->callback([&g] { run_show(g); });
 
     auto file = std::make_shared<std::string>();
-    auto* exp = key->add_subcommand("export-write-only", "Write a 0600 key file that can save but never load");
-    exp->footer("Example:\n  cairn key export-write-only /etc/batch/cairn-wo.key\n"
-                "  CAIRN_KEY_FILE=/etc/batch/cairn-wo.key cairn save out.csv\n\n"
-                "Needs the full key (or an admin member). Rotating the key makes the file outdated.\n"
-                "EXIT STATUS: 0 ok, 6 key missing or not allowed, 8 FILE exists.");
+    auto* exp = key->add_subcommand("export-write-only",
+                                    "Write a 0600 key file that can save but never load");
+    exp->footer(
+        "Example:\n  cairn key export-write-only /etc/batch/cairn-wo.key\n"
+        "  CAIRN_KEY_FILE=/etc/batch/cairn-wo.key cairn save out.csv\n\n"
+        "Needs the full key (or an admin member). Rotating the key makes the file outdated.\n"
+        "EXIT STATUS: 0 ok, 6 key missing or not allowed, 8 FILE exists.");
     exp->add_option("file", *file, "Where to write the write-only key file")->required();
     exp->callback([file, &g] { run_export(*file, g); });
 
-    auto* rotate = key->add_subcommand("rotate", "Make a new instance key and rewrap every data key under it");
-    rotate->footer("Example:\n  cairn key rotate\n\n"
-                   "Object contents are not re-encrypted. The key file is replaced atomically after the\n"
-                   "catalog commits; older copies of it open nothing. A passphrase is kept.\n"
-                   "EXIT STATUS: 0 ok, 4 a data key failed authentication, 6 key missing, wrong or not admin, "
-                   "8 the key changed concurrently.");
+    auto* rotate =
+        key->add_subcommand("rotate", "Make a new instance key and rewrap every data key under it");
+    rotate->footer(
+        "Example:\n  cairn key rotate\n\n"
+        "Object contents are not re-encrypted. The key file is replaced atomically after the\n"
+        "catalog commits; older copies of it open nothing. A passphrase is kept.\n"
+        "EXIT STATUS: 0 ok, 4 a data key failed authentication, 6 key missing, wrong or not admin, "
+        "8 the key changed concurrently.");
     rotate->callback([&g] { run_rotate(g); });
 }
 

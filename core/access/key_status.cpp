@@ -22,7 +22,8 @@ KeyStatus key_status(Instance& inst) {
     }
     const keys::Principal& who = inst.principal();
     if (who.kind == keys::Principal::Kind::member) s.member = who.name;
-    s.role = who.kind == keys::Principal::Kind::write_only_key_file ? "write-only" : keys::role_name(who.role);
+    s.role = who.kind == keys::Principal::Kind::write_only_key_file ? "write-only"
+                                                                    : keys::role_name(who.role);
     audit::record(inst.catalog(), inst.actor(),
                   {"key.show", {}, "ok", std::nullopt, {{"key_id", s.key_id}, {"kind", s.kind}}});
     return s;
@@ -30,11 +31,16 @@ KeyStatus key_status(Instance& inst) {
 
 std::string export_write_only(Instance& inst, const std::filesystem::path& out) {
     keys::require(inst.principal(), keys::Action::administer);
-    const keys::OpenedKeyFile opened = open_instance_key(inst.catalog(), inst.key_path(), inst.principal());
+    const keys::OpenedKeyFile opened =
+        open_instance_key(inst.catalog(), inst.key_path(), inst.principal());
     const std::string key_id = keys::key_id_of(opened.key);
     keys::write_write_only_key_file(out, opened.key);
     audit::record(inst.catalog(), inst.actor(),
-                  {"key.export-write-only", {}, "ok", std::nullopt, {{"key_id", key_id}, {"file", out.string()}}});
+                  {"key.export-write-only",
+                   {},
+                   "ok",
+                   std::nullopt,
+                   {{"key_id", key_id}, {"file", out.string()}}});
     return key_id;
 }
 

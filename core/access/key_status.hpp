@@ -14,12 +14,12 @@ namespace cairn::access {
 struct KeyStatus {
     std::filesystem::path key_file;
     bool key_file_exists = false;
-    std::string key_id;              // of the key file; empty if missing
-    std::string kind;                // "full", "write-only", "passphrase-protected"
+    std::string key_id;                         // of the key file; empty if missing
+    std::string kind;                           // "full", "write-only", "passphrase-protected"
     std::optional<std::string> instance_key_id; // the catalog's current key
-    bool current = false;            // the key file holds the current key
+    bool current = false;                       // the key file holds the current key
     std::optional<std::string> member;          // CAIRN_IDENTITY's member name
-    std::string role;                // the member's role, or "admin"/"write-only" for key files
+    std::string role; // the member's role, or "admin"/"write-only" for key files
 };
 
 // Inspects the key file (no passphrase asked) and, with CAIRN_IDENTITY, the

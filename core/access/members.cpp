@@ -40,29 +40,35 @@ MemberRow read_member(SQLite::Statement& q) {
 std::string read_public_key(const stdfs::path& file) {
     std::error_code ec;
     const auto size = stdfs::file_size(file, ec);
-    if (ec) throw Error(ErrorKind::not_found, "cannot read public key " + file.string() + ": " + ec.message());
+    if (ec)
+        throw Error(ErrorKind::not_found,
+                    "cannot read public key " + file.string() + ": " + ec.message());
     if (size > k_max_public_key_bytes)
-        throw Error(ErrorKind::usage, "public key " + file.string() + " is too large to be a PEM public key");
+        throw Error(ErrorKind::usage,
+                    "public key " + file.string() + " is too large to be a PEM public key");
     return fs::read_file(file);
 }
 
 std::vector<ExposedArtifact> artifacts_saved_before(catalog::Catalog& catalog, int64_t time_ms) {
     std::vector<ExposedArtifact> out;
-    SQLite::Statement q(catalog.db(), "SELECT uid, key, version FROM artifact"
-                                      " WHERE state != 'deleted' AND created_at <= ? ORDER BY key, version");
+    SQLite::Statement q(catalog.db(),
+                        "SELECT uid, key, version FROM artifact"
+                        " WHERE state != 'deleted' AND created_at <= ? ORDER BY key, version");
     q.bind(1, time_ms);
     while (q.executeStep())
-        out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt()});
+        out.push_back(
+            {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt()});
     return out;
 }
 
 } // namespace
 
 void validate_member_name(const std::string& name) {
-    const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-               c == '_' || c == '@' || c == '-';
-    });
+    const bool ok =
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '.' || c == '_' || c == '@' || c == '-';
+        });
     if (!ok)
         throw Error(ErrorKind::usage, "invalid member name",
                     "use 1 to 64 letters, digits and . _ @ - (e.g. ann or ann@example.org)");
@@ -70,26 +76,31 @@ void validate_member_name(const std::string& name) {
 
 std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revoked) {
     SQLite::Statement q(catalog.db(), std::string("SELECT ") + k_member_columns + " FROM member" +
-                                          (include_revoked ? "" : " WHERE revoked_at IS NULL") + " ORDER BY name");
+                                          (include_revoked ? "" : " WHERE revoked_at IS NULL") +
+                                          " ORDER BY name");
     std::vector<MemberRow> out;
-    while (q.executeStep()) out.push_back(read_member(q));
+    while (q.executeStep())
+        out.push_back(read_member(q));
     return out;
 }
 
 std::optional<MemberRow> find_member(catalog::Catalog& catalog, const std::string& name) {
-    SQLite::Statement q(catalog.db(), std::string("SELECT ") + k_member_columns + " FROM member WHERE name = ?");
+    SQLite::Statement q(catalog.db(),
+                        std::string("SELECT ") + k_member_columns + " FROM member WHERE name = ?");
     q.bind(1, name);
     if (q.executeStep()) return read_member(q);
     return std::nullopt;
 }
 
-std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog, const std::string& fingerprint) {
+std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog,
+                                           const std::string& fingerprint) {
     SQLite::Statement q(catalog.db(), std::string("SELECT ") + k_member_columns +
                                           " FROM member WHERE fingerprint = ?"
                                           " ORDER BY revoked_at IS NOT NULL, revoked_at DESC");
     q.bind(1, fingerprint);
     std::vector<MemberRow> out;
-    while (q.executeStep()) out.push_back(read_member(q));
+    while (q.executeStep())
+        out.push_back(read_member(q));
     return out;
 }
 
@@ -99,28 +110,33 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
     const std::string pem = read_public_key(o.public_key_file);
     const std::string fingerprint = keys::member_fingerprint(pem);
     catalog::Catalog& catalog = inst.catalog();
-    const keys::OpenedKeyFile opened = open_instance_key(catalog, inst.key_path(), inst.principal());
+    const keys::OpenedKeyFile opened =
+        open_instance_key(catalog, inst.key_path(), inst.principal());
     const std::string wrapped = keys::wrap_for_member(opened.key, pem);
     const std::string key_id = keys::key_id_of(opened.key);
 
     catalog.write_transaction([&] {
         if (current_key_id(catalog).value_or(key_id) != key_id)
-            throw Error(ErrorKind::conflict, "the instance key changed while granting; nothing was changed",
+            throw Error(ErrorKind::conflict,
+                        "the instance key changed while granting; nothing was changed",
                         "run the command again");
         auto existing = find_member(catalog, o.name);
         if (existing && !existing->revoked_at)
             throw Error(ErrorKind::conflict,
-                        "member '" + o.name + "' already exists (" + keys::role_name(existing->role) + ")",
+                        "member '" + o.name + "' already exists (" +
+                            keys::role_name(existing->role) + ")",
                         "to change the key or role, revoke the member first");
         for (const auto& other : find_by_fingerprint(catalog, fingerprint))
             if (!other.revoked_at)
-                throw Error(ErrorKind::conflict, "this public key already belongs to member '" + other.name + "'");
-        SQLite::Statement q(catalog.db(),
-                            existing ? "UPDATE member SET public_key = ?1, fingerprint = ?2, role = ?3,"
-                                       " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL"
-                                       " WHERE name = ?7"
-                                     : "INSERT INTO member (public_key, fingerprint, role, wrapped_instance_key,"
-                                       " key_id, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                throw Error(ErrorKind::conflict,
+                            "this public key already belongs to member '" + other.name + "'");
+        SQLite::Statement q(
+            catalog.db(),
+            existing ? "UPDATE member SET public_key = ?1, fingerprint = ?2, role = ?3,"
+                       " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL"
+                       " WHERE name = ?7"
+                     : "INSERT INTO member (public_key, fingerprint, role, wrapped_instance_key,"
+                       " key_id, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         q.bind(1, pem);
         q.bind(2, fingerprint);
         q.bind(3, keys::role_name(o.role));
@@ -130,8 +146,13 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
         q.bind(7, o.name);
         q.exec();
         audit::append(catalog, inst.actor(),
-                      {"access.grant", {}, "ok", std::nullopt,
-                       {{"member", o.name}, {"role", keys::role_name(o.role)}, {"fingerprint", fingerprint}}});
+                      {"access.grant",
+                       {},
+                       "ok",
+                       std::nullopt,
+                       {{"member", o.name},
+                        {"role", keys::role_name(o.role)},
+                        {"fingerprint", fingerprint}}});
     });
     return *find_member(catalog, o.name);
 }
@@ -146,7 +167,8 @@ RevokeResult revoke(Instance& inst, const std::string& name) {
     catalog::Catalog& catalog = inst.catalog();
     auto member = find_member(catalog, name);
     if (!member || member->revoked_at)
-        throw Error(ErrorKind::not_found, "no active member named '" + name + "'", "see 'cairn access ls'");
+        throw Error(ErrorKind::not_found, "no active member named '" + name + "'",
+                    "see 'cairn access ls'");
 
     RevokeResult result;
     result.member = *member;
@@ -155,8 +177,9 @@ RevokeResult revoke(Instance& inst, const std::string& name) {
     o.audit_details = {{"member", name}, {"fingerprint", member->fingerprint}};
     o.in_transaction = [&]() -> nlohmann::json {
         result.revoked_at = now_ms();
-        SQLite::Statement q(catalog.db(), "UPDATE member SET revoked_at = ?, wrapped_instance_key = NULL,"
-                                          " key_id = NULL WHERE id = ? AND revoked_at IS NULL");
+        SQLite::Statement q(catalog.db(),
+                            "UPDATE member SET revoked_at = ?, wrapped_instance_key = NULL,"
+                            " key_id = NULL WHERE id = ? AND revoked_at IS NULL");
         q.bind(1, result.revoked_at);
         q.bind(2, member->id);
         if (q.exec() != 1)

@@ -34,7 +34,8 @@ struct MemberRow {
 std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revoked);
 std::optional<MemberRow> find_member(catalog::Catalog& catalog, const std::string& name);
 // Members (active first, then most recently revoked) whose key has this fingerprint.
-std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog, const std::string& fingerprint);
+std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog,
+                                           const std::string& fingerprint);
 
 // Member names: 1..64 characters of [A-Za-z0-9._@-]. Usage error otherwise.
 void validate_member_name(const std::string& name);

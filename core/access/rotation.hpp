@@ -48,9 +48,9 @@ struct RotateOptions {
 struct RotateResult {
     std::string old_key_id;
     std::string new_key_id;
-    int64_t rewrapped = 0;           // artifacts whose data key was rewrapped
-    int64_t members_regranted = 0;   // active members granted the new key
-    std::filesystem::path key_file;  // replaced key file; empty when a member rotated
+    int64_t rewrapped = 0;          // artifacts whose data key was rewrapped
+    int64_t members_regranted = 0;  // active members granted the new key
+    std::filesystem::path key_file; // replaced key file; empty when a member rotated
 };
 
 // Admin only (permission error otherwise). Conflict error if the instance

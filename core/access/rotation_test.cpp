@@ -38,7 +38,8 @@ struct Fixture {
         fs::ensure_dir(inst_dir);
         fs::ensure_dir(key_file.parent_path());
         ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
-        for (const char* v : {"CAIRN_KEY_FILE", "CAIRN_IDENTITY", "CAIRN_INSTANCE", "CAIRN_PASSPHRASE_FILE"})
+        for (const char* v :
+             {"CAIRN_KEY_FILE", "CAIRN_IDENTITY", "CAIRN_INSTANCE", "CAIRN_PASSPHRASE_FILE"})
             ::unsetenv(v);
         InitOptions o;
         o.dir = inst_dir;
@@ -68,7 +69,8 @@ struct Fixture {
     std::map<std::string, std::string> object_sums() {
         std::map<std::string, std::string> sums;
         for (const auto& e : stdfs::recursive_directory_iterator(inst_dir / ".cairn" / "storage"))
-            if (e.is_regular_file()) sums[e.path().string()] = crypto::sha256_hex(fs::read_file(e.path()));
+            if (e.is_regular_file())
+                sums[e.path().string()] = crypto::sha256_hex(fs::read_file(e.path()));
         return sums;
     }
 };
@@ -77,8 +79,9 @@ std::map<std::string, std::string> wrapped_keys(Instance& inst) {
     std::map<std::string, std::string> out;
     SQLite::Statement q(inst.catalog().db(), "SELECT uid, wrapped_key FROM artifact");
     while (q.executeStep())
-        out[q.getColumn(0).getString()] = std::string(static_cast<const char*>(q.getColumn(1).getBlob()),
-                                                      static_cast<size_t>(q.getColumn(1).getBytes()));
+        out[q.getColumn(0).getString()] =
+            std::string(static_cast<const char*>(q.getColumn(1).getBlob()),
+                        static_cast<size_t>(q.getColumn(1).getBytes()));
     return out;
 }
 
@@ -119,11 +122,13 @@ std::pair<stdfs::path, stdfs::path> make_member_key(const stdfs::path& dir) {
 } // namespace
 
 TEST_SUITE("core::access::rotation") {
-    TEST_CASE("rotate_instance_key: rewraps every data key, keeps contents, old key opens nothing") {
+    TEST_CASE(
+        "rotate_instance_key: rewraps every data key, keeps contents, old key opens nothing") {
         Fixture f;
         auto inst = f.open();
         std::map<std::string, std::string> content;
-        for (int i = 0; i < 3; ++i) content[f.save(*inst, "k/" + std::to_string(i), random_hex(100 + i))] = "";
+        for (int i = 0; i < 3; ++i)
+            content[f.save(*inst, "k/" + std::to_string(i), random_hex(100 + i))] = "";
         const auto before = wrapped_keys(*inst);
         const auto sums_before = f.object_sums();
         const crypto::SecretKey old_key = keys::read_instance_key(f.key_file);
@@ -150,10 +155,12 @@ TEST_SUITE("core::access::rotation") {
                                               old_ring->unwrap(before.at(uid)).bytes()));
         }
         CHECK(f.object_sums() == sums_before);
-        for (int i = 0; i < 3; ++i) CHECK(f.load(*inst, "k/" + std::to_string(i)).size() == size_t(200 + 2 * i));
+        for (int i = 0; i < 3; ++i)
+            CHECK(f.load(*inst, "k/" + std::to_string(i)).size() == size_t(200 + 2 * i));
     }
 
-    TEST_CASE("rotate_instance_key: a failure before COMMIT changes nothing and removes the pending key") {
+    TEST_CASE("rotate_instance_key: a failure before COMMIT changes nothing and removes the "
+              "pending key") {
         Fixture f;
         auto inst = f.open();
         f.save(*inst, "a", "alpha");
@@ -167,7 +174,8 @@ TEST_SUITE("core::access::rotation") {
         CHECK(wrapped_keys(*inst) == before);
         CHECK(access::current_key_id(inst->catalog()) == old_id);
         CHECK(keys::inspect_key_file(f.key_file).key_id == old_id);
-        CHECK(std::distance(stdfs::directory_iterator(f.key_file.parent_path()), stdfs::directory_iterator()) == 1);
+        CHECK(std::distance(stdfs::directory_iterator(f.key_file.parent_path()),
+                            stdfs::directory_iterator()) == 1);
         auto again = f.open();
         CHECK(f.load(*again, "a") == "alpha");
     }
@@ -197,7 +205,8 @@ TEST_SUITE("core::access::rotation") {
         CHECK(!stdfs::exists(pending));
     }
 
-    TEST_CASE("rotate_instance_key: the next rotation removes pending keys of rotations that never committed") {
+    TEST_CASE("rotate_instance_key: the next rotation removes pending keys of rotations that never "
+              "committed") {
         Fixture f;
         auto inst = f.open();
         const crypto::SecretKey stray = crypto::SecretKey::random();
@@ -218,7 +227,8 @@ TEST_SUITE("core::access::rotation") {
         CHECK(catalog::find_latest(fresh->catalog(), "late") == std::nullopt);
     }
 
-    TEST_CASE("revoke: rotates, drops the grant, and the revoked key is refused naming the member") {
+    TEST_CASE(
+        "revoke: rotates, drops the grant, and the revoked key is refused naming the member") {
         Fixture f;
         auto inst = f.open();
         const std::string uid = f.save(*inst, "a", "alpha");
@@ -254,7 +264,9 @@ TEST_SUITE("core::keys::access") {
         using keys::Action;
         using keys::Principal;
         using keys::Role;
-        auto allowed = [](const Principal& p, Action a) { return kind_of([&] { keys::require(p, a); }) == ErrorKind::internal; };
+        auto allowed = [](const Principal& p, Action a) {
+            return kind_of([&] { keys::require(p, a); }) == ErrorKind::internal;
+        };
         const Principal reader{Principal::Kind::member, "r", Role::reader};
         const Principal writer{Principal::Kind::member, "w", Role::writer};
         const Principal admin{Principal::Kind::member, "a", Role::admin};

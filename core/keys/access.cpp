@@ -8,18 +8,24 @@ namespace {
 
 std::string action_name(Action action) {
     switch (action) {
-    case Action::load: return "load";
-    case Action::save: return "save";
-    case Action::administer: return "manage keys and members";
+    case Action::load:
+        return "load";
+    case Action::save:
+        return "save";
+    case Action::administer:
+        return "manage keys and members";
     }
     return "?";
 }
 
 bool role_allows(Role role, Action action) {
     switch (action) {
-    case Action::load: return true;
-    case Action::save: return role != Role::reader;
-    case Action::administer: return role == Role::admin;
+    case Action::load:
+        return true;
+    case Action::save:
+        return role != Role::reader;
+    case Action::administer:
+        return role == Role::admin;
     }
     return false;
 }
@@ -28,9 +34,12 @@ bool role_allows(Role role, Action action) {
 
 std::string role_name(Role role) {
     switch (role) {
-    case Role::reader: return "reader";
-    case Role::writer: return "writer";
-    case Role::admin: return "admin";
+    case Role::reader:
+        return "reader";
+    case Role::writer:
+        return "writer";
+    case Role::admin:
+        return "admin";
     }
     return "?";
 }
@@ -45,16 +54,20 @@ Role parse_role(std::string_view name) {
 
 std::string describe(const Principal& who) {
     switch (who.kind) {
-    case Principal::Kind::key_file: return "key file " + who.name;
-    case Principal::Kind::write_only_key_file: return "write-only key file " + who.name;
-    case Principal::Kind::member: return "member '" + who.name + "' (" + role_name(who.role) + ")";
+    case Principal::Kind::key_file:
+        return "key file " + who.name;
+    case Principal::Kind::write_only_key_file:
+        return "write-only key file " + who.name;
+    case Principal::Kind::member:
+        return "member '" + who.name + "' (" + role_name(who.role) + ")";
     }
     return who.name;
 }
 
 void require(const Principal& who, Action action) {
     switch (who.kind) {
-    case Principal::Kind::key_file: return;
+    case Principal::Kind::key_file:
+        return;
     case Principal::Kind::write_only_key_file:
         if (action == Action::administer)
             throw Error(ErrorKind::permission,
