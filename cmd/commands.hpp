@@ -22,5 +22,7 @@ void register_init(CLI::App& app, GlobalOptions& g);
 void register_save(CLI::App& app, GlobalOptions& g);
 void register_load(CLI::App& app, GlobalOptions& g);
 void register_ls(CLI::App& app, GlobalOptions& g);
+void register_key(CLI::App& app, GlobalOptions& g);
+void register_access(CLI::App& app, GlobalOptions& g);
 
 } // namespace cairn::cmd

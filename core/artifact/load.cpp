@@ -106,6 +106,7 @@ void check_output(const LoadOptions& o, const stdfs::path& dest) {
 } // namespace
 
 LoadResult load(Instance& inst, const LoadOptions& o) {
+    keys::require(inst.principal(), keys::Action::load);
     LoadResult result;
     result.artifact = resolve(inst.catalog(), o.ref);
     const catalog::ArtifactRow& a = result.artifact;

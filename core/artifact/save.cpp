@@ -1,6 +1,7 @@
 #include "core/artifact/save.hpp"
 
 #include "core/artifact/folder.hpp"
+#include "core/access/identity.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
 #include "core/crypto/background_hasher.hpp"
@@ -101,6 +102,7 @@ void forget_pending(Instance& inst, const std::string& object_name) {
 } // namespace
 
 SaveResult save(Instance& inst, const SaveOptions& o) {
+    keys::require(inst.principal(), keys::Action::save);
     check_source(o.path);
     const std::string key = o.key.empty() ? default_key(o.path) : o.key;
     validate_key(key);
@@ -146,7 +148,14 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     }
 
     std::optional<catalog::ArtifactRow> raced;
+    bool rotated = false;
     inst.catalog().write_transaction([&] {
+        // A rotation that committed since the key ring was opened has
+        // rewrapped every data key but this one, and its old key is gone.
+        if (access::current_key_id(inst.catalog()).value_or(row.key_id) != row.key_id) {
+            rotated = true;
+            return;
+        }
         // Another process may have saved the same content meanwhile.
         raced = find_same_content(inst.catalog(), key, row.hash);
         if (raced) return;
@@ -156,6 +165,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         audit::append(inst.catalog(), inst.actor(), {"save", {row.uid}, "ok", std::nullopt,
                       {{"key", key}, {"version", row.version}, {"size", row.size}, {"hash", row.hash}}});
     });
+    if (rotated) {
+        (void)inst.storage().remove(row.object_name);
+        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        throw Error(ErrorKind::conflict, "the instance key was rotated while saving; nothing was saved",
+                    "run the command again");
+    }
     if (raced) {
         (void)inst.storage().remove(row.object_name);
         inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });

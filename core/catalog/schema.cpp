@@ -82,15 +82,20 @@ CREATE TABLE pending_upload (
     host        TEXT,
     pid         INTEGER
 );
+-- A member's grant: the instance key wrapped for their public key. Revoking
+-- keeps the row (so a revoked key is named in errors) but drops the wrap.
 CREATE TABLE member (
     id                   INTEGER PRIMARY KEY,
     name                 TEXT NOT NULL UNIQUE,
     public_key           TEXT NOT NULL,
+    fingerprint          TEXT NOT NULL,
     role                 TEXT NOT NULL CHECK (role IN ('reader', 'writer', 'admin')),
     wrapped_instance_key BLOB,
+    key_id               TEXT,
     created_at           INTEGER NOT NULL,
     revoked_at           INTEGER
 );
+CREATE INDEX member_by_fingerprint ON member(fingerprint);
 CREATE TABLE deletion_request (
     id               INTEGER PRIMARY KEY,
     uid              TEXT NOT NULL UNIQUE,

@@ -90,13 +90,15 @@ InitResult init_instance(const InitOptions& options) {
     fs::ensure_dir(result.key_file.parent_path(), stdfs::perms::owner_all);
 
     config::save(temp_dir / "config.yaml", cfg);
+    const crypto::SecretKey instance_key = crypto::SecretKey::random();
     {
         auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
         Actor actor = current_actor(o.argv, "");
         catalog->write_transaction([&] {
-            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?)");
+            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?)");
             info.bind(1, cfg.instance_id);
             info.bind(2, cfg.name);
+            info.bind(3, keys::key_id_of(instance_key));
             info.exec();
             SQLite::Statement st(catalog->db(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
             st.bind(1, cfg.storage.url);
@@ -107,7 +109,7 @@ InitResult init_instance(const InitOptions& options) {
                                             {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}}});
         });
     }
-    keys::create_key_file(result.key_file, o.passphrase);
+    keys::write_key_file(result.key_file, instance_key, o.passphrase);
     stdfs::rename(temp_dir, final_dir);
     cleanup.dir.clear();
     fs::sync_dir(o.dir);

@@ -1,5 +1,6 @@
 #include "core/instance/instance.hpp"
 
+#include "core/access/identity.hpp"
 #include "core/util/error.hpp"
 
 #include <cstdlib>
@@ -49,9 +50,19 @@ stdfs::path Instance::key_path() const {
     return keys::default_key_path(m_config.instance_id);
 }
 
+const keys::Principal& Instance::principal() {
+    if (!m_principal) m_principal = access::find_principal(*m_catalog, key_path());
+    return *m_principal;
+}
+
 keys::KeyRing& Instance::keyring() {
-    if (!m_keyring) m_keyring = keys::open_key_file(key_path());
+    if (!m_keyring) m_keyring = access::open_keyring(*m_catalog, key_path(), principal());
     return *m_keyring;
+}
+
+void Instance::reset_keys() {
+    m_keyring.reset();
+    m_principal.reset();
 }
 
 stdfs::path find_instance_dir(const std::string& flag) {

@@ -6,11 +6,13 @@
 #include "core/catalog/catalog.hpp"
 #include "core/config/config.hpp"
 #include "core/instance/actor.hpp"
+#include "core/keys/access.hpp"
 #include "core/keys/keyring.hpp"
 #include "core/storage/backend.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +34,14 @@ public:
     storage::Backend& storage();
     int64_t storage_id();
     cache::Cache& cache();
+    // Who acts: the key file, a write-only key file or a member
+    // (CAIRN_IDENTITY); see core/access/identity.hpp. Needs no passphrase.
+    const keys::Principal& principal();
+    // The key ring of principal(); refuses a key file with an outdated key.
     keys::KeyRing& keyring();
     std::filesystem::path key_path() const;
+    // Forgets the opened keys (after a rotation).
+    void reset_keys();
 
     // Replace the storage (tests inject faulty backends).
     void set_storage(std::unique_ptr<storage::Backend> backend);
@@ -46,6 +54,7 @@ private:
     std::unique_ptr<storage::Backend> m_storage;
     std::unique_ptr<cache::Cache> m_cache;
     std::unique_ptr<keys::KeyRing> m_keyring;
+    std::optional<keys::Principal> m_principal;
     int64_t m_storage_id = -1;
 };
 

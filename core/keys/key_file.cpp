@@ -195,14 +195,8 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
     return f;
 }
 
-crypto::SecretKey instance_key(const KeyFile& f, const stdfs::path& where) {
-    if (f.kind == KeyFileKind::write_only)
-        throw Error(ErrorKind::permission,
-                    "this key file can only save (write-only); loading needs the instance key",
-                    "use the full key file, not " + where.string());
-    if (f.plain_key) return crypto::SecretKey::from_bytes(f.plain_key->bytes());
-    SecretString passphrase = passphrase_for(where);
-    crypto::SecretKey kek = scrypt_key(passphrase.view(), *f.scrypt);
+crypto::SecretKey unseal(const KeyFile& f, std::string_view passphrase, const stdfs::path& where) {
+    crypto::SecretKey kek = scrypt_key(passphrase, *f.scrypt);
     auto sealed = crypto::byte_view(f.sealed_key);
     std::array<std::byte, crypto::k_gcm_nonce_size> nonce{};
     std::copy_n(sealed.begin(), nonce.size(), nonce.begin());
@@ -212,6 +206,16 @@ crypto::SecretKey instance_key(const KeyFile& f, const stdfs::path& where) {
         throw Error(ErrorKind::permission, "wrong passphrase for key file " + where.string());
     check_key_id(key, f.key_id, where);
     return key;
+}
+
+crypto::SecretKey instance_key(const KeyFile& f, const stdfs::path& where) {
+    if (f.kind == KeyFileKind::write_only)
+        throw Error(ErrorKind::permission,
+                    "this key file can only save (write-only); loading needs the instance key",
+                    "use the full key file, not " + where.string());
+    if (f.plain_key) return crypto::SecretKey::from_bytes(f.plain_key->bytes());
+    SecretString passphrase = passphrase_for(where);
+    return unseal(f, passphrase.view(), where);
 }
 
 KeyFile load(const stdfs::path& path) {

@@ -43,6 +43,11 @@ std::string encode(const KeyFile& file);
 // Throws integrity errors naming `where` for anything malformed.
 KeyFile parse(std::string_view text, const std::filesystem::path& where);
 
+// The instance key of a passphrase-protected key file. Wrong passphrase:
+// permission error "wrong passphrase for key file X".
+crypto::SecretKey unseal(const KeyFile& file, std::string_view passphrase,
+                         const std::filesystem::path& where);
+
 // The instance key of a full key file, asking for the passphrase if needed.
 // Wrong passphrase: permission error "wrong passphrase for key file X".
 crypto::SecretKey instance_key(const KeyFile& file, const std::filesystem::path& where);

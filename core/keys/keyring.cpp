@@ -5,6 +5,7 @@
 #include "core/keys/key_file.hpp"
 #include "core/keys/wrapped.hpp"
 #include "core/util/error.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/random.hpp"
 
 #include <cstdlib>
@@ -144,6 +145,34 @@ void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& 
 void export_write_only_key_file(const std::filesystem::path& full_key_file,
                                 const std::filesystem::path& out) {
     detail::store(out, detail::make_write_only(read_instance_key(full_key_file)));
+}
+
+KeyFileInfo inspect_key_file(const std::filesystem::path& path) {
+    detail::KeyFile f = detail::load(path);
+    if (f.kind == detail::KeyFileKind::write_only) return {f.key_id, "write-only", false};
+    return {f.key_id, f.plain_key ? "full" : "passphrase-protected", true};
+}
+
+OpenedKeyFile open_full_key_file(const std::filesystem::path& path) {
+    detail::KeyFile f = detail::load(path);
+    if (f.kind == detail::KeyFileKind::write_only || f.plain_key)
+        return {detail::instance_key(f, path), std::nullopt};
+    SecretString passphrase = passphrase_for(path);
+    crypto::SecretKey key = detail::unseal(f, passphrase.view(), path);
+    return {std::move(key), std::move(passphrase)};
+}
+
+void write_replacement_key_file(const std::filesystem::path& path,
+                                const crypto::SecretKey& instance_key, const OpenedKeyFile& like) {
+    std::optional<std::string_view> pass;
+    if (like.passphrase) pass = like.passphrase->view();
+    detail::store(path, detail::make_full(instance_key, pass));
+    fs::sync_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+}
+
+void write_write_only_key_file(const std::filesystem::path& out,
+                               const crypto::SecretKey& instance_key) {
+    detail::store(out, detail::make_write_only(instance_key));
 }
 
 std::string rewrap(std::string_view wrapped, const KeyRing& from, const KeyRing& to) {

@@ -13,6 +13,7 @@
 //  - wrap() works with a write-only key (public key only); unwrap() then
 //    fails with a permission error. A wrong key fails with an integrity error.
 #include "core/crypto/secret.hpp"
+#include "core/keys/passphrase.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -63,6 +64,35 @@ void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& 
 // to overwrite. Jobs holding it can save but never load.
 void export_write_only_key_file(const std::filesystem::path& full_key_file,
                                 const std::filesystem::path& out);
+
+// What a key file is, read without its passphrase (still refuses a file
+// readable by group/others). kind is "full", "write-only" or
+// "passphrase-protected".
+struct KeyFileInfo {
+    std::string key_id;
+    std::string kind;
+    bool can_unwrap = false;
+};
+KeyFileInfo inspect_key_file(const std::filesystem::path& path);
+
+// A full key file opened for key management: the instance key and, for a
+// passphrase-protected file, the passphrase (asked once), so that a
+// replacement file keeps the same protection.
+struct OpenedKeyFile {
+    crypto::SecretKey key;
+    std::optional<SecretString> passphrase;
+};
+OpenedKeyFile open_full_key_file(const std::filesystem::path& path);
+
+// Writes a new full key file for `instance_key` protected like `like` (same
+// passphrase, fresh salt and nonce; or no passphrase). 0600, fsynced with
+// its directory, refuses to overwrite.
+void write_replacement_key_file(const std::filesystem::path& path,
+                                const crypto::SecretKey& instance_key, const OpenedKeyFile& like);
+
+// Writes a write-only key file for `instance_key` (0600, refuses to overwrite).
+void write_write_only_key_file(const std::filesystem::path& out,
+                               const crypto::SecretKey& instance_key);
 
 // Key rotation: unwraps `wrapped` with `from` and wraps the same data key
 // with `to`. Throws what from.unwrap() throws.

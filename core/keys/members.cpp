@@ -176,14 +176,25 @@ crypto::SecretKey unwrap_as_member(std::string_view wrapped,
     return out;
 }
 
-std::string member_fingerprint(std::string_view public_key_pem) {
-    Pkey key = read_public(public_key_pem);
+namespace {
+
+std::string fingerprint_of(EVP_PKEY* key) {
     unsigned char* der = nullptr;
-    int len = i2d_PUBKEY(key.get(), &der);
+    int len = i2d_PUBKEY(key, &der);
     if (len <= 0) throw Error(ErrorKind::usage, "cannot encode the member public key");
     std::string s(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
     OPENSSL_free(der);
     return crypto::sha256_hex(s).substr(0, 16);
+}
+
+} // namespace
+
+std::string member_fingerprint(std::string_view public_key_pem) {
+    return fingerprint_of(read_public(public_key_pem).get());
+}
+
+std::string member_fingerprint_of_private(const std::filesystem::path& private_key_pem) {
+    return fingerprint_of(read_private(private_key_pem).get());
 }
 
 } // namespace cairn::keys

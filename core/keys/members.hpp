@@ -28,4 +28,9 @@ crypto::SecretKey unwrap_as_member(std::string_view wrapped,
 // SHA-256 over its DER SubjectPublicKeyInfo. Usage error if unparsable.
 std::string member_fingerprint(std::string_view public_key_pem);
 
+// The fingerprint of the public half of the private key in
+// `private_key_pem` (0600, else permission error), to find the member a
+// private key belongs to.
+std::string member_fingerprint_of_private(const std::filesystem::path& private_key_pem);
+
 } // namespace cairn::keys

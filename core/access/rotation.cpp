@@ -1,0 +1,159 @@
+#include "core/access/rotation.hpp"
+
+#include "core/access/identity.hpp"
+#include "core/audit/audit.hpp"
+#include "core/instance/instance.hpp"
+#include "core/keys/keyring.hpp"
+#include "core/keys/members.hpp"
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace cairn::access {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// Rewraps every stored data key; returns how many.
+int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
+                         const keys::KeyRing& to) {
+    std::vector<std::pair<int64_t, std::string>> rows;
+    SQLite::Statement q(catalog.db(),
+                        "SELECT id, wrapped_key FROM artifact WHERE wrapped_key IS NOT NULL");
+    while (q.executeStep())
+        rows.emplace_back(q.getColumn(0).getInt64(),
+                          std::string(static_cast<const char*>(q.getColumn(1).getBlob()),
+                                      static_cast<size_t>(q.getColumn(1).getBytes())));
+    SQLite::Statement update(catalog.db(),
+                             "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
+    for (const auto& [id, wrapped] : rows) {
+        const std::string rewrapped = keys::rewrap(wrapped, from, to);
+        update.bind(1, rewrapped.data(), static_cast<int>(rewrapped.size()));
+        update.bind(2, to.key_id());
+        update.bind(3, id);
+        update.exec();
+        update.reset();
+    }
+    return static_cast<int64_t>(rows.size());
+}
+
+int64_t regrant_members(catalog::Catalog& catalog, const crypto::SecretKey& key) {
+    std::vector<std::pair<int64_t, std::string>> rows;
+    SQLite::Statement q(catalog.db(), "SELECT id, public_key FROM member WHERE revoked_at IS NULL");
+    while (q.executeStep())
+        rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getString());
+    SQLite::Statement update(catalog.db(),
+                             "UPDATE member SET wrapped_instance_key = ?, key_id = ? WHERE id = ?");
+    const std::string key_id = keys::key_id_of(key);
+    for (const auto& [id, pem] : rows) {
+        const std::string wrapped = keys::wrap_for_member(key, pem);
+        update.bind(1, wrapped.data(), static_cast<int>(wrapped.size()));
+        update.bind(2, key_id);
+        update.bind(3, id);
+        update.exec();
+        update.reset();
+    }
+    return static_cast<int64_t>(rows.size());
+}
+
+// Pending key files of rotations that never committed hold keys nothing is
+// wrapped under. Runs under the catalog write lock, so no other rotation is
+// between writing its pending file and committing.
+void remove_abandoned_pending(const stdfs::path& key_file, const std::string& current_id) {
+    const stdfs::path dir =
+        key_file.parent_path().empty() ? stdfs::path(".") : key_file.parent_path();
+    const std::string prefix = key_file.filename().string() + ".new-";
+    std::error_code ec;
+    for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with(prefix) && name != prefix + current_id)
+            stdfs::remove(entry.path(), ec);
+    }
+}
+
+// After a failed transaction: removes the pending key file unless the
+// catalog did commit to its key (then it must stay, to be rolled forward).
+void remove_if_uncommitted(catalog::Catalog& catalog, const stdfs::path& pending,
+                           const std::string& key_id) {
+    try {
+        if (current_key_id(catalog) == key_id) return;
+        std::error_code ec;
+        stdfs::remove(pending, ec);
+    } catch (...) {
+        // Unsure whether the catalog committed: keeping the key is the safe side.
+    }
+}
+
+void install(const stdfs::path& pending, const stdfs::path& key_file) {
+    if (std::rename(pending.c_str(), key_file.c_str()) != 0)
+        throw Error(
+            ErrorKind::permission,
+            "the key rotation committed, but the new key file could not be moved into place (" +
+                std::string(std::strerror(errno)) + "); it is at " + pending.string(),
+            "cairn finishes this the next time it opens " + key_file.string() + ", or: mv " +
+                pending.string() + " " + key_file.string());
+    fs::sync_dir(key_file.parent_path().empty() ? stdfs::path(".") : key_file.parent_path());
+}
+
+} // namespace
+
+RotateResult rotate_instance_key(Instance& inst, const RotateOptions& o) {
+    const keys::Principal& who = inst.principal();
+    keys::require(who, keys::Action::administer);
+    catalog::Catalog& catalog = inst.catalog();
+    const keys::OpenedKeyFile old = open_instance_key(catalog, inst.key_path(), who);
+    const crypto::SecretKey new_key = crypto::SecretKey::random();
+    auto from = keys::keyring_from_instance_key(old.key);
+    auto to = keys::keyring_from_instance_key(new_key);
+
+    RotateResult r{from->key_id(), to->key_id(), 0, 0, {}};
+    const bool with_key_file = who.kind == keys::Principal::Kind::key_file;
+    const stdfs::path pending =
+        with_key_file ? pending_key_path(inst.key_path(), r.new_key_id) : stdfs::path();
+    bool pending_written = false;
+    auto step = [&](std::string_view name) {
+        if (o.after_step) o.after_step(name);
+    };
+    try {
+        catalog.write_transaction([&] {
+            auto current = current_key_id(catalog);
+            if (current && *current != r.old_key_id)
+                throw Error(ErrorKind::conflict,
+                            "the instance key changed while rotating (now " + *current +
+                                "); nothing was changed",
+                            "run the command again");
+            if (with_key_file) {
+                remove_abandoned_pending(inst.key_path(), r.old_key_id);
+                keys::write_replacement_key_file(pending, new_key, old);
+                pending_written = true;
+                step("pending-key-written");
+            }
+            r.rewrapped = rewrap_artifacts(catalog, *from, *to);
+            nlohmann::json details = o.audit_details;
+            if (o.in_transaction) details.update(o.in_transaction());
+            r.members_regranted = regrant_members(catalog, new_key);
+            set_current_key_id(catalog, r.new_key_id);
+            details.update({{"old_key_id", r.old_key_id},
+                            {"new_key_id", r.new_key_id},
+                            {"rewrapped", r.rewrapped},
+                            {"members_regranted", r.members_regranted}});
+            audit::append(catalog, inst.actor(), {o.audit_action, {}, "ok", std::nullopt, details});
+        });
+    } catch (...) {
+        if (pending_written) remove_if_uncommitted(catalog, pending, r.new_key_id);
+        throw;
+    }
+    step("committed");
+    if (with_key_file) {
+        install(pending, inst.key_path());
+        r.key_file = inst.key_path();
+    }
+    inst.reset_keys();
+    return r;
+}
+
+} // namespace cairn::access
