@@ -1,6 +1,7 @@
 #include "core/instance/init.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/config/config.hpp"
 #include "core/keys/keyring.hpp"
@@ -87,6 +88,8 @@ InitResult init_instance(const InitOptions& o) {
     fs::ensure_dir(result.key_file.parent_path(), stdfs::perms::owner_all);
 
     config::save(temp_dir / "config.yaml", cfg);
+    // The audit keys must exist before the first event (init's own) is chained.
+    audit::create_audit_keys(temp_dir);
     {
         auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
         Actor actor = current_actor(o.argv, "");
