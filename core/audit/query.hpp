@@ -12,13 +12,13 @@
 namespace cairn::audit {
 
 struct Filter {
-    std::optional<int64_t> since_ms;  // time_ms >= since
-    std::optional<int64_t> until_ms;  // time_ms <  until
-    std::string actor;                // exact identity or OS user
-    std::string action;               // exact, or a prefix before '.' ("purge" matches "purge.run")
-    std::string artifact;             // uid among the targets
-    std::string result;               // ok | denied | error
-    std::optional<int64_t> limit;     // the newest N matches (still printed oldest first)
+    std::optional<int64_t> since_ms{};  // time_ms >= since
+    std::optional<int64_t> until_ms{};  // time_ms <  until
+    std::string actor{};                // exact identity or OS user
+    std::string action{};               // exact, or a prefix before '.' ("purge" matches "purge.run")
+    std::string artifact{};             // uid among the targets
+    std::string result{};               // ok | denied | error
+    std::optional<int64_t> limit{};     // the newest N matches (still printed oldest first)
 };
 
 struct StoredEvent {
