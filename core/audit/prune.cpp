@@ -5,9 +5,14 @@
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace cairn::audit {
 
-PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_ms, int64_t now) {
+namespace {
+
+void check_retention(int64_t before_ms, int64_t now) {
     const int64_t limit = now - k_min_retention_days * k_ms_per_day;
     if (before_ms > limit)
         throw Error(ErrorKind::usage,
@@ -15,20 +20,42 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
                         " is after " + format_utc_ms(limit) + ")",
                     "audit events must be kept for at least 365 days; use --before " +
                         format_utc_ms(limit).substr(0, 10) + " or earlier");
+}
+
+// The last event to prune and its chain value. The prefix ends before the
+// first event at or after `before`, so a clock that went backwards can never
+// punch a hole in the chain.
+std::optional<std::pair<int64_t, ChainValue>> prune_end(catalog::Catalog& catalog, int64_t before_ms) {
+    SQLite::Statement stop(catalog.db(), "SELECT MIN(seq) FROM audit_event WHERE time_ms >= ?");
+    stop.bind(1, before_ms);
+    stop.executeStep();
+    SQLite::Statement last(catalog.db(), "SELECT seq, chain FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1");
+    last.bind(1, stop.getColumn(0).isNull() ? INT64_MAX : stop.getColumn(0).getInt64());
+    if (!last.executeStep()) return std::nullopt;
+    return std::make_pair(last.getColumn(0).getInt64(), chain_from_column(last.getColumn(1)));
+}
+
+} // namespace
+
+PruneResult plan_prune(catalog::Catalog& catalog, int64_t before_ms, int64_t now) {
+    check_retention(before_ms, now);
+    auto end = prune_end(catalog, before_ms);
+    if (!end) return {};
+    SQLite::Statement n(catalog.db(), "SELECT COUNT(*) FROM audit_event WHERE seq <= ?");
+    n.bind(1, end->first);
+    n.executeStep();
+    return {n.getColumn(0).getInt64(), end->first};
+}
+
+PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_ms, int64_t now) {
+    check_retention(before_ms, now);
     const Signer signer(audit_dir(catalog));
     PruneResult result;
     catalog.write_transaction([&] {
-        // The prefix ends before the first event at or after `before`, so a
-        // clock that went backwards can never punch a hole in the chain.
-        SQLite::Statement stop(catalog.db(), "SELECT MIN(seq) FROM audit_event WHERE time_ms >= ?");
-        stop.bind(1, before_ms);
-        stop.executeStep();
-        SQLite::Statement last(catalog.db(), "SELECT seq, chain FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1");
-        last.bind(1, stop.getColumn(0).isNull() ? INT64_MAX : stop.getColumn(0).getInt64());
-        if (last.executeStep()) {
+        if (auto end = prune_end(catalog, before_ms)) {
             Anchor a;
-            a.seq = last.getColumn(0).getInt64();
-            a.chain = chain_from_column(last.getColumn(1));
+            a.seq = end->first;
+            a.chain = end->second;
             a.time_ms = now;
             SQLite::Statement del(catalog.db(), "DELETE FROM audit_event WHERE seq <= ?");
             del.bind(1, a.seq);

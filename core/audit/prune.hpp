@@ -16,6 +16,9 @@ struct PruneResult {
     int64_t anchor_seq = 0;  // last removed seq (0 when nothing was removed)
 };
 
+// What prune() would do, without changing anything (same refusal rules).
+PruneResult plan_prune(catalog::Catalog& catalog, int64_t before_ms, int64_t now_ms);
+
 // Removes events older than `before_ms`, writes the anchor and records an
 // "audit.prune" event, all in one transaction. Throws usage error when
 // `before_ms` is later than now - 365 days.
