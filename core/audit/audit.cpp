@@ -43,6 +43,18 @@ ChainMac& mac_for_append(catalog::Catalog& catalog, bool log_empty) {
     return chain_mac_for(dir);
 }
 
+// Details are free text from core and error messages that may echo what
+// the user typed: scrub secret-looking values like the command line.
+nlohmann::json redacted(const nlohmann::json& j) {
+    if (j.is_string()) return redact_text(j.get<std::string>());
+    if (j.is_array() || j.is_object()) {
+        nlohmann::json out = j;
+        for (auto& v : out) v = redacted(v);
+        return out;
+    }
+    return j;
+}
+
 void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
     if (event.result != "ok" && event.result != "denied" && event.result != "error")
         throw Error(ErrorKind::internal, "audit event result must be ok, denied or error, not '" + event.result + "'");
@@ -52,7 +64,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
 
     const int64_t time = now_ms();
     const std::string targets = nlohmann::json(event.targets).dump();
-    const std::string details = event.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string details = redacted(event.details).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     // Build the canonical form from exactly the values bound below, in
     // column order (k_event_columns).
     CanonicalWriter w(k_event_domain);

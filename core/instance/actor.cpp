@@ -67,6 +67,15 @@ std::string redact_command_line(const std::vector<std::string>& argv) {
     return out;
 }
 
+std::string redact_text(const std::string& text) {
+    static const std::regex k_pair(R"(([A-Za-z0-9_.-]*(secret|password|passphrase|token|key|credential|signature)[A-Za-z0-9_.-]*=)[^\s'"&,;]*)",
+                                   std::regex::icase);
+    static const std::regex k_userinfo(R"(([a-z0-9+.-]+://)[^/@:\s]*:[^/@\s]*@)", std::regex::icase);
+    // Most details hold no '=' or '@' at all: skip the regexes for them.
+    if (text.find_first_of("=@") == std::string::npos) return text;
+    return std::regex_replace(std::regex_replace(text, k_pair, "$1***"), k_userinfo, "$1***@");
+}
+
 Actor current_actor(const std::vector<std::string>& argv, const std::string& configured_identity) {
     Actor a;
     a.os_uid = static_cast<long>(::getuid());

@@ -17,6 +17,13 @@ TEST_SUITE("core::instance::actor") {
         CHECK(r({"cairn", "save", "a.csv", "--key", "exp/a.csv"}) == "cairn save a.csv --key exp/a.csv");
     }
 
+    TEST_CASE("redact_text: secrets inside free text") {
+        CHECK(cairn::redact_text("no artifact 'token=abc123'") == "no artifact 'token=***'");
+        CHECK(cairn::redact_text("get https://u:pw@h/x?sig=1&api_key=zz failed").find("pw") == std::string::npos);
+        CHECK(cairn::redact_text("get https://h/x?api_key=zz").find("zz") == std::string::npos);
+        CHECK(cairn::redact_text("plain text, a=b") == "plain text, a=b");
+    }
+
     TEST_CASE("current_actor: identity falls back to the OS user") {
         auto a = cairn::current_actor({"cairn", "ls"}, "");
         CHECK(a.identity == a.os_user);

@@ -77,7 +77,7 @@ InitResult init_instance(const InitOptions& o) {
 
     const bool default_storage = o.storage.empty();
     storage::Location probe_location = cfg.storage;
-    if (default_storage) probe_location.url = (temp_dir / "storage").string();
+    if (default_storage) probe_location.url = stdfs::absolute(temp_dir / "storage").string();
     result.probe = storage::open_backend(probe_location)->probe();
     check_probe(result.probe, cfg.storage.url, o.allow_unsafe_storage);
 
