@@ -20,7 +20,9 @@ void CanonicalWriter::reset(std::string_view domain) {
 }
 
 void CanonicalWriter::length(uint64_t n) {
-    for (int shift = 56; shift >= 0; shift -= 8) m_buf.push_back(static_cast<char>((n >> shift) & 0xff));
+    char be[8];
+    for (int i = 7; i >= 0; --i, n >>= 8) be[i] = static_cast<char>(n & 0xff);
+    m_buf.append(be, sizeof be);
 }
 
 void CanonicalWriter::null() { m_buf.push_back('n'); }
@@ -42,8 +44,10 @@ void CanonicalWriter::blob(std::span<const std::byte> b) {
     m_buf.append(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-void CanonicalWriter::column(const SQLite::Column& c) {
-    switch (c.getType()) {
+void CanonicalWriter::column(const SQLite::Column& c) { column(c.getType(), c); }
+
+void CanonicalWriter::column(int type, const SQLite::Column& c) {
+    switch (type) {
     case SQLITE_INTEGER: integer(c.getInt64()); break;
     case SQLITE_TEXT: text(std::string_view(c.getText(), static_cast<size_t>(c.getBytes()))); break;
     case SQLITE_BLOB:
@@ -53,6 +57,30 @@ void CanonicalWriter::column(const SQLite::Column& c) {
     default: // REAL never appears in audit_event; tag it so it cannot pass for anything else.
         m_buf.push_back('r');
         text(c.getString());
+    }
+}
+
+void CanonicalWriter::column(sqlite3_stmt* stmt, int i) {
+    // The raw API: verify serialises millions of columns, and SQLiteCpp's
+    // Column objects cost a shared_ptr copy each.
+    switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: integer(sqlite3_column_int64(stmt, i)); break;
+    case SQLITE_TEXT: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        text(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
+        break;
+    }
+    case SQLITE_BLOB: {
+        const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
+        blob(std::span(p, p ? static_cast<size_t>(sqlite3_column_bytes(stmt, i)) : 0));
+        break;
+    }
+    case SQLITE_NULL: null(); break;
+    default: {
+        m_buf.push_back('r');
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        text(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
+    }
     }
 }
 
@@ -96,9 +124,20 @@ ChainMac& chain_mac_for(const std::filesystem::path& dir) {
     return *slot;
 }
 
-void canonical_from_row(SQLite::Statement& row, CanonicalWriter& out) {
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out) {
     out.reset(k_event_domain);
-    for (int i = 0; i < k_event_field_count; ++i) out.column(row.getColumn(i));
+    for (int i = 0; i < k_event_field_count; ++i) out.column(row, i);
+}
+
+ChainValue chain_from_column(sqlite3_stmt* row, int i) {
+    ChainValue v;
+    const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(row, i));
+    if (sqlite3_column_type(row, i) != SQLITE_BLOB || !p || static_cast<size_t>(sqlite3_column_bytes(row, i)) != v.size()) {
+        v.fill(std::byte{0xff});
+        return v;
+    }
+    std::copy(p, p + v.size(), v.begin());
+    return v;
 }
 
 ChainValue chain_from_column(const SQLite::Column& c) {

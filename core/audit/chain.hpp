@@ -20,6 +20,7 @@
 #include <string_view>
 
 struct evp_mac_ctx_st;
+struct sqlite3_stmt;
 
 namespace cairn::audit {
 
@@ -46,10 +47,12 @@ public:
     void raw(std::string_view canonical) { m_buf.append(canonical); }
     // Appends column `i` of `row` according to its SQLite type.
     void column(const SQLite::Column& c);
+    void column(sqlite3_stmt* stmt, int i);
     std::span<const std::byte> bytes() const { return std::as_bytes(std::span(m_buf.data(), m_buf.size())); }
     std::string_view view() const { return m_buf; }
 
 private:
+    void column(int type, const SQLite::Column& c);
     void length(uint64_t n);
     std::string m_buf;
 };
@@ -75,7 +78,10 @@ ChainMac& chain_mac_for(const std::filesystem::path& dir);
 
 // Canonical serialisation of the first k_event_field_count columns of `row`
 // (selected with k_event_columns) into `out`.
-void canonical_from_row(SQLite::Statement& row, CanonicalWriter& out);
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out);
+
+// A stored chain value from column `i` of a raw statement (see below).
+ChainValue chain_from_column(sqlite3_stmt* row, int i);
 
 // A stored chain value from a BLOB column; a wrong length yields all-ones
 // (never equal to a real MAC by chance, and never the genesis value).
