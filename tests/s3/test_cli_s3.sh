@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The real binary against radosgw (label s3): init probes the bucket, save
+# uploads, load downloads on a cache miss, and /usr/bin/aws sees exactly the
+# objects cairn wrote. A save cut mid-upload leaves no artifact and no object.
+source "$CAIRN_SOURCE_DIR/tests/cli/lib.sh"
+rgw="$CAIRN_SOURCE_DIR/scripts/rgw.sh"
+if [ -z "${S3_ENDPOINT:-}" ]; then
+    "$rgw" status 2>/dev/null || { "$rgw" start; trap '"$rgw" stop; cleanup_test' EXIT; }
+    eval "$("$rgw" env)"
+fi
+export AWS_PAGER=""
+s3api() { /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3api "$@"; }
+bucket=cairn-cli-$(date +%s)-$$
+s3api create-bucket --bucket "$bucket" >/dev/null
+s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Enabled
+
+expect_exit 0 "init on s3" cairn init proj --storage "s3://$bucket/team" --endpoint "$S3_ENDPOINT" --allow-http --addressing path
+expect_exit 7 "plain http refused without --allow-http" cairn init other --storage "s3://$bucket/x" --endpoint "$S3_ENDPOINT"
+expect_exit 5 "init on a missing bucket" cairn init other2 --storage "s3://no-such-bucket-$$/x" --endpoint "$S3_ENDPOINT" --allow-http --addressing path
+check "failed init leaves no instance" [ ! -e other2/.cairn ]
+cd proj
+head -c 3000000 /dev/urandom > a.bin
+echo small > b.txt
+cairn save a.bin --key data/a.bin >/dev/null
+cairn save b.txt --key data/b.txt >/dev/null
+echo more >> b.txt
+cairn save b.txt --key data/b.txt >/dev/null
+
+listed=$(s3api list-objects-v2 --bucket "$bucket" --prefix team/ --query 'Contents[].Key' --output text | tr '\t' '\n' | sed 's#^team/##' | sort)
+known=$(python3 -c "import sqlite3; print('\n'.join(r[0] for r in sqlite3.connect('.cairn/catalog.db').execute('select object_name from artifact')))" | sort)
+check "aws lists exactly the objects cairn wrote" [ "$listed" = "$known" ]
+check "three objects" [ "$(echo "$listed" | wc -l)" = 3 ]
+check "object names reveal no key" bash -c "! echo '$listed' | grep -q -e data -e '\.bin' -e '\.txt'"
+
+rm -rf "$XDG_CACHE_HOME"
+cairn load data/a.bin -o a.out >/dev/null
+check "download on cache miss round-trips" same_file a.bin a.out
+check "second load is a cache hit" bash -c "\"$CAIRN_BIN\" --json load data/a.bin -o a2.out | grep -q '\"from_cache\": true'"
+
+# Tamper with the object in the bucket: load must fail with an integrity error, no output.
+obj=$(echo "$known" | head -1)
+uid=$(python3 -c "import sqlite3; print(sqlite3.connect('.cairn/catalog.db').execute('select uid from artifact where object_name=?', ('$obj',)).fetchone()[0])")
+s3api get-object --bucket "$bucket" --key "team/$obj" orig.enc >/dev/null
+python3 -c "
+d=bytearray(open('orig.enc','rb').read()); d[len(d)//2]^=1; open('bad.enc','wb').write(d)"
+s3api put-object --bucket "$bucket" --key "team/$obj" --body bad.enc >/dev/null
+rm -rf "$XDG_CACHE_HOME"
+expect_exit 4 "tampered object fails authentication" cairn load "$uid" -o tampered.out
+check "no output from a tampered object" [ ! -e tampered.out ]
+s3api put-object --bucket "$bucket" --key "team/$obj" --body orig.enc >/dev/null
+
+# A save whose upload is cut mid-transfer: exit 5, no artifact, no object.
+proxy_port=$((20000 + RANDOM % 20000))
+python3 "$CAIRN_SOURCE_DIR/tests/s3/cutting_proxy.py" "$proxy_port" "${S3_ENDPOINT##*:}" $((1 << 20)) > "$T/proxy" &
+proxy=$!
+for _ in $(seq 50); do grep -q ready "$T/proxy" && break; sleep 0.1; done
+sed -i "s#endpoint: .*#endpoint: http://127.0.0.1:$proxy_port#" .cairn/config.yaml
+head -c 8000000 /dev/urandom > big.bin
+before=$(s3api list-object-versions --bucket "$bucket" --prefix team/ --query 'length(Versions)' --output text)
+AWS_ENDPOINT_URL= AWS_ENDPOINT_URL_S3= expect_exit 5 "cut upload fails with a storage error" cairn save big.bin --key data/big.bin
+after=$(s3api list-object-versions --bucket "$bucket" --prefix team/ --query 'length(Versions)' --output text)
+kill $proxy 2>/dev/null || true
+sed -i "s#endpoint: .*#endpoint: $S3_ENDPOINT#" .cairn/config.yaml
+check "no artifact for the cut save" bash -c "! \"$CAIRN_BIN\" ls --json | grep -q big.bin"
+check "no object left by the cut save ($before -> $after)" [ "$before" = "$after" ]
+
+finish
