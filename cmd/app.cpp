@@ -46,6 +46,7 @@ int run_main(int argc, char** argv) {
     register_ls(app, g);
     register_key(app, g);
     register_access(app, g);
+    register_audit(app, g);
 
     try {
         app.parse(argc, argv);
@@ -63,7 +64,9 @@ int run_main(int argc, char** argv) {
         audit_failure(action_name(app), e);
         return exit_code(e.kind());
     } catch (const std::exception& e) {
-        print_error(g, Error(ErrorKind::internal, e.what()));
+        const Error internal(ErrorKind::internal, e.what());
+        print_error(g, internal);
+        audit_failure(action_name(app), internal);
         return exit_code(ErrorKind::internal);
     }
     return 0;

@@ -24,5 +24,6 @@ void register_load(CLI::App& app, GlobalOptions& g);
 void register_ls(CLI::App& app, GlobalOptions& g);
 void register_key(CLI::App& app, GlobalOptions& g);
 void register_access(CLI::App& app, GlobalOptions& g);
+void register_audit(CLI::App& app, GlobalOptions& g);
 
 } // namespace cairn::cmd

@@ -1,31 +1,127 @@
 #include "core/audit/audit.hpp"
 
+#include "core/audit/anchor.hpp"
+#include "core/audit/chain.hpp"
+#include "core/audit/keys.hpp"
+#include "core/util/error.hpp"
 #include "core/util/time.hpp"
+
+#include <sqlite3.h>
 
 namespace cairn::audit {
 
-void append(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
-    nlohmann::json targets = event.targets;
+namespace {
+
+struct Position {
+    int64_t seq = 1;
+    ChainValue prev = k_genesis;
+};
+
+// Where the next event goes: after the last event, else after the newest
+// prune anchor, else at seq 1 on the genesis value. Read inside the write
+// lock so no other process can append in between.
+Position next_position(catalog::Catalog& catalog, bool& empty) {
+    SQLite::Statement last(catalog.db(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
+    if (last.executeStep()) {
+        empty = false;
+        return {last.getColumn(0).getInt64() + 1, chain_from_column(last.getColumn(1))};
+    }
+    if (auto anchor = latest_anchor(catalog)) {
+        empty = false;
+        return {anchor->seq + 1, anchor->chain};
+    }
+    empty = true;
+    return {};
+}
+
+ChainMac& mac_for_append(catalog::Catalog& catalog, bool log_empty) {
+    const auto dir = audit_dir(catalog);
+    // Instances made by init_instance always have keys; a bare catalog (tests,
+    // tools) gets them with its first event. Never on a non-empty log: a
+    // missing key there is an error to report, not to paper over.
+    if (log_empty && !audit_keys_exist(dir)) create_audit_keys(dir);
+    return chain_mac_for(dir);
+}
+
+// Details are free text from core and error messages that may echo what
+// the user typed: scrub secret-looking values like the command line.
+nlohmann::json redacted(const nlohmann::json& j) {
+    if (j.is_string()) return redact_text(j.get<std::string>());
+    if (j.is_array() || j.is_object()) {
+        nlohmann::json out = j;
+        for (auto& v : out) v = redacted(v);
+        return out;
+    }
+    return j;
+}
+
+void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
+    if (event.result != "ok" && event.result != "denied" && event.result != "error")
+        throw Error(ErrorKind::internal, "audit event result must be ok, denied or error, not '" + event.result + "'");
+    bool empty = false;
+    const Position pos = next_position(catalog, empty);
+    ChainMac& mac = mac_for_append(catalog, empty);
+
+    const int64_t time = now_ms();
+    const std::string targets = nlohmann::json(event.targets).dump();
+    const std::string details = redacted(event.details).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Build the canonical form from exactly the values bound below, in
+    // column order (k_event_columns).
+    CanonicalWriter w(k_event_domain);
+    w.integer(pos.seq);
+    w.integer(time);
+    w.text(actor.identity);
+    w.text(actor.os_user);
+    w.integer(actor.os_uid);
+    w.text(actor.host);
+    w.integer(actor.pid);
+    w.text(actor.command_line);
+    w.text(event.action);
+    w.text(targets);
+    w.text(event.result);
+    if (event.error_code) w.integer(*event.error_code);
+    else w.null();
+    w.text(details);
+    const ChainValue chain = mac.compute(w.bytes(), pos.prev);
+
     SQLite::Statement insert(catalog.db(),
-        "INSERT INTO audit_event (time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
-        " targets, result, error_code, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, static_cast<int64_t>(now_ms()));
-    insert.bind(2, actor.identity);
-    insert.bind(3, actor.os_user);
-    insert.bind(4, static_cast<int64_t>(actor.os_uid));
-    insert.bind(5, actor.host);
-    insert.bind(6, static_cast<int64_t>(actor.pid));
-    insert.bind(7, actor.command_line);
-    insert.bind(8, event.action);
-    insert.bind(9, targets.dump());
-    insert.bind(10, event.result);
-    if (event.error_code) insert.bind(11, *event.error_code);
-    insert.bind(12, event.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
+        " targets, result, error_code, details, chain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, pos.seq);
+    insert.bind(2, time);
+    insert.bind(3, actor.identity);
+    insert.bind(4, actor.os_user);
+    insert.bind(5, static_cast<int64_t>(actor.os_uid));
+    insert.bind(6, actor.host);
+    insert.bind(7, static_cast<int64_t>(actor.pid));
+    insert.bind(8, actor.command_line);
+    insert.bind(9, event.action);
+    insert.bind(10, targets);
+    insert.bind(11, event.result);
+    if (event.error_code) insert.bind(12, static_cast<int64_t>(*event.error_code));
+    insert.bind(13, details);
+    insert.bind(14, chain.data(), static_cast<int>(chain.size()));
     insert.exec();
 }
 
+} // namespace
+
+std::filesystem::path audit_dir(const catalog::Catalog& catalog) {
+    auto dir = catalog.path().parent_path();
+    return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+void append(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
+    // Reading the head and inserting must happen under one write lock.
+    if (sqlite3_get_autocommit(catalog.db().getHandle()) != 0) {
+        catalog.write_transaction([&] { append_locked(catalog, actor, event); });
+        return;
+    }
+    append_locked(catalog, actor, event);
+}
+
 void record(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
-    catalog.write_transaction([&] { append(catalog, actor, event); });
+    catalog.write_transaction([&] { append_locked(catalog, actor, event); });
 }
 
 } // namespace cairn::audit

@@ -1,7 +1,10 @@
 #pragma once
-// The audit trail (issue 4 extends this: chaining, checkpoints, verify).
+// The audit trail: one event per command and per artifact touched, chained
+// with HMAC-SHA-256 under the instance's audit key (core/audit/chain.hpp).
 // append() must run inside the catalog write transaction of the change it
-// records, so nothing happens unlogged.
+// records, so nothing happens unlogged; that transaction (BEGIN IMMEDIATE)
+// also serialises appends from concurrent processes, so each event is chained
+// to the true previous one.
 #include "core/catalog/catalog.hpp"
 #include "core/instance/actor.hpp"
 
@@ -20,10 +23,15 @@ struct Event {
     nlohmann::json details = nlohmann::json::object();
 };
 
-// Appends one event. Call inside Catalog::write_transaction.
+// Appends one event. Call inside Catalog::write_transaction (if called
+// outside one, it opens its own). The audit key is the catalog's sibling
+// audit.key; on an empty log a missing key set is created.
 void append(catalog::Catalog& catalog, const Actor& actor, const Event& event);
 
 // Appends one event in its own transaction (reads, failures).
 void record(catalog::Catalog& catalog, const Actor& actor, const Event& event);
+
+// The .cairn directory holding the catalog (and the audit keys).
+std::filesystem::path audit_dir(const catalog::Catalog& catalog);
 
 } // namespace cairn::audit

@@ -117,23 +117,35 @@ CREATE TABLE deletion_target (
     state       TEXT NOT NULL DEFAULT 'pending',
     PRIMARY KEY (request_id, artifact_id)
 );
+-- The audit trail (core/audit). seq is contiguous from 1 and never reused;
+-- chain = HMAC-SHA-256 (audit key) over the event's canonical serialisation
+-- and the previous event's chain value (core/audit/chain.hpp).
 CREATE TABLE audit_event (
     seq          INTEGER PRIMARY KEY,
     time_ms      INTEGER NOT NULL,
     actor        TEXT NOT NULL,
-    os_user      TEXT,
-    os_uid       INTEGER,
-    host         TEXT,
-    pid          INTEGER,
-    command_line TEXT,
+    os_user      TEXT NOT NULL,
+    os_uid       INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    command_line TEXT NOT NULL,
     action       TEXT NOT NULL,
-    targets      TEXT,
-    result       TEXT NOT NULL,
+    targets      TEXT NOT NULL,
+    result       TEXT NOT NULL CHECK (result IN ('ok', 'denied', 'error')),
     error_code   INTEGER,
-    details      TEXT,
-    chain        BLOB
+    details      TEXT NOT NULL,
+    chain        BLOB NOT NULL
 );
 CREATE INDEX audit_by_time ON audit_event(time_ms);
+-- Written by 'audit prune': the seq and chain value of the last pruned event,
+-- signed with the audit signing key, so the remaining chain verifies from it.
+CREATE TABLE audit_anchor (
+    seq       INTEGER PRIMARY KEY,
+    chain     BLOB NOT NULL,
+    time_ms   INTEGER NOT NULL,
+    pruned    INTEGER NOT NULL,
+    signature BLOB NOT NULL
+);
 )sql";
 
 } // namespace

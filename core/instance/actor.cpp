@@ -14,19 +14,32 @@ bool is_secret_flag(const std::string& arg) {
     return std::regex_match(arg, k_secret);
 }
 
-std::string redact_arg(const std::string& arg) {
-    // --secret=value
-    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("-", 0) == 0 &&
-                                 is_secret_flag(arg.substr(0, eq)))
-        return arg.substr(0, eq + 1) + "***";
+// A value on its own: key=secret parameters, secret-looking URL query
+// parameters, and user:password@ in URLs.
+std::string redact_value(const std::string& value) {
     // k=v parameters whose name looks secret (run --param token=...)
     static const std::regex k_param(R"(^([A-Za-z0-9_.-]*(secret|password|passphrase|token|key)[A-Za-z0-9_.-]*)=.*$)",
                                     std::regex::icase);
     std::smatch m;
-    if (std::regex_match(arg, m, k_param)) return m[1].str() + "=***";
+    if (std::regex_match(value, m, k_param)) return m[1].str() + "=***";
+    // ?X-Amz-Signature=...&token=... in URLs
+    static const std::regex k_query(R"(([?&][^=&#]*(secret|password|passphrase|token|signature|credential|key)[^=&#]*=)[^&#]*)",
+                                    std::regex::icase);
+    std::string out = std::regex_replace(value, k_query, "$1***");
     // scheme://user:password@host
     static const std::regex k_userinfo(R"(^([a-z0-9+.-]+://)[^/@:]*:[^/@]*@)", std::regex::icase);
-    return std::regex_replace(arg, k_userinfo, "$1***@");
+    return std::regex_replace(out, k_userinfo, "$1***@");
+}
+
+std::string redact_arg(const std::string& arg) {
+    // --flag=value: the whole value when the flag looks secret, else the value
+    // on its own terms (--param=token=abc). The flag name itself is never
+    // taken for a k=v parameter, so --key=exp/data stays readable.
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("-", 0) == 0) {
+        if (is_secret_flag(arg.substr(0, eq))) return arg.substr(0, eq + 1) + "***";
+        return arg.substr(0, eq + 1) + redact_value(arg.substr(eq + 1));
+    }
+    return redact_value(arg);
 }
 
 std::string quote_if_needed(const std::string& arg) {
@@ -52,6 +65,15 @@ std::string redact_command_line(const std::vector<std::string>& argv) {
         out += quote_if_needed(redact_arg(arg));
     }
     return out;
+}
+
+std::string redact_text(const std::string& text) {
+    static const std::regex k_pair(R"(([A-Za-z0-9_.-]*(secret|password|passphrase|token|key|credential|signature)[A-Za-z0-9_.-]*=)[^\s'"&,;]*)",
+                                   std::regex::icase);
+    static const std::regex k_userinfo(R"(([a-z0-9+.-]+://)[^/@:\s]*:[^/@\s]*@)", std::regex::icase);
+    // Most details hold no '=' or '@' at all: skip the regexes for them.
+    if (text.find_first_of("=@") == std::string::npos) return text;
+    return std::regex_replace(std::regex_replace(text, k_pair, "$1***"), k_userinfo, "$1***@");
 }
 
 Actor current_actor(const std::vector<std::string>& argv, const std::string& configured_identity) {

@@ -22,4 +22,9 @@ Actor current_actor(const std::vector<std::string>& argv, const std::string& con
 // params, and user:password@ in URLs) with "***".
 std::string redact_command_line(const std::vector<std::string>& argv);
 
+// Scrubs free text (error messages, audit details) the same way: name=value
+// pairs whose name looks secret, user:password@ in URLs, and secret-looking
+// URL query parameters anywhere in the text become "***".
+std::string redact_text(const std::string& text);
+
 } // namespace cairn

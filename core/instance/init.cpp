@@ -1,6 +1,7 @@
 #include "core/instance/init.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/config/config.hpp"
 #include "core/keys/keyring.hpp"
@@ -79,7 +80,7 @@ InitResult init_instance(const InitOptions& options) {
 
     const bool default_storage = o.storage.empty();
     storage::Location probe_location = cfg.storage;
-    if (default_storage) probe_location.url = (temp_dir / "storage").string();
+    if (default_storage) probe_location.url = stdfs::absolute(temp_dir / "storage").string();
     result.probe = storage::open_backend(probe_location)->probe();
     check_probe(result.probe, cfg.storage.url, o.allow_unsafe_storage);
 
@@ -91,6 +92,8 @@ InitResult init_instance(const InitOptions& options) {
 
     config::save(temp_dir / "config.yaml", cfg);
     const crypto::SecretKey instance_key = crypto::SecretKey::random();
+    // The audit keys must exist before the first event (init's own) is chained.
+    audit::create_audit_keys(temp_dir);
     {
         auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
         Actor actor = current_actor(o.argv, "");

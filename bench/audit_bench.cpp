@@ -1,0 +1,57 @@
+// Audit trail benchmark helper.
+//   cairn_audit_bench generate CATALOG N   append N events in one transaction
+//   cairn_audit_bench append CATALOG N     N events, one transaction each; prints the mean cost
+//   cairn_audit_bench verify CATALOG       verify in-process; prints the time
+// bench/audit_bench.sh drives it against a real instance.
+#include "core/audit/audit.hpp"
+#include "core/audit/verify.hpp"
+#include "core/catalog/catalog.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+double since(std::chrono::steady_clock::time_point t0) {
+    return Seconds(std::chrono::steady_clock::now() - t0).count();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s generate|append|verify CATALOG [N]\n", argv[0]);
+        return 2;
+    }
+    const std::string mode = argv[1];
+    const long n = argc > 3 ? std::stol(argv[3]) : 0;
+    auto catalog = cairn::catalog::Catalog::open(argv[2]);
+    const cairn::Actor actor = cairn::current_actor({"cairn", "bench"}, "bench");
+    const auto t0 = std::chrono::steady_clock::now();
+    if (mode == "generate") {
+        catalog->write_transaction([&] {
+            for (long i = 0; i < n; ++i)
+                cairn::audit::append(*catalog, actor,
+                                     {"load", {"bench0000000000" + std::to_string(i % 10)}, "ok", std::nullopt,
+                                      {{"key", "bench/data.bin"}, {"version", i % 7}}});
+        });
+        std::printf("generated %ld events in %.2f s\n", n, since(t0));
+    } else if (mode == "append") {
+        for (long i = 0; i < n; ++i)
+            cairn::audit::record(*catalog, actor, {"ls", {}, "ok", std::nullopt, {{"prefix", ""}, {"count", i}}});
+        const double s = since(t0);
+        std::printf("append: %ld events, one transaction each: %.3f ms per event (target < 1 ms)\n", n, s * 1000 / static_cast<double>(n));
+    } else if (mode == "verify") {
+        auto r = cairn::audit::verify(*catalog);
+        std::printf("verify (in-process): %lld events %s in %.2f s\n", static_cast<long long>(r.events),
+                    r.ok() ? "OK" : "FAILED", since(t0));
+        return r.ok() ? 0 : 4;
+    } else {
+        std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+        return 2;
+    }
+    return 0;
+}

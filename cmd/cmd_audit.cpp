@@ -1,0 +1,214 @@
+// cairn audit: list, export, verify, checkpoint and prune the audit trail.
+#include "cmd/commands.hpp"
+#include "cmd/context.hpp"
+#include "cmd/output.hpp"
+#include "core/audit/audit.hpp"
+#include "core/audit/checkpoint.hpp"
+#include "core/audit/keys.hpp"
+#include "core/audit/prune.hpp"
+#include "core/audit/query.hpp"
+#include "core/audit/verify.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/time.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace cairn::cmd {
+
+namespace {
+
+struct FilterOpts {
+    std::string since, until, actor, action, artifact, result;
+    int64_t limit = -1;
+
+    audit::Filter filter() const {
+        audit::Filter f;
+        if (!since.empty()) f.since_ms = parse_time_ms(since);
+        if (!until.empty()) f.until_ms = parse_time_ms(until);
+        f.actor = actor;
+        f.action = action;
+        f.artifact = artifact;
+        f.result = result;
+        if (limit >= 0) f.limit = limit;
+        return f;
+    }
+    nlohmann::json json() const {
+        return {{"since", since}, {"until", until}, {"actor", actor}, {"action", action},
+                {"artifact", artifact}, {"result", result}, {"limit", limit}};
+    }
+};
+
+struct AuditOpts {
+    FilterOpts list, exp;
+    std::string export_output, checkpoint_output, checkpoint_file, before;
+    bool dry_run = false;
+};
+
+void add_filters(CLI::App* sub, FilterOpts& f) {
+    sub->add_option("--since", f.since, "Events at or after T (YYYY-MM-DD, ISO time, or an age like 7d)")->type_name("T");
+    sub->add_option("--until", f.until, "Events before T")->type_name("T");
+    sub->add_option("--actor", f.actor, "Events by this identity or OS user");
+    sub->add_option("--action", f.action, "Events with this action (\"purge\" also matches purge.run)");
+    sub->add_option("--artifact", f.artifact, "Events that touched this artifact uid")->type_name("UID");
+    sub->add_option("--result", f.result, "ok, denied or error")->check(CLI::IsMember({"ok", "denied", "error"}));
+    sub->add_option("--limit", f.limit, "Only the newest N matching events")->type_name("N")->check(CLI::NonNegativeNumber);
+}
+
+void run_list(const FilterOpts& o, GlobalOptions& g) {
+    Instance& inst = instance(g);
+    auto events = audit::list_events(inst.catalog(), o.filter());
+    audit::record(inst.catalog(), inst.actor(), {"audit", {}, "ok", std::nullopt, {{"filters", o.json()}, {"count", events.size()}}});
+    if (g.json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& e : events) arr.push_back(audit::to_json(e));
+        print_json(arr);
+        return;
+    }
+    if (events.empty()) return info(g, "no matching events");
+    std::printf("%6s  %-19s  %-12s  %-16s  %-6s  %s\n", "SEQ", "TIME (UTC)", "ACTOR", "ACTION", "RESULT", "TARGETS");
+    for (const auto& e : events) {
+        std::string targets;
+        for (const auto& t : e.targets) targets += (targets.empty() ? "" : ",") + (t.is_string() ? t.get<std::string>() : t.dump());
+        std::string result = e.result + (e.error_code ? "(" + std::to_string(*e.error_code) + ")" : "");
+        std::printf("%6lld  %-19s  %-12s  %-16s  %-6s  %s\n", static_cast<long long>(e.seq),
+                    format_utc_ms(e.time_ms).substr(0, 19).c_str(), e.actor.c_str(), e.action.c_str(), result.c_str(),
+                    targets.c_str());
+    }
+}
+
+void run_export(const AuditOpts& o, GlobalOptions& g) {
+    Instance& inst = instance(g);
+    const audit::Filter filter = o.exp.filter();
+    int64_t n = 0;
+    if (o.export_output.empty() || o.export_output == "-") {
+        n = audit::export_jsonl(inst.catalog(), filter, std::cout);
+    } else {
+        // Events name people and hosts: the file is private (0600) and
+        // appears under its name only when complete.
+        const std::filesystem::path dest = o.export_output;
+        fs::TempFile temp(dest.parent_path().empty() ? "." : dest.parent_path(), "." + dest.filename().string());
+        {
+            std::ofstream out(temp.path(), std::ios::binary | std::ios::trunc);
+            n = audit::export_jsonl(inst.catalog(), filter, out);
+        }
+        temp.commit(dest);
+        info(g, "exported " + std::to_string(n) + " events to " + dest.string());
+    }
+    audit::record(inst.catalog(), inst.actor(),
+                  {"audit.export", {}, "ok", std::nullopt,
+                   {{"filters", o.exp.json()}, {"count", n}, {"output", o.export_output.empty() ? "-" : o.export_output}}});
+}
+
+void run_verify(const AuditOpts& o, GlobalOptions& g) {
+    Instance& inst = instance(g);
+    std::optional<audit::Checkpoint> cp;
+    if (!o.checkpoint_file.empty()) {
+        auto j = nlohmann::json::parse(fs::read_file(o.checkpoint_file), nullptr, false);
+        if (j.is_discarded()) throw Error(ErrorKind::usage, o.checkpoint_file + " is not JSON");
+        cp = audit::checkpoint_from_json(j);
+    }
+    const audit::VerifyReport r = audit::verify(inst.catalog(), cp ? &*cp : nullptr);
+    if (g.json) {
+        print_json(audit::to_json(r));
+    } else if (r.ok()) {
+        std::cout << "OK: " << r.events << " events verified (seq " << r.first_seq << ".." << r.last_seq << ")"
+                  << (r.anchor_seq ? ", from prune anchor at seq " + std::to_string(*r.anchor_seq) : std::string())
+                  << (r.checkpoint_checked ? ", checkpoint of " + std::to_string(*r.checkpoint_count) + " events matches" : std::string())
+                  << "\n";
+        if (!r.note.empty()) info(g, "note: " + r.note);
+    }
+    if (!r.ok()) {
+        // With --json the report above is the answer; keep stdout one document.
+        g.json = false;
+        throw Error(ErrorKind::integrity,
+                    "audit trail is broken at seq " + std::to_string(r.bad_seq.value_or(0)) + " (" +
+                        audit::problem_name(r.problem) + "): " + r.message,
+                    "keep the catalog as it is for investigation; compare with an exported checkpoint or backup");
+    }
+    audit::record(inst.catalog(), inst.actor(),
+                  {"audit.verify", {}, "ok", std::nullopt, {{"events", r.events}, {"checkpoint", o.checkpoint_file}}});
+}
+
+void run_checkpoint(const AuditOpts& o, GlobalOptions& g) {
+    Instance& inst = instance(g);
+    const audit::VerifyReport r = audit::verify(inst.catalog());
+    if (!r.ok())
+        throw Error(ErrorKind::integrity,
+                    "refusing to sign a checkpoint: audit trail is broken at seq " + std::to_string(r.bad_seq.value_or(0)) +
+                        " (" + audit::problem_name(r.problem) + ")",
+                    "run 'cairn audit verify' for details");
+    // Record first, so the checkpoint covers its own event.
+    audit::record(inst.catalog(), inst.actor(),
+                  {"audit.checkpoint", {}, "ok", std::nullopt, {{"output", o.checkpoint_output.empty() ? "-" : o.checkpoint_output}}});
+    const nlohmann::json cp = audit::to_json(audit::make_checkpoint(inst.catalog()));
+    if (o.checkpoint_output.empty() || o.checkpoint_output == "-") return print_json(cp);
+    fs::write_file_atomic(o.checkpoint_output, cp.dump(2) + "\n",
+                          std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    if (g.json) return print_json({{"checkpoint", o.checkpoint_output}, {"count", cp["count"]}, {"head", cp["head"]}});
+    info(g, "checkpoint of " + cp["count"].dump() + " events written to " + o.checkpoint_output +
+                " (key " + cp["key_fingerprint"].get<std::string>() + "); keep a copy outside this machine");
+}
+
+void run_prune(const AuditOpts& o, GlobalOptions& g) {
+    Instance& inst = instance(g);
+    const int64_t before = parse_time_ms(o.before);
+    const audit::PruneResult plan = audit::plan_prune(inst.catalog(), before, now_ms());
+    if (o.dry_run) {
+        if (g.json) return print_json({{"dry_run", true}, {"would_prune", plan.pruned}, {"anchor_seq", plan.anchor_seq}});
+        std::cout << "would prune " << plan.pruned << " events (up to seq " << plan.anchor_seq << ")\n";
+        return;
+    }
+    const audit::PruneResult done = audit::prune(inst.catalog(), inst.actor(), before, now_ms());
+    if (g.json) return print_json({{"pruned", done.pruned}, {"anchor_seq", done.anchor_seq}});
+    std::cout << "pruned " << done.pruned << " events" << (done.pruned ? " (up to seq " + std::to_string(done.anchor_seq) + ")" : "")
+              << "\n";
+}
+
+void run_public_key(GlobalOptions& g) {
+    Instance& inst = instance(g);
+    const audit::PublicKey key = audit::load_public_key(inst.dir());
+    if (g.json) return print_json({{"algorithm", "Ed25519"}, {"public_key_pem", audit::public_key_pem(key)},
+                                   {"key_fingerprint", audit::fingerprint(key)}});
+    std::cout << audit::public_key_pem(key);
+    info(g, audit::fingerprint(key));
+}
+
+} // namespace
+
+void register_audit(CLI::App& app, GlobalOptions& g) {
+    auto o = std::make_shared<AuditOpts>();
+    auto* sub = app.add_subcommand("audit", "List, export, verify, checkpoint and prune the audit trail");
+    sub->require_subcommand(0, 1);
+    sub->footer("Examples:\n  cairn audit --since 7d --action load\n  cairn audit verify --checkpoint cp.json\n\n"
+                "EXIT STATUS: 0 ok, 2 bad arguments or prune of events younger than 12 months, 4 the audit trail "
+                "failed verification, 7 no instance.");
+    add_filters(sub, o->list);
+    sub->callback([o, sub, &g] {
+        if (sub->get_subcommands().empty()) run_list(o->list, g);
+    });
+
+    auto* exp = sub->add_subcommand("export", "Write events as JSON Lines (one event per line, with seq and chain)");
+    exp->add_option("-o,--output", o->export_output, "File to write (0600; default: stdout)")->type_name("FILE");
+    add_filters(exp, o->exp);
+    exp->callback([o, &g] { run_export(*o, g); });
+
+    auto* ver = sub->add_subcommand("verify", "Recompute the chain; report OK or the first bad position");
+    ver->add_option("--checkpoint", o->checkpoint_file, "Also check against a checkpoint (detects a deleted tail)")->type_name("FILE");
+    ver->callback([o, &g] { run_verify(*o, g); });
+
+    auto* cp = sub->add_subcommand("checkpoint", "Write a signed checkpoint (count, head, time) to keep elsewhere");
+    cp->add_option("-o,--output", o->checkpoint_output, "File to write (default: stdout)")->type_name("FILE");
+    cp->callback([o, &g] { run_checkpoint(*o, g); });
+
+    auto* pr = sub->add_subcommand("prune", "Remove events older than DATE (never younger than 12 months)");
+    pr->add_option("--before", o->before, "Prune events before this time (at least 365 days ago)")->required()->type_name("DATE");
+    pr->add_flag("--dry-run", o->dry_run, "Print what would be pruned and stop");
+    pr->callback([o, &g] { run_prune(*o, g); });
+
+    auto* pk = sub->add_subcommand("public-key", "Print the public key that verifies checkpoints (PEM)");
+    pk->callback([&g] { run_public_key(g); });
+}
+
+} // namespace cairn::cmd

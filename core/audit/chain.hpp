@@ -1,0 +1,92 @@
+#pragma once
+// The hash chain: chain[n] = HMAC-SHA-256(audit key, canonical(event n) || chain[n-1]),
+// with chain[0] = 32 zero bytes (or the chain value of a prune anchor).
+//
+// The canonical serialisation is unambiguous by construction: a domain tag,
+// then every column in a fixed order, each as a one-byte type tag ('n' null,
+// 'i' integer, 't' text, 'b' blob) followed, for integers, by 8 bytes
+// big-endian and, for text and blobs, by an 8-byte big-endian length and the
+// bytes. The SQLite column type is part of what is authenticated, so even
+// turning "" into NULL or 1 into '1' breaks the chain.
+#include "core/crypto/secret.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+struct evp_mac_ctx_st;
+struct sqlite3_stmt;
+
+namespace cairn::audit {
+
+using ChainValue = std::array<std::byte, 32>;
+
+// The audit_event columns in canonical order, then the stored chain value.
+// SELECTs that feed canonical_from_row() use exactly this list.
+inline constexpr std::string_view k_event_columns =
+    "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, "
+    "details, chain";
+inline constexpr int k_event_field_count = 13; // columns before `chain`
+inline constexpr std::string_view k_event_domain = "cairn.audit.event.v1";
+
+// Builds canonical serialisations.
+class CanonicalWriter {
+public:
+    explicit CanonicalWriter(std::string_view domain) { reset(domain); }
+    void reset(std::string_view domain);
+    void null();
+    void integer(int64_t v);
+    void text(std::string_view s);
+    void blob(std::span<const std::byte> b);
+    // Appends bytes that are already canonical (a saved run of fields).
+    void raw(std::string_view canonical) { m_buf.append(canonical); }
+    // Appends column `i` of `row` according to its SQLite type.
+    void column(const SQLite::Column& c);
+    void column(sqlite3_stmt* stmt, int i);
+    std::span<const std::byte> bytes() const { return std::as_bytes(std::span(m_buf.data(), m_buf.size())); }
+    std::string_view view() const { return m_buf; }
+
+private:
+    void column(int type, const SQLite::Column& c);
+    void length(uint64_t n);
+    std::string m_buf;
+};
+
+// HMAC-SHA-256 keyed once; compute() may be called any number of times.
+class ChainMac {
+public:
+    explicit ChainMac(const crypto::SecretKey& key);
+    ~ChainMac();
+    ChainMac(const ChainMac&) = delete;
+    ChainMac& operator=(const ChainMac&) = delete;
+    // MAC over `canonical` followed by the previous chain value.
+    ChainValue compute(std::span<const std::byte> canonical, const ChainValue& prev);
+
+private:
+    ::evp_mac_ctx_st* m_ctx = nullptr;
+};
+
+// The process-wide ChainMac for the instance whose .cairn directory is
+// `dir`, loading the audit key on first use (cached so appends and verify
+// don't reread the file per event). Throws like load_mac_key().
+ChainMac& chain_mac_for(const std::filesystem::path& dir);
+
+// Canonical serialisation of the first k_event_field_count columns of `row`
+// (selected with k_event_columns) into `out`.
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out);
+
+// A stored chain value from column `i` of a raw statement (see below).
+ChainValue chain_from_column(sqlite3_stmt* row, int i);
+
+// A stored chain value from a BLOB column; a wrong length yields all-ones
+// (never equal to a real MAC by chance, and never the genesis value).
+ChainValue chain_from_column(const SQLite::Column& c);
+
+inline constexpr ChainValue k_genesis{};
+
+} // namespace cairn::audit

@@ -1,0 +1,117 @@
+#include "core/audit/query.hpp"
+
+#include "core/util/error.hpp"
+#include "core/util/hex.hpp"
+#include "core/util/time.hpp"
+
+#include <vector>
+
+namespace cairn::audit {
+
+namespace {
+
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string like_literal(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+nlohmann::json parse_json_column(const SQLite::Column& c) {
+    auto j = nlohmann::json::parse(c.getString(), nullptr, false);
+    return j.is_discarded() ? nlohmann::json(c.getString()) : j;
+}
+
+StoredEvent event_from_row(SQLite::Statement& q) {
+    StoredEvent e;
+    e.seq = q.getColumn(0).getInt64();
+    e.time_ms = q.getColumn(1).getInt64();
+    e.actor = q.getColumn(2).getString();
+    e.os_user = q.getColumn(3).getString();
+    e.os_uid = q.getColumn(4).getInt64();
+    e.host = q.getColumn(5).getString();
+    e.pid = q.getColumn(6).getInt64();
+    e.command_line = q.getColumn(7).getString();
+    e.action = q.getColumn(8).getString();
+    e.targets = parse_json_column(q.getColumn(9));
+    e.result = q.getColumn(10).getString();
+    if (!q.getColumn(11).isNull()) e.error_code = q.getColumn(11).getInt64();
+    e.details = parse_json_column(q.getColumn(12));
+    const auto chain = q.getColumn(13);
+    e.chain_hex = to_hex(std::span(static_cast<const std::byte*>(chain.getBlob()), static_cast<size_t>(chain.getBytes())));
+    return e;
+}
+
+} // namespace
+
+void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::function<void(const StoredEvent&)>& fn) {
+    if (!f.result.empty() && f.result != "ok" && f.result != "denied" && f.result != "error")
+        throw Error(ErrorKind::usage, "--result must be ok, denied or error, not '" + f.result + "'");
+    if (f.limit && *f.limit < 0) throw Error(ErrorKind::usage, "--limit must not be negative");
+    std::string where = " WHERE 1=1";
+    std::vector<std::string> text_args;
+    if (f.since_ms) where += " AND time_ms >= :since";
+    if (f.until_ms) where += " AND time_ms < :until";
+    if (!f.actor.empty()) where += " AND (actor = :actor OR os_user = :actor)";
+    if (!f.action.empty()) where += " AND (action = :action OR action LIKE :action_prefix ESCAPE '\\')";
+    if (!f.artifact.empty()) where += " AND targets LIKE :artifact ESCAPE '\\'";
+    if (!f.result.empty()) where += " AND result = :result";
+    const std::string cols =
+        "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain";
+    std::string sql = "SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq";
+    // The newest N, still returned oldest first.
+    if (f.limit)
+        sql = "SELECT * FROM (SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq DESC LIMIT :limit) ORDER BY seq";
+    SQLite::Statement q(catalog.db(), sql);
+    if (f.since_ms) q.bind(":since", *f.since_ms);
+    if (f.until_ms) q.bind(":until", *f.until_ms);
+    if (!f.actor.empty()) q.bind(":actor", f.actor);
+    if (!f.action.empty()) {
+        q.bind(":action", f.action);
+        q.bind(":action_prefix", like_literal(f.action) + ".%");
+    }
+    if (!f.artifact.empty()) q.bind(":artifact", "%" + like_literal(nlohmann::json(f.artifact).dump()) + "%");
+    if (!f.result.empty()) q.bind(":result", f.result);
+    if (f.limit) q.bind(":limit", *f.limit);
+    while (q.executeStep()) fn(event_from_row(q));
+}
+
+std::vector<StoredEvent> list_events(catalog::Catalog& catalog, const Filter& filter) {
+    std::vector<StoredEvent> out;
+    for_each_event(catalog, filter, [&](const StoredEvent& e) { out.push_back(e); });
+    return out;
+}
+
+nlohmann::json to_json(const StoredEvent& e) {
+    return {{"seq", e.seq},
+            {"time", format_utc_ms(e.time_ms)},
+            {"time_ms", e.time_ms},
+            {"actor", e.actor},
+            {"os_user", e.os_user},
+            {"os_uid", e.os_uid},
+            {"host", e.host},
+            {"pid", e.pid},
+            {"command_line", e.command_line},
+            {"action", e.action},
+            {"targets", e.targets},
+            {"result", e.result},
+            {"error_code", e.error_code ? nlohmann::json(*e.error_code) : nlohmann::json()},
+            {"details", e.details},
+            {"chain", e.chain_hex}};
+}
+
+int64_t export_jsonl(catalog::Catalog& catalog, const Filter& filter, std::ostream& out) {
+    int64_t n = 0;
+    for_each_event(catalog, filter, [&](const StoredEvent& e) {
+        out << to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        ++n;
+    });
+    out.flush();
+    if (!out) throw Error(ErrorKind::internal, "cannot write the export");
+    return n;
+}
+
+} // namespace cairn::audit

@@ -1,0 +1,52 @@
+#pragma once
+// Reading the audit trail: filters, listing and JSON Lines export.
+#include "core/catalog/catalog.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace cairn::audit {
+
+struct Filter {
+    std::optional<int64_t> since_ms{};  // time_ms >= since
+    std::optional<int64_t> until_ms{};  // time_ms <  until
+    std::string actor{};                // exact identity or OS user
+    std::string action{};               // exact, or a prefix before '.' ("purge" matches "purge.run")
+    std::string artifact{};             // uid among the targets
+    std::string result{};               // ok | denied | error
+    std::optional<int64_t> limit{};     // the newest N matches (still printed oldest first)
+};
+
+struct StoredEvent {
+    int64_t seq = 0;
+    int64_t time_ms = 0;
+    std::string actor, os_user;
+    int64_t os_uid = -1;
+    std::string host;
+    int64_t pid = 0;
+    std::string command_line, action;
+    nlohmann::json targets;
+    std::string result;
+    std::optional<int64_t> error_code;
+    nlohmann::json details;
+    std::string chain_hex;
+};
+
+// Calls `fn` for each matching event in seq order. Throws usage error on a
+// bad result value or a negative limit.
+void for_each_event(catalog::Catalog& catalog, const Filter& filter,
+                    const std::function<void(const StoredEvent&)>& fn);
+
+std::vector<StoredEvent> list_events(catalog::Catalog& catalog, const Filter& filter);
+
+nlohmann::json to_json(const StoredEvent& e);
+
+// Writes matching events as JSON Lines (one compact object per line);
+// returns how many.
+int64_t export_jsonl(catalog::Catalog& catalog, const Filter& filter, std::ostream& out);
+
+} // namespace cairn::audit

@@ -1,0 +1,48 @@
+#pragma once
+// Recomputes the audit chain and reports the first bad position.
+#include "core/audit/checkpoint.hpp"
+#include "core/catalog/catalog.hpp"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace cairn::audit {
+
+enum class Problem {
+    none,
+    deleted,          // a gap in seq: events removed
+    edited,           // an event's fields no longer match its (intact) chain value
+    inserted,         // an extra event sits at this position; the original follows later
+    reordered,        // events swapped positions
+    chain_mismatch,   // the chain value is wrong (forged, replaced, or the last event edited)
+    bad_anchor,       // a prune anchor with an invalid signature
+    truncated,        // fewer events than the checkpoint says
+    head_mismatch,    // the chain at the checkpoint's position differs from its head
+    bad_signature,    // the checkpoint's signature or key is not the instance's
+    wrong_instance,   // the checkpoint belongs to another instance
+};
+
+const char* problem_name(Problem p);
+
+struct VerifyReport {
+    int64_t events = 0;                 // events checked
+    int64_t first_seq = 0, last_seq = 0;
+    std::optional<int64_t> anchor_seq;  // verification started after this pruned seq
+    Problem problem = Problem::none;
+    std::optional<int64_t> bad_seq;     // the first bad position
+    std::string message;
+    bool checkpoint_checked = false;
+    std::optional<int64_t> checkpoint_count;
+    std::string note;                   // e.g. checkpoint older than the pruned range
+
+    bool ok() const { return problem == Problem::none; }
+};
+
+// Verifies the whole chain (from the newest prune anchor, if any) on one
+// read snapshot, then, if given, the checkpoint against it.
+VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint = nullptr);
+
+nlohmann::json to_json(const VerifyReport& r);
+
+} // namespace cairn::audit

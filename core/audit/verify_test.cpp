@@ -1,0 +1,204 @@
+#include "core/audit/checkpoint.hpp"
+#include "core/audit/test_support.hpp"
+#include "core/audit/verify.hpp"
+#include "core/util/error.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+using namespace cairn;
+using namespace cairn::audit;
+using cairn::audit::testing::AuditFixture;
+
+namespace {
+
+void swap(AuditFixture& f, int a, int b) {
+    f.sql("UPDATE audit_event SET seq = -1 WHERE seq = " + std::to_string(a));
+    f.sql("UPDATE audit_event SET seq = " + std::to_string(a) + " WHERE seq = " + std::to_string(b));
+    f.sql("UPDATE audit_event SET seq = " + std::to_string(b) + " WHERE seq = -1");
+}
+
+} // namespace
+
+TEST_SUITE("core::audit::verify") {
+    TEST_CASE("verify: an untouched chain is OK with counts") {
+        AuditFixture f;
+        f.add(20);
+        auto r = verify(*f.catalog);
+        CHECK(r.ok());
+        CHECK(r.events == 20);
+        CHECK(r.first_seq == 1);
+        CHECK(r.last_seq == 20);
+    }
+
+    TEST_CASE("verify: an edited field is found at its seq") {
+        AuditFixture f;
+        f.add(10);
+        f.sql("UPDATE audit_event SET actor = 'mallory' WHERE seq = 6");
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::edited);
+        CHECK(r.bad_seq == 6);
+        CHECK(r.events == 5);
+    }
+
+    TEST_CASE("verify: a NULL turned into a value is detected") {
+        AuditFixture f;
+        f.add(5);
+        f.sql("UPDATE audit_event SET error_code = 0 WHERE seq = 3");
+        CHECK(verify(*f.catalog).bad_seq == 3);
+    }
+
+    TEST_CASE("verify: a deleted row is a gap at its seq") {
+        AuditFixture f;
+        f.add(10);
+        f.sql("DELETE FROM audit_event WHERE seq = 4");
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::deleted);
+        CHECK(r.bad_seq == 4);
+    }
+
+    TEST_CASE("verify: a deleted first row is found at seq 1") {
+        AuditFixture f;
+        f.add(3);
+        f.sql("DELETE FROM audit_event WHERE seq = 1");
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::deleted);
+        CHECK(r.bad_seq == 1);
+    }
+
+    TEST_CASE("verify: an inserted row (rest renumbered) is found at its seq") {
+        AuditFixture f;
+        f.add(10);
+        f.sql("UPDATE audit_event SET seq = -seq WHERE seq >= 5");
+        f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
+        f.sql("INSERT INTO audit_event SELECT 5, time_ms, 'mallory', os_user, os_uid, host, pid, command_line,"
+              " action, targets, result, error_code, details, chain FROM audit_event WHERE seq = 4");
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::inserted);
+        CHECK(r.bad_seq == 5);
+    }
+
+    TEST_CASE("verify: a row appended with a forged chain value is a chain mismatch") {
+        AuditFixture f;
+        f.add(4);
+        f.sql("INSERT INTO audit_event SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
+              " action, targets, result, error_code, details, randomblob(32) FROM audit_event WHERE seq = 4");
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::chain_mismatch);
+        CHECK(r.bad_seq == 5);
+    }
+
+    TEST_CASE("verify: swapped rows are reported as reordered at the first") {
+        AuditFixture f;
+        f.add(10);
+        swap(f, 3, 4);
+        auto r = verify(*f.catalog);
+        CHECK(r.problem == Problem::reordered);
+        CHECK(r.bad_seq == 3);
+
+        AuditFixture g;
+        g.add(10);
+        swap(g, 2, 7);
+        auto r2 = verify(*g.catalog);
+        CHECK(r2.problem == Problem::reordered);
+        CHECK(r2.bad_seq == 2);
+    }
+}
+
+TEST_SUITE("core::audit::checkpoint") {
+    TEST_CASE("checkpoint: round trips through JSON and verifies") {
+        AuditFixture f;
+        f.add(5);
+        Checkpoint cp = checkpoint_from_json(to_json(make_checkpoint(*f.catalog)));
+        CHECK(cp.count == 5);
+        CHECK(checkpoint_signature_ok(cp));
+        auto r = verify(*f.catalog, &cp);
+        CHECK(r.ok());
+        CHECK(r.checkpoint_checked);
+        f.add(3);
+        CHECK(verify(*f.catalog, &cp).ok());
+    }
+
+    TEST_CASE("checkpoint: a truncated tail is found") {
+        AuditFixture f;
+        f.add(10);
+        Checkpoint cp = make_checkpoint(*f.catalog);
+        f.sql("DELETE FROM audit_event WHERE seq > 7");
+        CHECK(verify(*f.catalog).ok()); // without a checkpoint a cut tail is invisible
+        auto r = verify(*f.catalog, &cp);
+        CHECK(r.problem == Problem::truncated);
+        CHECK(r.bad_seq == 8);
+    }
+
+    TEST_CASE("checkpoint: a truncated and regrown tail is a head mismatch") {
+        AuditFixture f;
+        f.add(10);
+        Checkpoint cp = make_checkpoint(*f.catalog);
+        f.sql("DELETE FROM audit_event WHERE seq > 7");
+        f.add(5, "regrown");
+        auto r = verify(*f.catalog, &cp);
+        CHECK(r.problem == Problem::head_mismatch);
+        CHECK(r.bad_seq == 10);
+    }
+
+    TEST_CASE("checkpoint: a forged signature or foreign key is rejected") {
+        AuditFixture f;
+        f.add(4);
+        Checkpoint cp = make_checkpoint(*f.catalog);
+        Checkpoint forged = cp;
+        forged.count = 3;
+        auto r = verify(*f.catalog, &forged);
+        CHECK(r.problem == Problem::bad_signature);
+
+        forged = cp;
+        forged.signature[0] ^= std::byte{1};
+        CHECK(verify(*f.catalog, &forged).problem == Problem::bad_signature);
+
+        // Validly signed, but by someone else's key.
+        AuditFixture other;
+        other.sql("UPDATE instance_info SET value = 'inst-test'");
+        other.add(4);
+        Checkpoint foreign = make_checkpoint(*other.catalog);
+        CHECK(checkpoint_signature_ok(foreign));
+        CHECK(verify(*f.catalog, &foreign).problem == Problem::bad_signature);
+
+        Checkpoint wrong = cp;
+        wrong.instance_id = "someone-else";
+        CHECK(verify(*f.catalog, &wrong).problem == Problem::wrong_instance);
+    }
+
+    TEST_CASE("checkpoint: malformed JSON is a usage error") {
+        CHECK_THROWS_AS(checkpoint_from_json(nlohmann::json::object()), Error);
+        CHECK_THROWS_AS(checkpoint_from_json({{"format", "cairn-audit-checkpoint-v1"}}), Error);
+    }
+}
+
+TEST_SUITE("core::audit::keys") {
+    TEST_CASE("keys: private files are 0600 and never replaced") {
+        AuditFixture f;
+        struct stat st {};
+        REQUIRE(::stat(key_paths(f.dir).mac_key.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        REQUIRE(::stat(key_paths(f.dir).signing_key.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        CHECK_THROWS_AS(create_audit_keys(f.dir), Error);
+    }
+
+    TEST_CASE("keys: a group-readable audit key is refused") {
+        AuditFixture f;
+        ::chmod(key_paths(f.dir).mac_key.c_str(), 0640);
+        CHECK_THROWS_AS(load_mac_key(f.dir), Error);
+    }
+
+    TEST_CASE("keys: signatures verify only for the signed message") {
+        AuditFixture f;
+        Signer s(f.dir);
+        const std::string msg = "hello";
+        auto sig = s.sign(std::as_bytes(std::span(msg.data(), msg.size())));
+        CHECK(verify_signature(s.public_key(), std::as_bytes(std::span(msg.data(), msg.size())), sig));
+        const std::string other = "hellp";
+        CHECK_FALSE(verify_signature(s.public_key(), std::as_bytes(std::span(other.data(), other.size())), sig));
+        CHECK(load_public_key(f.dir) == s.public_key());
+        CHECK(public_key_pem(s.public_key()).find("BEGIN PUBLIC KEY") != std::string::npos);
+    }
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The audit trail: events for every command, a chain that survives
+# concurrency and kill -9, filters, JSON Lines export, redaction, tampering
+# detected at the right position, checkpoints, and prune's 12-month floor.
+source "$(dirname "$0")/lib.sh"
+
+cairn init proj >/dev/null
+cd proj
+echo "a,b" > small.csv
+uid=$(cairn save small.csv --key exp/small.csv)
+cairn load exp/small.csv -o - >/dev/null
+cairn ls >/dev/null
+expect_exit 3 "load of a missing artifact fails" cairn load no/such -o x
+expect_exit 0 "verify after basic use" cairn audit verify
+check "verify says OK" grep -q '^OK: ' "$T/out"
+
+# Every event carries who, where and what.
+cairn audit --json > events.json
+check "all fields present" python3 - <<'PY'
+import json
+ev = json.load(open("events.json"))
+need = ["seq","time_ms","actor","os_user","os_uid","host","pid","command_line","action","targets","result","error_code","details","chain"]
+assert all(all(k in e for k in need) for e in ev), ev
+assert [e["action"] for e in ev][:4] == ["init","save","load","ls"], [e["action"] for e in ev]
+fail = [e for e in ev if e["action"] == "load" and e["result"] == "error"]
+assert fail and fail[0]["error_code"] == 3, fail
+assert ev[1]["targets"] and ev[1]["os_uid"] >= 0 and ev[1]["pid"] > 0
+PY
+
+# Filters.
+n() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+check "--action save" [ "$(cairn audit --action save --json | n)" = 1 ]
+check "--artifact uid" [ "$(cairn audit --artifact "$uid" --json | n)" = 2 ]
+check "--result error" [ "$(cairn audit --result error --json | n)" = 1 ]
+check "--actor" [ "$(cairn audit --actor "$(id -un)" --action init --json | n)" = 1 ]
+check "--actor nobody-else" [ "$(cairn audit --actor nobody-else --json | n)" = 0 ]
+check "--since 1d" [ "$(cairn audit --since 1d --action init --json | n)" = 1 ]
+check "--until 2000-01-01" [ "$(cairn audit --until 2000-01-01 --json | n)" = 0 ]
+check "--limit 2" [ "$(cairn audit --limit 2 --json | n)" = 2 ]
+expect_exit 2 "bad --result" cairn audit --result maybe
+expect_exit 2 "bad --since" cairn audit --since yesterday
+check "reads are recorded" [ "$(cairn audit --action audit --json | n)" -ge 8 ]
+check "text table" bash -c "\"$CAIRN_BIN\" audit --action save | grep -q '$uid'"
+
+# Export: valid JSON Lines, 0600, with seq and chain.
+cairn audit export -o export.jsonl 2>/dev/null
+check "export file is 0600" [ "$(stat -c %a export.jsonl)" = 600 ]
+check "export is JSON Lines with seq and chain" python3 - <<'PY'
+import json
+lines = open("export.jsonl").read().splitlines()
+assert lines
+prev = 0
+for l in lines:
+    e = json.loads(l)
+    assert e["seq"] == prev + 1 and len(e["chain"]) == 64
+    prev = e["seq"]
+PY
+check "export to stdout with a filter" bash -c "[ \$(\"$CAIRN_BIN\" audit export --action save | wc -l) = 1 ]"
+
+# Secrets typed on the command line never reach the trail.
+cairn load 'token=SECRETAAA' -o - >/dev/null 2>&1 || true
+cairn ls 'password=SECRETBBB' >/dev/null 2>&1 || true
+cairn audit --actor 'api_token=SECRETCCC' >/dev/null 2>&1 || true
+cairn --instance . ls 'https://u:SECRETDDD@example.com/x' >/dev/null 2>&1 || true
+cairn audit --artifact 'x?X-Amz-Signature=SECRETEEE' >/dev/null 2>&1 || true
+cairn audit export -o all.jsonl 2>/dev/null
+check "secret-bearing commands were recorded" [ "$(grep -c 'token=\*\*\*\|password=\*\*\*' all.jsonl)" -ge 2 ]
+check "no secret in the catalog's audit rows" python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect(".cairn/catalog.db")
+for row in db.execute("SELECT * FROM audit_event"):
+    assert "SECRET" not in repr(row), row
+PY
+
+# Eight concurrent processes leave one valid chain.
+for i in $(seq 1 8); do head -c $((50000 + i)) /dev/urandom > "in$i.bin"; done
+worker() {
+    local i=$1
+    for round in 1 2 3; do
+        "$CAIRN_BIN" save "in$i.bin" --key "w$i/d.bin" >/dev/null 2>&1 || return 1
+        "$CAIRN_BIN" load "w$i/d.bin" -o - >/dev/null || return 1
+        "$CAIRN_BIN" ls >/dev/null || return 1
+        "$CAIRN_BIN" audit --limit 1 >/dev/null || return 1
+    done
+}
+before=$(cairn audit export | wc -l)
+pids=()
+for i in $(seq 1 8); do worker "$i" & pids+=($!); done
+ok=0
+for p in "${pids[@]}"; do wait "$p" || ok=1; done
+check "8 workers succeeded" [ $ok = 0 ]
+expect_exit 0 "chain valid after concurrency" cairn audit verify
+after=$(cairn audit export | wc -l)
+check "every concurrent command recorded ($before -> $after)" [ $((after - before)) -ge 96 ]
+
+# kill -9 mid-save leaves a valid chain.
+head -c 100000000 /dev/zero > big.bin
+for delay in 0.05 0.2 0.5; do
+    echo "$delay" >> big.bin
+    "$CAIRN_BIN" save big.bin --key big >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    expect_exit 0 "chain valid after kill -9 at ${delay}s" cairn audit verify
+done
+
+# Checkpoint, then tamper (python3's sqlite3; no sqlite3 CLI needed).
+expect_exit 0 "checkpoint" cairn audit checkpoint -o cp.json
+check "checkpoint is 0600 JSON with a signature" python3 -c "import json; c=json.load(open('cp.json')); assert len(c['signature'])==128 and c['count']>0"
+expect_exit 0 "verify against checkpoint" cairn audit verify --checkpoint cp.json
+cp .cairn/catalog.db pristine.db
+cairn audit public-key | grep -q 'BEGIN PUBLIC KEY'
+check "public key exported" [ $? = 0 ]
+
+tamper() { python3 -c "import sqlite3,sys; db=sqlite3.connect('.cairn/catalog.db'); [db.execute(s) for s in sys.argv[1:]]; db.commit()" "$@"; }
+restore() { rm -f .cairn/catalog.db-wal .cairn/catalog.db-shm; cp pristine.db .cairn/catalog.db; }
+bad_seq() { python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("problem"), r.get("bad_seq"))'; }
+
+tamper "UPDATE audit_event SET actor='mallory' WHERE seq=5"
+expect_exit 4 "edited row fails with exit 4" cairn audit verify
+expect_err_contains "seq 5"
+check "edited at 5" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "edited 5" ]
+restore
+tamper "DELETE FROM audit_event WHERE seq=6"
+check "deleted at 6" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "deleted 6" ]
+restore
+tamper "UPDATE audit_event SET seq=-1 WHERE seq=3" "UPDATE audit_event SET seq=3 WHERE seq=4" "UPDATE audit_event SET seq=4 WHERE seq=-1"
+check "reordered at 3" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "reordered 3" ]
+restore
+last=$(python3 -c "import json; print(json.load(open('cp.json'))['count'])")
+tamper "DELETE FROM audit_event WHERE seq > $((last - 3))"
+expect_exit 0 "a cut tail is invisible without a checkpoint" cairn audit verify
+check "truncated tail found with the checkpoint" [ "$(cairn audit verify --checkpoint cp.json --json 2>/dev/null | bad_seq)" = "truncated $((last - 1))" ]  # the verify above appended one event
+restore
+python3 - <<'PY'
+import json
+c = json.load(open("cp.json"))
+c["count"] -= 1
+json.dump(c, open("forged.json", "w"))
+PY
+expect_exit 4 "forged checkpoint" cairn audit verify --checkpoint forged.json
+expect_err_contains "bad_signature"
+check "a refused verify is recorded as an error event" bash -c "\"$CAIRN_BIN\" audit --action audit.verify --result error --json | grep -q integrity"
+
+# Prune refuses anything younger than 12 months, and records the attempt.
+expect_exit 2 "prune of young events" cairn audit prune --before 30d
+expect_err_contains "12 months"
+expect_exit 0 "prune of old events (none) works" cairn audit prune --before 400d
+expect_exit 0 "chain still valid after prune" cairn audit verify --checkpoint cp.json
+check "prune recorded" [ "$(cairn audit --action audit.prune --result ok --json | n)" = 1 ]
+check "refused prune recorded as an error" [ "$(cairn audit --action audit.prune --result error --json | n)" = 1 ]
+
+finish
