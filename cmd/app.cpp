@@ -44,6 +44,8 @@ int run_main(int argc, char** argv) {
     register_save(app, g);
     register_load(app, g);
     register_ls(app, g);
+    register_run(app, g);
+    register_lineage(app, g);
 
     try {
         app.parse(argc, argv);
@@ -64,7 +66,7 @@ int run_main(int argc, char** argv) {
         print_error(g, Error(ErrorKind::internal, e.what()));
         return exit_code(ErrorKind::internal);
     }
-    return 0;
+    return g.exit_status;
 }
 
 } // namespace cairn::cmd

@@ -47,7 +47,7 @@ void register_save(CLI::App& app, GlobalOptions& g) {
     sub->add_option("-k,--key", o->key, "Artifact key (default: the file or folder name)");
     sub->add_option("-d,--description", o->description, "Free-text description");
     sub->add_option("--from", o->from, "Record REF as an input it was derived from (repeatable; lineage)")
-        ->type_name("REF")->allow_extra_args(false);
+        ->type_name("REF");
     sub->callback([o, &g] { run(*o, g); });
 }
 

@@ -248,6 +248,25 @@ std::string render_mermaid(const Graph& g) {
     return text;
 }
 
+nlohmann::json run_json(const RunRow& r) {
+    auto time_or_null = [](const std::optional<int64_t>& ms) -> nlohmann::json {
+        return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
+    };
+    nlohmann::json t = {{"uid", r.transform.uid}, {"key", r.transform.key}, {"kind", r.transform.kind}};
+    t["source_hash"] = r.transform.source_hash ? nlohmann::json(*r.transform.source_hash) : nlohmann::json(nullptr);
+    return {{"uid", r.uid},
+            {"transform", t},
+            {"status", status_name(r.status)},
+            {"started_at", format_utc_ms(r.started_at)},
+            {"finished_at", time_or_null(r.finished_at)},
+            {"exit_status", r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json(nullptr)},
+            {"params", r.params},
+            {"command_line", r.command_line},
+            {"host", r.host},
+            {"user", r.user},
+            {"pid", r.pid}};
+}
+
 nlohmann::json render_json(const Graph& g) {
     auto time_or_null = [](const std::optional<int64_t>& ms) -> nlohmann::json {
         return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
@@ -268,20 +287,10 @@ nlohmann::json render_json(const Graph& g) {
         nodes.push_back(std::move(n));
     }
     for (const auto& r : g.runs) {
-        nlohmann::json t = {{"uid", r.transform.uid}, {"key", r.transform.key}, {"kind", r.transform.kind}};
-        t["source_hash"] = r.transform.source_hash ? nlohmann::json(*r.transform.source_hash) : nlohmann::json(nullptr);
-        nodes.push_back({{"id", "run:" + r.uid},
-                         {"type", "run"},
-                         {"uid", r.uid},
-                         {"transform", t},
-                         {"status", status_name(r.status)},
-                         {"started_at", format_utc_ms(r.started_at)},
-                         {"finished_at", time_or_null(r.finished_at)},
-                         {"exit_status", r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json(nullptr)},
-                         {"params", r.params},
-                         {"host", r.host},
-                         {"user", r.user},
-                         {"pid", r.pid}});
+        nlohmann::json n = run_json(r);
+        n["id"] = "run:" + r.uid;
+        n["type"] = "run";
+        nodes.push_back(std::move(n));
     }
     nlohmann::json edges = nlohmann::json::array();
     for (const auto& e : drawable_edges(g)) {

@@ -29,4 +29,7 @@ nlohmann::json render_json(const Graph& graph);
 
 std::string render(const Graph& graph, Format format);
 
+// One run as JSON (also the run nodes of render_json).
+nlohmann::json run_json(const RunRow& run);
+
 } // namespace cairn::lineage
