@@ -8,6 +8,7 @@
 #include "core/lineage/runs.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ enum class Direction { up, down, both };
 // Depth used when none is given: deep enough for any real pipeline, and a
 // bound on the walk should the catalog ever hold a cycle.
 inline constexpr int k_max_depth = 10'000;
+// Up to this depth the SQL walk tracks depth itself (rows <= nodes x depth);
+// deeper walks collect the node set (each node once) and depths are computed
+// by a breadth-first pass over the fetched edges.
+inline constexpr int k_tracked_depth = 16;
 
 struct ArtifactNode {
     int64_t id = 0;
@@ -58,6 +63,14 @@ struct Graph {
     std::vector<Edge> inputs_of_run(int64_t run_id) const;
     std::vector<Edge> outputs_of_run(int64_t run_id) const;
     std::vector<Edge> runs_reading(int64_t artifact_id) const;
+
+    // Builds the id indexes behind the lookups above; query_graph calls it.
+    // Without it (hand-built graphs) lookups scan.
+    void reindex();
+
+private:
+    std::map<int64_t, size_t> m_artifact_index, m_run_index;
+    std::multimap<int64_t, size_t> m_edges_by_run, m_edges_by_artifact;
 };
 
 // Ancestors (up), descendants (down) or both of artifact `root_id`, at most

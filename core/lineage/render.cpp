@@ -248,34 +248,48 @@ std::string render_mermaid(const Graph& g) {
     return text;
 }
 
+namespace {
+
+nlohmann::json time_or_null(const std::optional<int64_t>& ms) {
+    return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+// Fields are assigned one by one: nlohmann initializer lists copy nested
+// values, which dominated rendering of large graphs.
 nlohmann::json run_json(const RunRow& r) {
-    auto time_or_null = [](const std::optional<int64_t>& ms) -> nlohmann::json {
-        return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
-    };
-    nlohmann::json t = {{"uid", r.transform.uid}, {"key", r.transform.key}, {"kind", r.transform.kind}};
+    nlohmann::json t = nlohmann::json::object();
+    t["uid"] = r.transform.uid;
+    t["key"] = r.transform.key;
+    t["kind"] = r.transform.kind;
     t["source_hash"] = r.transform.source_hash ? nlohmann::json(*r.transform.source_hash) : nlohmann::json(nullptr);
-    return {{"uid", r.uid},
-            {"transform", t},
-            {"status", status_name(r.status)},
-            {"started_at", format_utc_ms(r.started_at)},
-            {"finished_at", time_or_null(r.finished_at)},
-            {"exit_status", r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json(nullptr)},
-            {"params", r.params},
-            {"command_line", r.command_line},
-            {"host", r.host},
-            {"user", r.user},
-            {"pid", r.pid}};
+    nlohmann::json j = nlohmann::json::object();
+    j["uid"] = r.uid;
+    j["transform"] = std::move(t);
+    j["status"] = status_name(r.status);
+    j["started_at"] = format_utc_ms(r.started_at);
+    j["finished_at"] = time_or_null(r.finished_at);
+    j["exit_status"] = r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json(nullptr);
+    j["params"] = r.params;
+    j["command_line"] = r.command_line;
+    j["host"] = r.host;
+    j["user"] = r.user;
+    j["pid"] = r.pid;
+    return j;
 }
 
 nlohmann::json render_json(const Graph& g) {
-    auto time_or_null = [](const std::optional<int64_t>& ms) -> nlohmann::json {
-        return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
-    };
     nlohmann::json nodes = nlohmann::json::array();
     const ArtifactNode* root = g.artifact(g.root);
     for (const auto& a : g.artifacts) {
-        nlohmann::json n = {{"id", "artifact:" + a.uid}, {"type", "artifact"},   {"uid", a.uid},
-                            {"state", a.state},          {"tombstone", a.tombstone()}, {"depth", a.depth}};
+        nlohmann::json n = nlohmann::json::object();
+        n["id"] = "artifact:" + a.uid;
+        n["type"] = "artifact";
+        n["uid"] = a.uid;
+        n["state"] = a.state;
+        n["tombstone"] = a.tombstone();
+        n["depth"] = a.depth;
         if (a.tombstone()) {
             n["deleted_at"] = time_or_null(a.deleted_at);
         } else {
@@ -296,14 +310,19 @@ nlohmann::json render_json(const Graph& g) {
     for (const auto& e : drawable_edges(g)) {
         const std::string a = "artifact:" + g.artifact(e.artifact_id)->uid;
         const std::string r = "run:" + g.run(e.run_id)->uid;
-        if (e.kind == EdgeKind::input) edges.push_back({{"from", a}, {"to", r}, {"kind", "input"}});
-        else edges.push_back({{"from", r}, {"to", a}, {"kind", "output"}});
+        nlohmann::json j = nlohmann::json::object();
+        j["from"] = e.kind == EdgeKind::input ? a : r;
+        j["to"] = e.kind == EdgeKind::input ? r : a;
+        j["kind"] = e.kind == EdgeKind::input ? "input" : "output";
+        edges.push_back(std::move(j));
     }
-    return {{"root", root ? root->uid : ""},
-            {"direction", direction_name(g.direction)},
-            {"depth", g.depth},
-            {"nodes", nodes},
-            {"edges", edges}};
+    nlohmann::json out = nlohmann::json::object();
+    out["root"] = root ? root->uid : "";
+    out["direction"] = direction_name(g.direction);
+    out["depth"] = g.depth;
+    out["nodes"] = std::move(nodes);
+    out["edges"] = std::move(edges);
+    return out;
 }
 
 std::string render(const Graph& g, Format format) {
