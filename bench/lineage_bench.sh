@@ -9,7 +9,7 @@ build=${CAIRN_BUILD_DIR:-$here/build}
 cairn=${CAIRN_BIN:-$build/cairn}
 artifacts=${1:-100000}
 runs=${2:-50000}
-ninja -C "$build" lineage_bench >/dev/null
+ninja -C "$build" cairn lineage_bench >/dev/null
 work=$(mktemp -d /tmp/cairn-lineage-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config
@@ -26,7 +26,7 @@ typical=$(sqlite3 inst/.cairn/catalog.db "SELECT uid FROM artifact WHERE key LIK
 
 echo "== end to end: cairn lineage (process start, open, query, audit event, render)"
 if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 3 --runs 20 \
+    hyperfine -N --warmup 2 --runs 10 \
         -n "typical project, --json" "$cairn lineage $typical --json" \
         -n "typical project, text" "$cairn lineage $typical" \
         -n "largest project, --json" "$cairn lineage $uid --json" \
