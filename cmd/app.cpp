@@ -47,6 +47,8 @@ int run_main(int argc, char** argv) {
     register_key(app, g);
     register_access(app, g);
     register_audit(app, g);
+    register_run(app, g);
+    register_lineage(app, g);
 
     try {
         app.parse(argc, argv);
@@ -69,7 +71,7 @@ int run_main(int argc, char** argv) {
         audit_failure(action_name(app), internal);
         return exit_code(ErrorKind::internal);
     }
-    return 0;
+    return g.exit_status;
 }
 
 } // namespace cairn::cmd

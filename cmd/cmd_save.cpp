@@ -12,16 +12,18 @@ namespace {
 
 struct SaveOpts {
     std::string path, key, description;
+    std::vector<std::string> from;
 };
 
 void run(const SaveOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
     artifact::cleanup_leftovers(inst, 3'600'000);
-    artifact::SaveResult r = artifact::save(inst, {o.path, o.key, o.description, {}});
+    artifact::SaveResult r = artifact::save(inst, {o.path, o.key, o.description, o.from, {}});
     const auto& a = r.artifact;
     if (g.json) {
         auto j = artifact_json(a);
         j["existed"] = r.existed;
+        j["lineage"] = r.lineage.to_json();
         print_json(j);
         return;
     }
@@ -29,6 +31,9 @@ void run(const SaveOpts& o, GlobalOptions& g) {
         info(g, "unchanged: " + a.key + " v" + std::to_string(a.version) + " already has this content");
     else
         info(g, "saved " + a.key + " v" + std::to_string(a.version) + " (" + human_size(a.size) + ")");
+    if (r.lineage.kept_existing_run)
+        info(g, "note: " + a.key + " v" + std::to_string(a.version) + " keeps the run that first produced it (" +
+                    r.lineage.run_uid + ")");
     std::cout << a.uid << "\n";
 }
 
@@ -37,10 +42,12 @@ void run(const SaveOpts& o, GlobalOptions& g) {
 void register_save(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<SaveOpts>();
     auto* sub = app.add_subcommand("save", "Hash, encrypt and store a file or folder as an artifact");
-    sub->footer("Example:\n  cairn save results.csv --key exp/results.csv\n\nPrints the artifact uid. Saving content that the key already has returns the existing artifact.\nEXIT STATUS: 0 ok, 2 bad key, 3 no such path, 5 storage failure, 6 unreadable file or key.");
+    sub->footer("Example:\n  cairn save results.csv --key exp/results.csv\n\nPrints the artifact uid. Saving content that the key already has returns the existing artifact.\nWhile CAIRN_RUN is set the artifact is recorded as an output of that run; --from adds inputs\n(without a run, an implicit run of the transform \"manual\" links them).\nEXIT STATUS: 0 ok, 2 bad key or a --from that would make a cycle, 3 no such path, artifact or run,\n5 storage failure, 6 unreadable file or key, 8 CAIRN_RUN is finished.");
     sub->add_option("path", o->path, "File or folder to save")->required();
     sub->add_option("-k,--key", o->key, "Artifact key (default: the file or folder name)");
     sub->add_option("-d,--description", o->description, "Free-text description");
+    sub->add_option("--from", o->from, "Record REF as an input it was derived from (repeatable; lineage)")
+        ->type_name("REF");
     sub->callback([o, &g] { run(*o, g); });
 }
 

@@ -13,6 +13,7 @@ struct GlobalOptions {
     bool quiet = false;       // --quiet: no informational stderr
     bool no_progress = false; // --no-progress
     std::vector<std::string> argv; // the command line, for the audit trail
+    int exit_status = 0;           // set by commands that forward a child's status (run exec)
 };
 
 int run_main(int argc, char** argv);
@@ -25,5 +26,7 @@ void register_ls(CLI::App& app, GlobalOptions& g);
 void register_key(CLI::App& app, GlobalOptions& g);
 void register_access(CLI::App& app, GlobalOptions& g);
 void register_audit(CLI::App& app, GlobalOptions& g);
+void register_run(CLI::App& app, GlobalOptions& g);
+void register_lineage(CLI::App& app, GlobalOptions& g);
 
 } // namespace cairn::cmd

@@ -5,6 +5,7 @@
 #include "core/audit/audit.hpp"
 #include "core/crypto/sha256.hpp"
 #include "core/crypto/stream.hpp"
+#include "core/lineage/link.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
 
@@ -108,6 +109,8 @@ void check_output(const LoadOptions& o, const stdfs::path& dest) {
 LoadResult load(Instance& inst, const LoadOptions& o) {
     keys::require(inst.principal(), keys::Action::load);
     LoadResult result;
+    // An unknown or finished CAIRN_RUN fails before anything is written.
+    const auto run = lineage::open_run(inst.catalog(), lineage::active_run_uid());
     result.artifact = resolve(inst.catalog(), o.ref);
     const catalog::ArtifactRow& a = result.artifact;
     if (o.output != "-") result.path = o.output.empty() ? working_copy_path(inst, a) : stdfs::path(o.output);
@@ -134,9 +137,13 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
         ciphertext = fetch(inst, a, result.from_cache);
         deliver(ciphertext);
     }
-    audit::record(inst.catalog(), inst.actor(),
-                  {"load", {a.uid}, "ok", std::nullopt,
-                   {{"key", a.key}, {"version", a.version}, {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : "file"}}});
+    inst.catalog().write_transaction([&] {
+        const bool input = lineage::record_input(inst.catalog(), run, a);
+        audit::append(inst.catalog(), inst.actor(),
+                      {"load", {a.uid}, "ok", std::nullopt,
+                       {{"key", a.key}, {"version", a.version}, {"run", input ? run->uid : ""},
+                        {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : "file"}}});
+    });
     return result;
 }
 

@@ -99,6 +99,17 @@ void forget_pending(Instance& inst, const std::string& object_name) {
     q.exec();
 }
 
+// Same content again: the existing artifact, with this save's lineage.
+SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const lineage::OutputPlan& plan) {
+    SaveResult r{std::move(existing), true, {}};
+    inst.catalog().write_transaction([&] {
+        r.lineage = lineage::record_output(inst.catalog(), inst.actor(), plan, r.artifact);
+        audit::append(inst.catalog(), inst.actor(), {"save", {r.artifact.uid}, "ok", std::nullopt,
+                      {{"key", r.artifact.key}, {"existing", true}, {"lineage", r.lineage.to_json()}}});
+    });
+    return r;
+}
+
 } // namespace
 
 SaveResult save(Instance& inst, const SaveOptions& o) {
@@ -106,6 +117,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     check_source(o.path);
     const std::string key = o.key.empty() ? default_key(o.path) : o.key;
     validate_key(key);
+    const lineage::OutputPlan plan = lineage::plan_output(inst.catalog(), o.from);
 
     catalog::ArtifactRow row;
     row.uid = new_uid();
@@ -133,11 +145,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     row.hash = p.hash;
     row.stored_size = enc.ciphertext_bytes();
 
-    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) {
-        audit::record(inst.catalog(), inst.actor(), {"save", {existing->uid}, "ok", std::nullopt,
-                                                     {{"key", key}, {"existing", true}}});
-        return {*existing, true};
-    }
+    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) return keep_existing(inst, *existing, plan);
 
     register_pending(inst, row.object_name);
     temp.close();
@@ -149,6 +157,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
 
     std::optional<catalog::ArtifactRow> raced;
     bool rotated = false;
+    lineage::OutputLink link;
     inst.catalog().write_transaction([&] {
         // A rotation that committed since the key ring was opened has
         // rewrapped every data key but this one, and its old key is gone.
@@ -161,9 +170,11 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         if (raced) return;
         row.created_at = now_ms();
         catalog::insert_artifact(inst.catalog(), row);
+        link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
         forget_pending(inst, row.object_name);
         audit::append(inst.catalog(), inst.actor(), {"save", {row.uid}, "ok", std::nullopt,
-                      {{"key", key}, {"version", row.version}, {"size", row.size}, {"hash", row.hash}}});
+                      {{"key", key}, {"version", row.version}, {"size", row.size}, {"hash", row.hash},
+                       {"lineage", link.to_json()}}});
     });
     if (rotated) {
         (void)inst.storage().remove(row.object_name);
@@ -174,13 +185,11 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     if (raced) {
         (void)inst.storage().remove(row.object_name);
         inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
-        audit::record(inst.catalog(), inst.actor(), {"save", {raced->uid}, "ok", std::nullopt,
-                                                     {{"key", key}, {"existing", true}}});
-        return {*raced, true};
+        return keep_existing(inst, *raced, plan);
     }
     inst.cache().insert(temp, row.object_name);
     inst.cache().evict();
-    return {row, false};
+    return {row, false, link};
 }
 
 int cleanup_leftovers(Instance& inst, int64_t age_ms) {

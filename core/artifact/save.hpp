@@ -1,6 +1,7 @@
 #pragma once
 #include "core/catalog/artifacts.hpp"
 #include "core/instance/instance.hpp"
+#include "core/lineage/link.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -16,19 +17,23 @@ struct SaveOptions {
     std::filesystem::path path;
     std::string key;         // "" = the file or folder name
     std::string description;
+    std::vector<std::string> from; // --from REFs: inputs it was derived from (lineage)
     Progress progress;       // optional; called from the hashing loop
 };
 
 struct SaveResult {
     catalog::ArtifactRow artifact;
     bool existed = false; // same content was already saved under this key
+    lineage::OutputLink lineage; // the run it was recorded as an output of
 };
 
 // Hashes and encrypts PATH in one streaming pass into a cache temp file,
 // uploads it under a random object name, then records the artifact and its
 // audit event in one transaction. A crash at any point leaves either no row
 // or a row whose object is complete; an uploaded object without a row is
-// listed in pending_upload and removed by cleanup_leftovers().
+// listed in pending_upload and removed by cleanup_leftovers(). Lineage
+// (CAIRN_RUN, --from) is checked before any work and recorded in the same
+// transaction as the artifact (core/lineage/link.hpp).
 SaveResult save(Instance& instance, const SaveOptions& options);
 
 // Removes objects of saves that died before recording their artifact

@@ -18,18 +18,27 @@ CREATE TABLE storage (
     created_at INTEGER NOT NULL,
     probe      TEXT
 );
+-- Lineage (core/lineage). A transform is the code a run executes, identified
+-- by key + kind + the SHA-256 of its source when it is a file, so editing a
+-- script makes a new transform row. 'manual' is reserved for the implicit
+-- runs that `save --from` records.
 CREATE TABLE transform (
     id          INTEGER PRIMARY KEY,
     uid         TEXT NOT NULL UNIQUE,
     key         TEXT NOT NULL,
-    kind        TEXT NOT NULL,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('script', 'notebook', 'pipeline', 'command', 'manual')),
     source_hash TEXT,
+    source_path TEXT,
     created_at  INTEGER NOT NULL
 );
+CREATE INDEX transform_by_key ON transform(key, kind);
+-- A run is open while finished_at is NULL; pid and host name the process
+-- that owns it, so a run whose process died shows as unfinished.
 CREATE TABLE run (
     id           INTEGER PRIMARY KEY,
     uid          TEXT NOT NULL UNIQUE,
-    transform_id INTEGER REFERENCES transform(id),
+    transform_id INTEGER NOT NULL REFERENCES transform(id),
     started_at   INTEGER NOT NULL,
     finished_at  INTEGER,
     exit_status  INTEGER,
@@ -39,6 +48,8 @@ CREATE TABLE run (
     user         TEXT,
     pid          INTEGER
 );
+CREATE INDEX run_by_transform ON run(transform_id);
+CREATE INDEX run_by_started ON run(started_at);
 CREATE TABLE artifact (
     id          INTEGER PRIMARY KEY,
     uid         TEXT NOT NULL UNIQUE,
@@ -66,9 +77,12 @@ CREATE TABLE artifact (
 CREATE INDEX artifact_by_key ON artifact(key, version);
 CREATE INDEX artifact_by_hash ON artifact(hash);
 CREATE INDEX artifact_by_run ON artifact(run_id);
+-- Inputs of a run (load under CAIRN_RUN, save --from). Outputs are
+-- artifact.run_id. Both directions are indexed for the recursive queries.
 CREATE TABLE run_input (
     run_id      INTEGER NOT NULL REFERENCES run(id),
     artifact_id INTEGER NOT NULL REFERENCES artifact(id),
+    recorded_at INTEGER NOT NULL,
     PRIMARY KEY (run_id, artifact_id)
 );
 CREATE INDEX run_input_by_artifact ON run_input(artifact_id);
