@@ -40,4 +40,36 @@ std::unique_ptr<KeyRing> open_key_file(const std::filesystem::path& path);
 // Where the key of instance `instance_id` lives when nothing says otherwise.
 std::filesystem::path default_key_path(const std::string& instance_id);
 
+// Key id of an instance key: the first 16 hex characters of
+// SHA-256("cairn-key-id-v1\0" || key). Also recorded in every wrapped blob.
+std::string key_id_of(const crypto::SecretKey& instance_key);
+
+// A full key ring (wrap and unwrap) for an instance key held in memory,
+// e.g. one a member unwrapped with unwrap_as_member() (members.hpp).
+std::unique_ptr<KeyRing> keyring_from_instance_key(const crypto::SecretKey& instance_key);
+
+// Opens a full key file (same checks and passphrase rules as
+// open_key_file()) and returns the instance key, for granting members and
+// rotating. A write-only key file fails with a permission error.
+crypto::SecretKey read_instance_key(const std::filesystem::path& path);
+
+// Writes a new full key file holding `instance_key` (0600, refuses to
+// overwrite): used by rotation (with a new key) and to change a passphrase.
+void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& instance_key,
+                    const std::optional<std::string>& passphrase);
+
+// Writes a write-only key file (the instance X25519 public key and key id,
+// nothing secret) for the full key file at `full_key_file`. 0600, refuses
+// to overwrite. Jobs holding it can save but never load.
+void export_write_only_key_file(const std::filesystem::path& full_key_file,
+                                const std::filesystem::path& out);
+
+// Key rotation: unwraps `wrapped` with `from` and wraps the same data key
+// with `to`. Throws what from.unwrap() throws.
+std::string rewrap(std::string_view wrapped, const KeyRing& from, const KeyRing& to);
+
+// The key id recorded in a wrapped blob (no key needed); integrity error if
+// the blob is malformed.
+std::string wrapped_key_id(std::string_view wrapped);
+
 } // namespace cairn::keys

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Times cairn save/load of a 1 GiB file side by side with the tools users
+# would otherwise reach for, in one run, and prints ratios.
+#   bench/save_load.sh [size_mib]     (default 1024)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cairn=${CAIRN_BIN:-$here/build/cairn}
+size=${1:-1024}
+work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config
+mkdir -p "$HOME"
+cd "$work"
+"$cairn" init inst >/dev/null
+export CAIRN_INSTANCE=$work/inst
+head -c $((size * 1048576)) /dev/urandom > input.bin
+# Everything reads from the page cache: the comparison is CPU and write cost.
+cat input.bin > /dev/null
+
+n=0
+save_fresh() { n=$((n + 1)); printf '%s' "$n" >> input.bin; "$cairn" save input.bin --key bench/input.bin >/dev/null; }
+export -f save_fresh 2>/dev/null || true
+
+echo "== cairn --version (startup)"
+hyperfine -N --warmup 5 --runs 50 "$cairn --version" --export-json version.json >/dev/null
+python3 -c "import json; r=json.load(open('version.json'))['results'][0]; print(f'  mean {r[\"mean\"]*1000:.2f} ms (target < 5 ms)')"
+
+echo "== save ${size} MiB: cairn save vs openssl dgst -sha256 + cp"
+hyperfine --runs 3 --export-json save.json \
+  -n "openssl dgst -sha256 + cp" "openssl dgst -sha256 input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
+  -n "sha256sum + cp" "sha256sum input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
+  -n "cairn save" --prepare "printf x >> input.bin" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
+"$cairn" load bench/input.bin -o /dev/null -f >/dev/null 2>&1 || true
+
+echo "== load ${size} MiB (cache hit): cairn load vs cp"
+hyperfine --runs 3 --export-json load.json \
+  -n "cp" "cp input.bin copy.bin && rm copy.bin" \
+  -n "cairn load" "$cairn load bench/input.bin -o out.bin -f >/dev/null && rm out.bin" >/dev/null
+
+python3 - <<'PY'
+import json
+def means(f): return {r['command']: r['mean'] for r in json.load(open(f))['results']}
+s = means('save.json'); l = means('load.json')
+base = s['openssl dgst -sha256 + cp']
+for k, v in s.items(): print(f"  save  {k:28s} {v:7.2f} s   {v/base:5.2f}x of openssl+cp")
+for k, v in l.items(): print(f"  load  {k:28s} {v:7.2f} s   {v/l['cp']:5.2f}x of cp")
+print(f"  ratio cairn save / (openssl dgst + cp) = {s['cairn save']/base:.2f} (target <= 1.5)")
+PY
+
+echo "== peak memory (max RSS)"
+printf y >> input.bin
+/usr/bin/time -f '  cairn save: %M KiB max RSS' "$cairn" save input.bin --key bench/mem >/dev/null
+/usr/bin/time -f '  cairn load: %M KiB max RSS' "$cairn" load bench/mem -o out.bin -f >/dev/null
+echo "  (target < 65536 KiB for any file size)"

@@ -1,0 +1,82 @@
+#include "core/artifact/folder.hpp"
+#include "core/crypto/sha256.hpp"
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/random.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace cairn;
+namespace stdfs = std::filesystem;
+
+namespace {
+struct TempDir {
+    stdfs::path path = stdfs::temp_directory_path() / ("cairn-folder-" + random_hex(6));
+    TempDir() { stdfs::create_directories(path); }
+    ~TempDir() { stdfs::remove_all(path); }
+};
+
+std::vector<std::byte> pack(const stdfs::path& dir) {
+    std::vector<std::byte> out;
+    artifact::pack_folder(dir, [&](std::span<const std::byte> d) { out.insert(out.end(), d.begin(), d.end()); });
+    return out;
+}
+
+void write(const stdfs::path& p, const std::string& s) {
+    stdfs::create_directories(p.parent_path());
+    fs::write_file_atomic(p, s, stdfs::perms::owner_read | stdfs::perms::owner_write);
+}
+} // namespace
+
+TEST_SUITE("core::artifact::folder") {
+    TEST_CASE("pack/unpack: round trip, deterministic, fed byte by byte") {
+        TempDir src, dst;
+        write(src.path / "b.txt", "bee");
+        write(src.path / "a/deep/c.bin", std::string(100000, 'c'));
+        write(src.path / "empty", "");
+        auto stream = pack(src.path);
+        CHECK(pack(src.path) == stream);
+        artifact::FolderUnpacker unpacker(dst.path);
+        for (size_t i = 0; i < stream.size(); i += 7)
+            unpacker.feed(std::span(stream).subspan(i, std::min<size_t>(7, stream.size() - i)));
+        auto stats = unpacker.finish();
+        CHECK(stats.n_files == 3);
+        CHECK(fs::read_file(dst.path / "a/deep/c.bin") == std::string(100000, 'c'));
+        CHECK(fs::read_file(dst.path / "b.txt") == "bee");
+        CHECK(stdfs::file_size(dst.path / "empty") == 0);
+    }
+
+    TEST_CASE("unpack: truncated or extended streams fail") {
+        TempDir src, dst1, dst2;
+        write(src.path / "f", "content");
+        auto stream = pack(src.path);
+        artifact::FolderUnpacker short_one(dst1.path);
+        short_one.feed(std::span(stream).first(stream.size() - 1));
+        CHECK_THROWS_AS(short_one.finish(), Error);
+        artifact::FolderUnpacker long_one(dst2.path);
+        stream.push_back(std::byte{0});
+        CHECK_THROWS_AS(long_one.feed(stream), Error);
+    }
+
+    TEST_CASE("unpack: hostile member paths are refused") {
+        for (std::string bad : {"../evil", "/etc/passwd", "a/../../b", "a//b", "./x"}) {
+            TempDir dst;
+            std::vector<std::byte> s;
+            for (char c : std::string("CAIRNDIR")) s.push_back(std::byte(c));
+            auto be = [&](uint64_t v, int n) { for (int i = n - 1; i >= 0; --i) s.push_back(std::byte((v >> (8 * i)) & 0xff)); };
+            be(1, 4); be(1, 8); be(bad.size(), 2);
+            for (char c : bad) s.push_back(std::byte(c));
+            be(0600, 4); be(1, 8); s.push_back(std::byte{'x'});
+            artifact::FolderUnpacker unpacker(dst.path);
+            CHECK_THROWS_AS(unpacker.feed(s), Error);
+            CHECK_FALSE(stdfs::exists(dst.path.parent_path() / "evil"));
+        }
+    }
+
+    TEST_CASE("pack: symlinks are refused") {
+        TempDir src;
+        write(src.path / "real", "x");
+        stdfs::create_symlink("/etc/passwd", src.path / "link");
+        CHECK_THROWS_AS(pack(src.path), Error);
+    }
+}

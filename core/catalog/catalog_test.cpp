@@ -1,0 +1,63 @@
+#include "core/catalog/artifacts.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/util/random.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace cairn;
+namespace stdfs = std::filesystem;
+
+TEST_SUITE("core::catalog") {
+    TEST_CASE("open: migrates to the latest version with WAL, foreign keys and secure_delete") {
+        auto path = stdfs::temp_directory_path() / ("cairn-cat-" + random_hex(6) + ".db");
+        {
+            auto c = catalog::Catalog::open(path, true);
+            CHECK(c->schema_version() == catalog::latest_schema_version());
+            CHECK(c->db().execAndGet("PRAGMA journal_mode").getString() == "wal");
+            CHECK(c->db().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+            CHECK(c->db().execAndGet("PRAGMA secure_delete").getInt() == 1);
+        }
+        auto again = catalog::Catalog::open(path);
+        CHECK(again->schema_version() == catalog::latest_schema_version());
+        CHECK(((stdfs::status(path).permissions() & stdfs::perms::others_read) == stdfs::perms::none));
+        stdfs::remove(path);
+    }
+
+    TEST_CASE("open: refuses a newer schema and a missing file") {
+        auto path = stdfs::temp_directory_path() / ("cairn-cat-" + random_hex(6) + ".db");
+        {
+            auto c = catalog::Catalog::open(path, true);
+            c->db().exec("PRAGMA user_version=999");
+        }
+        CHECK_THROWS(catalog::Catalog::open(path));
+        CHECK_THROWS(catalog::Catalog::open(path.string() + ".missing"));
+        stdfs::remove(path);
+    }
+
+    TEST_CASE("insert_artifact: versions count up and is_latest moves") {
+        auto path = stdfs::temp_directory_path() / ("cairn-cat-" + random_hex(6) + ".db");
+        auto c = catalog::Catalog::open(path, true);
+        c->db().exec("INSERT INTO storage (url, created_at) VALUES ('/s', 0)");
+        for (int i = 0; i < 3; ++i) {
+            catalog::ArtifactRow r;
+            r.uid = new_uid();
+            r.key = "k";
+            r.kind = "file";
+            r.hash = "h" + std::to_string(i);
+            r.storage_id = 1;
+            r.object_name = "objects/x" + std::to_string(i);
+            r.wrapped_key = std::string("\0\1\2", 3);
+            c->write_transaction([&] { catalog::insert_artifact(*c, r); });
+            CHECK(r.version == i + 1);
+        }
+        auto latest = catalog::find_latest(*c, "k");
+        REQUIRE(latest);
+        CHECK(latest->version == 3);
+        CHECK(latest->wrapped_key == std::string("\0\1\2", 3));
+        CHECK(catalog::list_artifacts(*c, "", false).size() == 1);
+        CHECK(catalog::list_artifacts(*c, "", true).size() == 3);
+        CHECK(catalog::list_artifacts(*c, "%", true).empty());
+        CHECK(catalog::find_same_content(*c, "k", "h1")->version == 2);
+        stdfs::remove(path);
+    }
+}

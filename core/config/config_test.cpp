@@ -1,0 +1,71 @@
+#include "core/config/config.hpp"
+#include "core/util/error.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace cairn;
+
+namespace {
+const char* k_minimal = "version: 1\ninstance_id: abc\nstorage:\n  url: /tmp/x\n";
+
+std::string error_of(const std::string& yaml) {
+    try {
+        config::parse(yaml, "config.yaml");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::config);
+        return e.what();
+    }
+    return "";
+}
+} // namespace
+
+TEST_SUITE("core::config") {
+    TEST_CASE("parse: minimal config gets defaults") {
+        auto c = config::parse(k_minimal, "config.yaml");
+        CHECK(c.instance_id == "abc");
+        CHECK(c.storage.url == "/tmp/x");
+        CHECK(c.purge_deadline_ms == config::k_max_deadline_ms);
+        CHECK(c.cache_max_bytes == (10ull << 30));
+    }
+
+    TEST_CASE("parse: unknown keys are rejected with file and line") {
+        auto msg = error_of(std::string(k_minimal) + "colour: blue\n");
+        CHECK(msg.find("config.yaml:5") != std::string::npos);
+        CHECK(msg.find("colour") != std::string::npos);
+        CHECK(error_of(std::string(k_minimal) + "cache:\n  max: 3\n").find("cache.max") != std::string::npos);
+    }
+
+    TEST_CASE("parse: syntax errors, wrong types and limits") {
+        CHECK(error_of("storage: [unclosed\n").find("config.yaml:") == 0);
+        CHECK(error_of("- a\n- b\n").find("mapping") != std::string::npos);
+        CHECK(error_of(std::string(k_minimal) + "purge:\n  deadline: 31d\n").find("30d") != std::string::npos);
+        CHECK(error_of(std::string(k_minimal) + "storage:\n  allow_http: maybe\n") != "");
+        CHECK(error_of("version: 1\nstorage:\n  url: /x\n").find("instance_id") != std::string::npos);
+    }
+
+    TEST_CASE("parse: retention rules") {
+        auto c = config::parse(std::string(k_minimal) +
+                                   "retention:\n  - match: \"tmp/**\"\n    max_age: 7d\n  - match: m/*\n    keep_versions: 5\n",
+                               "config.yaml");
+        REQUIRE(c.retention.size() == 2);
+        CHECK(c.retention[0].max_age_ms == 7 * 86'400'000LL);
+        CHECK(c.retention[1].keep_versions == 5);
+        CHECK(error_of(std::string(k_minimal) + "retention:\n  - match: x\n") != "");
+        CHECK(error_of(std::string(k_minimal) + "retention:\n  - match: x\n    keep_versions: 0\n") != "");
+    }
+
+    TEST_CASE("to_yaml: round trips") {
+        auto c = config::parse(std::string(k_minimal) + "purge:\n  grace: 2d\n  deadline: 10d\nidentity: alice\n", "c");
+        auto back = config::parse(config::to_yaml(c), "c");
+        CHECK(back.purge_grace_ms == c.purge_grace_ms);
+        CHECK(back.purge_deadline_ms == c.purge_deadline_ms);
+        CHECK(back.identity == "alice");
+        CHECK(back.storage.url == c.storage.url);
+    }
+
+    TEST_CASE("parse_size") {
+        CHECK(config::parse_size("512MiB") == 512ull << 20);
+        CHECK(config::parse_size("100") == 100);
+        CHECK_THROWS_AS(config::parse_size("5 parsecs"), Error);
+    }
+}

@@ -1,0 +1,154 @@
+#include "core/keys/passphrase.hpp"
+
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace cairn::keys {
+
+namespace {
+
+constexpr size_t k_min_capacity = 256; // beyond any small-string buffer
+constexpr size_t k_max_passphrase = 4096;
+
+void wipe(std::string& s) {
+    OPENSSL_cleanse(s.data(), s.capacity());
+}
+
+SecretString from_env_file(const std::filesystem::path& file) {
+    fs::require_private_file(file, "passphrase file (CAIRN_PASSPHRASE_FILE)");
+    // Read directly into wiped storage: fs::read_file would leave copies.
+    fs::Fd fd = fs::open_read(file);
+    SecretString out;
+    std::array<char, 256> buf{};
+    while (size_t n = fs::read_some(fd.get(), std::as_writable_bytes(std::span(buf)), file)) {
+        for (size_t i = 0; i < n; ++i) {
+            if (out.view().size() >= k_max_passphrase) {
+                OPENSSL_cleanse(buf.data(), buf.size());
+                throw Error(ErrorKind::usage, "passphrase file " + file.string() + " is too long");
+            }
+            out.push_back(buf[i]);
+        }
+    }
+    OPENSSL_cleanse(buf.data(), buf.size());
+    if (out.view().ends_with('\n')) out.pop_back();
+    if (out.view().ends_with('\r')) out.pop_back();
+    return out;
+}
+
+// Restores the terminal mode even when reading throws.
+struct EchoOff {
+    int fd;
+    termios saved{};
+    bool changed = false;
+    explicit EchoOff(int f) : fd(f) {
+        if (::tcgetattr(fd, &saved) == 0) {
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            changed = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+        }
+    }
+    ~EchoOff() {
+        if (changed) ::tcsetattr(fd, TCSAFLUSH, &saved);
+    }
+};
+
+SecretString from_tty(const std::filesystem::path& key_file) {
+    fs::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+    if (!tty) throw Error(ErrorKind::permission, "cannot open /dev/tty to ask for the passphrase");
+    std::string prompt = "Passphrase for key file " + key_file.string() + ": ";
+    fs::write_all(tty.get(), std::as_bytes(std::span(prompt.data(), prompt.size())), "/dev/tty");
+    SecretString out;
+    {
+        EchoOff quiet(tty.get());
+        char c = 0;
+        while (::read(tty.get(), &c, 1) == 1 && c != '\n') {
+            if (out.view().size() >= k_max_passphrase)
+                throw Error(ErrorKind::usage, "passphrase too long");
+            out.push_back(c);
+        }
+        if (out.view().ends_with('\r')) out.pop_back();
+        OPENSSL_cleanse(&c, sizeof c);
+    }
+    fs::write_all(tty.get(), std::as_bytes(std::span("\n", 1)), "/dev/tty");
+    return out;
+}
+
+} // namespace
+
+SecretString::SecretString() {
+    m_s.reserve(k_min_capacity);
+}
+SecretString::SecretString(SecretString&& o) noexcept {
+    m_s.swap(o.m_s);
+}
+SecretString::~SecretString() {
+    wipe(m_s);
+}
+
+SecretString SecretString::from(std::string_view s) {
+    SecretString out;
+    for (char c : s)
+        out.push_back(c);
+    return out;
+}
+
+void SecretString::push_back(char c) {
+    // Grow by hand so the old buffer is wiped before it is freed.
+    if (m_s.size() == m_s.capacity()) {
+        std::string bigger;
+        bigger.reserve(m_s.capacity() * 2);
+        bigger.assign(m_s);
+        wipe(m_s);
+        m_s.swap(bigger);
+    }
+    m_s.push_back(c);
+}
+
+void SecretString::pop_back() {
+    m_s.back() = '\0';
+    m_s.pop_back();
+}
+
+SecretString passphrase_for(const std::filesystem::path& key_file) {
+    if (const char* env = std::getenv("CAIRN_PASSPHRASE_FILE"); env && *env)
+        return from_env_file(env);
+    if (::isatty(STDIN_FILENO)) return from_tty(key_file);
+    throw Error(
+        ErrorKind::permission,
+        "key file " + key_file.string() +
+            " needs a passphrase: set CAIRN_PASSPHRASE_FILE (stdin is not a terminal to ask on)",
+        "export CAIRN_PASSPHRASE_FILE=FILE, where FILE is a 0600 file holding the passphrase");
+}
+
+void check_scrypt_params(const ScryptParams& params, const std::filesystem::path& where) {
+    if (params.log_n < 15 || params.log_n > 20 || params.r < 8 || params.r > 32 || params.p < 1 ||
+        params.p > 16)
+        throw Error(
+            ErrorKind::integrity,
+            "key file " + where.string() +
+                " has unsupported scrypt parameters (allowed: log2 N 15..20, r 8..32, p 1..16)");
+}
+
+crypto::SecretKey scrypt_key(std::string_view passphrase, const ScryptParams& params) {
+    const uint64_t n = uint64_t{1} << params.log_n;
+    // scrypt needs 128*r*N bytes for V plus 128*r*p for B; leave headroom.
+    const uint64_t maxmem = 128 * uint64_t{params.r} * (n + params.p) + (uint64_t{1} << 20);
+    crypto::SecretKey key;
+    if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(),
+                       reinterpret_cast<const unsigned char*>(params.salt.data()),
+                       params.salt.size(), n, params.r, params.p, maxmem,
+                       reinterpret_cast<unsigned char*>(key.mutable_bytes().data()),
+                       crypto::SecretKey::k_size) != 1)
+        throw Error(ErrorKind::internal, "scrypt key derivation failed");
+    return key;
+}
+
+} // namespace cairn::keys
