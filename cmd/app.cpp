@@ -44,6 +44,7 @@ int run_main(int argc, char** argv) {
     register_save(app, g);
     register_load(app, g);
     register_ls(app, g);
+    register_purge(app, g);
 
     try {
         app.parse(argc, argv);

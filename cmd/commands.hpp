@@ -22,5 +22,6 @@ void register_init(CLI::App& app, GlobalOptions& g);
 void register_save(CLI::App& app, GlobalOptions& g);
 void register_load(CLI::App& app, GlobalOptions& g);
 void register_ls(CLI::App& app, GlobalOptions& g);
+void register_purge(CLI::App& app, GlobalOptions& g);
 
 } // namespace cairn::cmd

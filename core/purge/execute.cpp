@@ -259,6 +259,10 @@ private:
             if (backend) verify_storage(*backend, works);
             for (Work* w : works) {
                 if (w->failed || !m_ctx.cache) continue;
+                // Removing again is harmless and covers copies made by hand
+                // (or restored from a backup) since the objects step.
+                remove_local_copies(*w);
+                if (w->failed) continue;
                 std::error_code ec;
                 if ((!w->target.object_name.empty() && stdfs::exists(m_ctx.cache->root() / w->target.object_name, ec)) ||
                     stdfs::exists(m_ctx.cache->work_dir() / w->target.uid, ec))
