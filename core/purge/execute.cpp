@@ -19,6 +19,8 @@ namespace {
 // S3 DeleteObjects takes at most 1000 keys; catalog transactions use the
 // same batch so a kill loses at most one batch of progress.
 constexpr size_t k_batch = 1000;
+// Above this many directories, verification lists their common prefix once.
+constexpr size_t k_max_listings = 16;
 
 void crash_point(const char* step) {
     static const char* const k_crash_after = std::getenv("CAIRN_TEST_CRASH_AFTER");
@@ -214,15 +216,35 @@ private:
         return slash == std::string::npos ? std::string() : name.substr(0, slash + 1);
     }
 
+    // The prefixes to list so that every object of `works` is covered: one
+    // per directory (objects/ab/) when there are few, else their common
+    // prefix once, so a large purge costs one listing of the store rather
+    // than one per object or per directory.
+    static std::map<std::string, std::string> listing_prefixes(const std::vector<Work*>& works) {
+        std::set<std::string> dirs;
+        for (Work* w : works)
+            if (!w->target.object_name.empty()) dirs.insert(dir_of(w->target.object_name));
+        std::map<std::string, std::string> prefix_of;
+        if (dirs.size() <= k_max_listings) {
+            for (const auto& d : dirs) prefix_of[d] = d;
+            return prefix_of;
+        }
+        std::string common = *dirs.begin();
+        for (const auto& d : dirs) {
+            size_t n = 0;
+            while (n < common.size() && n < d.size() && common[n] == d[n]) ++n;
+            common.resize(n);
+        }
+        common = dir_of(common); // whole directory components only
+        for (const auto& d : dirs) prefix_of[d] = common;
+        return prefix_of;
+    }
+
     void verify_storage(storage::Backend& backend, std::vector<Work*>& works) {
-        // One listing per directory prefix (objects/ab/) instead of one per
-        // object: many objects share a prefix.
+        const auto prefix_of = listing_prefixes(works);
         std::map<std::string, std::optional<std::set<std::string>>> listed;
         std::map<std::string, std::string> list_errors;
-        for (Work* w : works) {
-            const std::string& name = w->target.object_name;
-            if (name.empty()) continue;
-            std::string dir = dir_of(name);
+        for (const auto& [dir_unused, dir] : prefix_of) {
             if (listed.count(dir)) continue;
             auto versions = backend.list_versions(dir);
             if (!versions) {
@@ -237,9 +259,10 @@ private:
         for (Work* w : works) {
             const std::string& name = w->target.object_name;
             if (name.empty()) continue;
-            const auto& names = listed[dir_of(name)];
+            const std::string& prefix = prefix_of.at(dir_of(name));
+            const auto& names = listed[prefix];
             if (!names) {
-                fail(*w, "verify", "cannot list versions: " + list_errors[dir_of(name)]);
+                fail(*w, "verify", "cannot list versions: " + list_errors[prefix]);
                 continue;
             }
             if (names->count(name)) {

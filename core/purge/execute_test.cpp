@@ -217,8 +217,7 @@ TEST_SUITE("core::purge::execute") {
 
     TEST_CASE("execute: many targets in batches") {
         testing::Fixture f;
-        std::vector<catalog::ArtifactRow> rows;
-        for (int i = 0; i < 2100; ++i) rows.push_back(f.add("bulk/" + std::to_string(i % 7), i));
+        f.add_many("bulk/", 2100, 7);
         create_request(f.ctx(), {{"bulk/0", "bulk/1", "bulk/2", "bulk/3", "bulk/4", "bulk/5", "bulk/6"}, "", false, std::nullopt}, k_now);
         RunReport r = run_at(f.ctx(), k_now);
         CHECK(r.ok());

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 namespace cairn::purge::testing {
@@ -44,6 +45,32 @@ public:
 
     // A stored artifact with a cache entry, created at `created_at`.
     catalog::ArtifactRow add(const std::string& key, int64_t created_at, std::optional<int64_t> run_id = std::nullopt) {
+        catalog::ArtifactRow r = make_row(key, created_at, run_id);
+        m_catalog->write_transaction([&] { catalog::insert_artifact(*m_catalog, r); });
+        return r;
+    }
+
+    // `n` artifacts in one transaction (keys cycle through `keys` names).
+    void add_many(const std::string& prefix, int n, int keys) {
+        m_catalog->write_transaction([&] {
+            for (int i = 0; i < n; ++i) {
+                catalog::ArtifactRow r = make_row(prefix + std::to_string(i % keys), i, std::nullopt);
+                catalog::insert_artifact(*m_catalog, r);
+            }
+        });
+    }
+
+    // A run that read `inputs`; returns its id.
+    int64_t add_run(const std::vector<int64_t>& inputs) {
+        m_catalog->db().exec("INSERT INTO run (uid, started_at) VALUES ('" + new_uid() + "', 0)");
+        int64_t run = m_catalog->db().getLastInsertRowid();
+        for (int64_t a : inputs)
+            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id) VALUES (" + std::to_string(run) + ", " +
+                                 std::to_string(a) + ")");
+        return run;
+    }
+
+    catalog::ArtifactRow make_row(const std::string& key, int64_t created_at, std::optional<int64_t> run_id) {
         catalog::ArtifactRow r;
         r.uid = new_uid();
         r.key = key;
@@ -59,25 +86,12 @@ public:
         r.created_by = "tester";
         r.created_at = created_at;
         r.run_id = run_id;
-        auto src = m_dir / "src";
-        fs::write_file_atomic(src, "0123456789", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-        REQUIRE(m_backend->put(r.object_name, src));
-        fs::TempFile t = m_cache.new_temp();
-        t.close();
-        std::filesystem::copy_file(src, t.path(), std::filesystem::copy_options::overwrite_existing);
-        m_cache.insert(t, r.object_name);
-        m_catalog->write_transaction([&] { catalog::insert_artifact(*m_catalog, r); });
+        // Plain writes (no fsync): the tests need the files, not durability.
+        for (const auto& root : {m_dir / "storage", m_cache.root()}) {
+            std::filesystem::create_directories((root / r.object_name).parent_path());
+            std::ofstream(root / r.object_name) << "0123456789";
+        }
         return r;
-    }
-
-    // A run that read `inputs`; returns its id.
-    int64_t add_run(const std::vector<int64_t>& inputs) {
-        m_catalog->db().exec("INSERT INTO run (uid, started_at) VALUES ('" + new_uid() + "', 0)");
-        int64_t run = m_catalog->db().getLastInsertRowid();
-        for (int64_t a : inputs)
-            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id) VALUES (" + std::to_string(run) + ", " +
-                                 std::to_string(a) + ")");
-        return run;
     }
 
     std::string state_of(const std::string& uid) {
