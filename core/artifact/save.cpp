@@ -3,7 +3,7 @@
 #include "core/artifact/folder.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
-#include "core/crypto/sha256.hpp"
+#include "core/crypto/background_hasher.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
@@ -34,13 +34,14 @@ struct Prepared {
 
 // One pass over the source: every byte read is hashed and encrypted.
 Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
-    crypto::Sha256 hasher;
+    crypto::BackgroundHasher hasher;
     Prepared p;
     uint64_t done = 0;
     const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
     auto sink = [&](std::span<const std::byte> data) {
-        hasher.update(data);
+        hasher.submit(data);
         enc.write(data);
+        hasher.wait();
         done += data.size();
         if (o.progress) o.progress(done, total);
     };
@@ -51,7 +52,7 @@ Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
         p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
-        std::vector<std::byte> buf(1 << 20);
+        std::vector<std::byte> buf(4 << 20);
         while (size_t n = fs::read_some(fd.get(), buf, o.path)) sink(std::span(buf.data(), n));
         p.kind = "file";
         p.size = done;

@@ -42,7 +42,10 @@ void check_probe(const storage::ProbeReport& probe, const std::string& url, bool
 
 } // namespace
 
-InitResult init_instance(const InitOptions& o) {
+InitResult init_instance(const InitOptions& options) {
+    InitOptions o = options;
+    o.dir = stdfs::absolute(o.dir).lexically_normal();
+    if (o.dir.filename().empty()) o.dir = o.dir.parent_path();
     const stdfs::path final_dir = o.dir / ".cairn";
     if (stdfs::exists(final_dir))
         throw Error(ErrorKind::conflict, "an instance already exists at " + final_dir.string(),

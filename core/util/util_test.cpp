@@ -51,3 +51,18 @@ TEST_SUITE("core::util") {
         std::filesystem::remove_all(dir);
     }
 }
+
+#include "core/crypto/background_hasher.hpp"
+#include "core/crypto/sha256.hpp"
+
+TEST_CASE("BackgroundHasher: same digest as Sha256 over many chunks") {
+    std::string data(3'000'000, '\0');
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 % 251);
+    cairn::crypto::BackgroundHasher bg;
+    auto bytes = std::as_bytes(std::span(data.data(), data.size()));
+    for (size_t off = 0; off < bytes.size(); off += 65537) {
+        bg.submit(bytes.subspan(off, std::min<size_t>(65537, bytes.size() - off)));
+        bg.wait();
+    }
+    CHECK(bg.finish_hex() == cairn::crypto::sha256_hex(data));
+}

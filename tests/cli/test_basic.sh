@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cairn init proj >/dev/null
 cd proj
 head -c 3000000 /dev/urandom > data.bin
-echo "a,b" > small.csv
+echo "marker-7f3a9c-plaintext-must-not-appear" > small.csv
 
 uid=$(cairn save data.bin --key exp/data.bin)
 check "save prints a uid" [ ${#uid} = 16 ]
@@ -51,6 +51,10 @@ check "found via CAIRN_INSTANCE" [ $? = 0 ]
 
 # Object names in storage reveal nothing.
 check "no key in object names" bash -c "! find .cairn/storage -type f | grep -q -e data -e exp -e $h"
-check "cache holds ciphertext only" bash -c "! grep -rqF 'a,b' \"$XDG_CACHE_HOME\" && ! cmp -s data.bin \$(find \"$XDG_CACHE_HOME\" -type f -size +2M | head -1)"
+cairn save small.csv --key small.csv >/dev/null
+objects=$(echo "$XDG_CACHE_HOME"/cairn/*/objects)
+check "cache has objects" [ "$(find "$objects" -type f | wc -l)" -ge 4 ]
+check "cache holds ciphertext only" bash -c "! grep -rqF marker-7f3a9c \"$objects\" .cairn/storage"
+check "cache copy is not the plaintext" bash -c "! cmp -s data.bin \$(find \"$objects\" -type f -size +2M | head -1)"
 
 finish

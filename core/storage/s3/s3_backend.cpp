@@ -1,0 +1,175 @@
+// Object I/O of the S3 backend: put (single or multipart, then verified by
+// HEAD), get (streamed to a file), ranged reads and stat.
+#include "core/storage/s3/s3_backend_impl.hpp"
+
+#include "core/crypto/sha256.hpp"
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace cairn::storage::s3 {
+
+namespace {
+
+Failure io_failure(const std::exception& e) {
+    return Failure{FailureKind::error, e.what()};
+}
+
+} // namespace
+
+std::string sha256_of_range(int fd, uint64_t offset, uint64_t length,
+                            const std::filesystem::path& what) {
+    crypto::Sha256 hash;
+    std::vector<std::byte> buf(1 << 20);
+    while (length > 0) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), length));
+        fs::pread_exact(fd, std::span(buf.data(), n), offset, what);
+        hash.update(std::span<const std::byte>(buf.data(), n));
+        offset += n;
+        length -= n;
+    }
+    return hash.finish_hex();
+}
+
+S3Backend::S3Backend(S3Config config, Credentials credentials, const S3Options& options)
+    : m_client(std::move(config), std::move(credentials), options.http), m_options(options) {}
+
+std::string S3Backend::describe() const {
+    const S3Config& c = m_client.config();
+    return std::string(c.gcs ? "gs://" : "s3://") + c.bucket + "/" + c.prefix + " at " + c.endpoint;
+}
+
+Status S3Backend::put(const std::string& name, const std::filesystem::path& source) {
+    uint64_t size = 0;
+    fs::Fd fd;
+    try {
+        fd = fs::open_read(source);
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0)
+            return fail(FailureKind::error, "cannot stat " + source.string());
+        size = static_cast<uint64_t>(st.st_size);
+    } catch (const std::exception& e) {
+        return unexpected(io_failure(e));
+    }
+    Status st = size > m_options.multipart_threshold ? put_multipart(name, fd.get(), size)
+                                                     : put_single(name, fd.get(), size);
+    if (!st) return st;
+    // The store acknowledged the upload; make sure it holds what we sent.
+    auto info = stat(name);
+    if (!info) return unexpected(info.error());
+    if (info->size != size)
+        return fail(FailureKind::error, "object " + name + " has " + std::to_string(info->size) +
+                                            " bytes after upload, expected " +
+                                            std::to_string(size));
+    return {};
+}
+
+Status S3Backend::put_single(const std::string& name, int fd, uint64_t size) {
+    S3Call call;
+    call.method = "PUT";
+    call.key = key_of(name);
+    call.subject = name;
+    call.upload_fd = fd;
+    call.upload_length = size;
+    try {
+        call.payload_hash = sha256_of_range(fd, 0, size, name);
+    } catch (const std::exception& e) {
+        return unexpected(io_failure(e));
+    }
+    auto response = m_client.send_ok(call);
+    if (!response) return unexpected(response.error());
+    return {};
+}
+
+Status S3Backend::get(const std::string& name, const std::filesystem::path& dest) {
+    int out = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0)
+        return fail(FailureKind::error,
+                    "cannot write " + dest.string() + ": " + std::strerror(errno));
+    fs::Fd out_fd(out);
+    S3Call call;
+    call.key = key_of(name);
+    call.subject = name;
+    call.download_fd = out;
+    auto response = m_client.send_ok(call);
+    if (!response) return unexpected(response.error());
+    std::string expected = response->header("content-length");
+    if (!expected.empty() && std::to_string(response->downloaded) != expected)
+        return fail(FailureKind::transient, "download of " + name + " was cut short");
+    return {};
+}
+
+Result<std::string> S3Backend::get_range(const std::string& name, uint64_t offset,
+                                         uint64_t length) {
+    if (length == 0) {
+        auto info = stat(name);
+        if (!info) return unexpected(info.error());
+        return std::string{};
+    }
+    S3Call call;
+    call.key = key_of(name);
+    call.subject = name;
+    call.headers = {
+        {"range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+    auto response = m_client.send(call);
+    if (!response) return unexpected(response.error());
+    if (response->status == 416) return std::string{}; // the range starts at or after the end
+    if (response->status == 206) return std::move(response->body);
+    if (response->status == 200) { // the server ignored the range
+        std::string& body = response->body;
+        if (offset >= body.size()) return std::string{};
+        return body.substr(static_cast<size_t>(offset), static_cast<size_t>(length));
+    }
+    return unexpected(m_client.failure_of(*response, call));
+}
+
+Result<ObjectInfo> S3Backend::stat(const std::string& name) {
+    S3Call call;
+    call.method = "HEAD";
+    call.key = key_of(name);
+    call.subject = name;
+    auto response = m_client.send_ok(call);
+    if (!response) return unexpected(response.error());
+    std::string length = response->header("content-length");
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
+        return fail(FailureKind::error,
+                    "HEAD " + name + " at " + m_client.config().endpoint + " gave no size");
+    return ObjectInfo{name, std::stoull(length)};
+}
+
+} // namespace cairn::storage::s3
+
+namespace cairn::storage {
+
+std::unique_ptr<Backend> open_s3_backend(const Location& location) {
+    return open_s3_backend(location, S3Options{});
+}
+
+std::unique_ptr<Backend> open_s3_backend(const Location& location, const S3Options& options) {
+    s3::AwsSettings settings = s3::resolve_aws_settings(options.env);
+    s3::S3Config config = s3::resolve_s3_config(location, settings);
+    if (settings.credentials.empty())
+        throw Error(ErrorKind::config, "no credentials found for " + location.url,
+                    config.gcs
+                        ? "create an HMAC key for a service account and set AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY (see docs/STORAGE.md)"
+                        : "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with "
+                          "~/.aws/credentials");
+    if (options.upload_threads < 1 || (options.part_size != 0 && options.part_size < (5ull << 20)))
+        throw Error(ErrorKind::config, "invalid S3 upload settings (threads >= 1, parts >= 5 MiB)");
+    S3Options effective = options;
+    // A private CA is added by file, as the aws CLI does; verification stays on.
+    if (auto ca = options.env("AWS_CA_BUNDLE");
+        ca && !ca->empty() && effective.http.ca_bundle.empty())
+        effective.http.ca_bundle = *ca;
+    return std::make_unique<s3::S3Backend>(std::move(config), std::move(settings.credentials),
+                                           effective);
+}
+
+} // namespace cairn::storage

@@ -1,0 +1,235 @@
+// Integration tests against a real S3 implementation: run when S3_ENDPOINT
+// is set (tests/s3/test_backend.sh starts radosgw via scripts/rgw.sh and
+// sets S3_ENDPOINT, CAIRN_S3_BUCKET and the AWS_* variables). Fault tests
+// against dead endpoints run always: they need no server.
+#include "core/storage/conformance.hpp"
+#include "core/storage/s3/s3_backend.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/random.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace cairn;
+using namespace cairn::storage;
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+Location rgw_location(const std::string& prefix) {
+    Location l;
+    l.url = "s3://" + env_or("CAIRN_S3_BUCKET", "cairn-test") + "/" + prefix;
+    l.endpoint = env_or("S3_ENDPOINT", "");
+    l.allow_http = true;
+    return l;
+}
+
+// Small thresholds so the multipart path runs with small files.
+S3Options small_parts() {
+    S3Options o;
+    o.multipart_threshold = 8u << 20;
+    o.part_size = 5u << 20;
+    return o;
+}
+
+S3Options fast_fail(std::map<std::string, std::string> vars) {
+    S3Options o;
+    o.http.connect_timeout_s = 2;
+    o.http.low_speed_time_s = 1;
+    o.http.low_speed_limit_bytes = 1;
+    o.env = [vars](const std::string& n) -> std::optional<std::string> {
+        auto it = vars.find(n);
+        return it == vars.end() ? std::nullopt : std::optional(it->second);
+    };
+    return o;
+}
+
+// A TCP port on 127.0.0.1 that accepts connections (kernel backlog) but
+// never answers: requests to it can only time out.
+class SilentServer {
+  public:
+    SilentServer() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(m_fd, 16);
+        socklen_t len = sizeof a;
+        ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len);
+        m_port = ntohs(a.sin_port);
+    }
+    ~SilentServer() { ::close(m_fd); }
+    int port() const { return m_port; }
+
+  private:
+    int m_fd;
+    int m_port = 0;
+};
+
+} // namespace
+
+TEST_SUITE("core::storage::S3") {
+    TEST_CASE("conformance: radosgw (S3_ENDPOINT) passes the storage suite, multipart included") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 conformance did not run: S3_ENDPOINT is not set (tests/s3/test_backend.sh "
+                    "sets it)");
+            return;
+        }
+        std::string run = "conformance-" + random_hex(4) + "/";
+        auto backend = open_s3_backend(rgw_location(run), small_parts());
+        run_conformance(*backend, {"", 23u << 20, true});
+    }
+
+    TEST_CASE("probe: radosgw reports read/write/list/delete and versioning") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 probe test did not run: S3_ENDPOINT is not set");
+            return;
+        }
+        auto backend = open_s3_backend(rgw_location("probe/"));
+        ProbeReport r = backend->probe();
+        for (auto& note : r.notes)
+            MESSAGE(note);
+        CHECK(r.can_write);
+        CHECK(r.can_read);
+        CHECK(r.can_list);
+        CHECK(r.can_delete);
+        CHECK(r.versioning == (env_or("CAIRN_S3_VERSIONED", "1") == "1"));
+        CHECK_FALSE(r.object_lock);
+    }
+
+    TEST_CASE("errors: wrong secret is auth, missing bucket is not_found") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 error tests did not run: S3_ENDPOINT is not set");
+            return;
+        }
+        S3Options bad;
+        bad.env = [](const std::string& n) -> std::optional<std::string> {
+            if (n == "AWS_ACCESS_KEY_ID") return env_or("AWS_ACCESS_KEY_ID", "");
+            if (n == "AWS_SECRET_ACCESS_KEY") return std::string("wrong-secret");
+            return std::nullopt;
+        };
+        auto denied = open_s3_backend(rgw_location("x/"), bad)->stat("anything");
+        REQUIRE_FALSE(denied);
+        CHECK(denied.error().kind == FailureKind::auth);
+        CHECK(denied.error().message.find("wrong-secret") == std::string::npos);
+
+        Location missing = rgw_location("x/");
+        missing.url = "s3://no-such-bucket-" + random_hex(4) + "/x";
+        auto listed = open_s3_backend(missing)->list("");
+        REQUIRE_FALSE(listed);
+        CHECK(listed.error().kind == FailureKind::not_found);
+        CHECK(listed.error().message.find("does not exist") != std::string::npos);
+    }
+
+    TEST_CASE("faults: a closed port is transient and a put leaves nothing behind") {
+        Location l;
+        l.url = "s3://bucket/p";
+        l.endpoint = "http://127.0.0.1:9"; // discard port: nothing listens on loopback
+        l.allow_http = true;
+        auto backend = open_s3_backend(
+            l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
+        auto src = std::filesystem::temp_directory_path() / ("cairn-dead-" + random_hex(4));
+        fs::write_file_atomic(
+            src, "data", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        auto st = backend->put("obj", src);
+        REQUIRE_FALSE(st);
+        CHECK(st.error().kind == FailureKind::transient);
+        CHECK(st.error().retryable());
+        std::filesystem::remove(src);
+    }
+
+    TEST_CASE("faults: a server that never answers times out") {
+        SilentServer server;
+        Location l;
+        l.url = "s3://bucket/p";
+        l.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+        l.allow_http = true;
+        auto backend = open_s3_backend(
+            l, fast_fail({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}}));
+        auto st = backend->stat("obj");
+        REQUIRE_FALSE(st);
+        CHECK(st.error().kind == FailureKind::timeout);
+    }
+}
+
+// Steps of tests/s3/test_backend.sh, which checks their effect with the aws
+// CLI in between; they do nothing unless the script asks for them.
+TEST_SUITE("core::storage::S3") {
+    TEST_CASE("crosscheck: objects for the aws CLI to inspect") {
+        std::string step = env_or("CAIRN_S3_CROSSCHECK", "");
+        if (step.empty() || env_or("S3_ENDPOINT", "").empty()) return;
+        auto backend = open_s3_backend(rgw_location("crosscheck/"));
+        if (step == "put") {
+            auto src = std::filesystem::temp_directory_path() / ("cairn-cc-" + random_hex(4));
+            for (const char* content : {"first", "second"}) {
+                fs::write_file_atomic(src, content,
+                                      std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
+                CHECK(backend->put("a b+c", src)); // two versions
+            }
+            CHECK(backend->put("\xc3\xa9t\xc3\xa9", src));
+            std::filesystem::remove(src);
+        } else if (step == "remove") {
+            CHECK(backend->remove_many({"a b+c", "\xc3\xa9t\xc3\xa9"}).empty());
+        }
+    }
+
+    TEST_CASE("faults: an upload cut mid-transfer fails retryably and leaves nothing behind") {
+        std::string proxy = env_or("CAIRN_S3_CUTTING_PROXY", "");
+        if (proxy.empty() || env_or("S3_ENDPOINT", "").empty()) return;
+        Location via_proxy = rgw_location("fault/");
+        via_proxy.endpoint = proxy;
+        S3Options o = small_parts();
+        o.http.low_speed_time_s = 5;
+        auto backend = open_s3_backend(via_proxy, o);
+        auto src = std::filesystem::temp_directory_path() / ("cairn-cut-" + random_hex(4));
+        {
+            fs::Fd fd = fs::create_exclusive(src, std::filesystem::perms::owner_read |
+                                                      std::filesystem::perms::owner_write);
+            std::vector<std::byte> chunk(1 << 20, std::byte{7});
+            for (int i = 0; i < 12; ++i)
+                fs::write_all(fd.get(), chunk, src);
+        }
+        auto st = backend->put("big", src);
+        std::filesystem::remove(src);
+        REQUIRE_FALSE(st);
+        CHECK(st.error().retryable());
+        auto direct = open_s3_backend(rgw_location("fault/"));
+        auto info = direct->stat("big");
+        REQUIRE_FALSE(info);
+        CHECK(info.error().kind == FailureKind::not_found);
+    }
+}
+
+TEST_SUITE("core::storage::S3") {
+    TEST_CASE("faults: TLS is verified; a trusted non-S3 server is named as such") {
+        // tests/s3/test_backend.sh runs `openssl s_server -www` with a
+        // self-signed certificate for 127.0.0.1 and passes its URL and CA file.
+        std::string endpoint = env_or("CAIRN_S3_TLS_ENDPOINT", "");
+        if (endpoint.empty()) return;
+        Location l;
+        l.url = "s3://bucket/p";
+        l.endpoint = endpoint;
+        std::map<std::string, std::string> vars{{"AWS_ACCESS_KEY_ID", "K"},
+                                                {"AWS_SECRET_ACCESS_KEY", "S"}};
+        auto untrusted = open_s3_backend(l, fast_fail(vars))->list("");
+        REQUIRE_FALSE(untrusted);
+        CHECK(untrusted.error().kind == FailureKind::error);
+        CHECK(untrusted.error().message.find("TLS verification failed") != std::string::npos);
+
+        vars["AWS_CA_BUNDLE"] = env_or("CAIRN_S3_TLS_CA", "");
+        auto trusted = open_s3_backend(l, fast_fail(vars))->list("");
+        REQUIRE_FALSE(trusted);
+        CHECK(trusted.error().message.find("does not look like an S3 service") !=
+              std::string::npos);
+    }
+}
