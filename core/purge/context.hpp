@@ -10,6 +10,7 @@
 #include "core/storage/backend.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace cairn::purge {
@@ -22,9 +23,15 @@ struct Context {
     // catalog's storage table. May throw cairn::Error(config) for a location
     // that can no longer be opened.
     std::function<storage::Backend&(const std::string& url)> storage;
+    // Optional: opens an additional, independent backend for a storage URL so
+    // slow stores can be worked on over several connections at once (each
+    // worker thread gets its own). Unset: everything goes through `storage`.
+    std::function<std::unique_ptr<storage::Backend>(const std::string& url)> open_worker;
     // The local cache whose entries and working copies are removed; null when
     // there is none to clean (tests).
     cache::Cache* cache = nullptr;
+    // Storage requests in flight at once per location (with open_worker).
+    int parallelism = 32;
 };
 
 } // namespace cairn::purge

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace cairn::purge {
 
@@ -130,6 +131,35 @@ private:
         }
     }
 
+    // The main backend of `url` plus up to parallelism-1 independent ones
+    // (opened once per run), so requests to a slow store overlap.
+    std::vector<storage::Backend*> workers_for(const std::string& url) {
+        std::vector<storage::Backend*> out{&m_ctx.storage(url)};
+        auto& extra = m_workers[url];
+        if (extra.empty() && m_ctx.open_worker) {
+            try {
+                for (int i = 1; i < m_ctx.parallelism; ++i) extra.push_back(m_ctx.open_worker(url));
+            } catch (const std::exception&) {
+                // Fewer connections only make the run slower.
+            }
+        }
+        for (auto& b : extra) out.push_back(b.get());
+        return out;
+    }
+
+    // Splits [0, n) into one contiguous slice per backend and runs
+    // fn(worker, begin, end) for each, on its own thread.
+    static void in_parallel(const std::vector<storage::Backend*>& workers, size_t n,
+                            const std::function<void(size_t, size_t, size_t)>& fn) {
+        const size_t k = std::max<size_t>(1, std::min(workers.size(), n));
+        const size_t per = (n + k - 1) / k;
+        std::vector<std::thread> threads;
+        for (size_t w = 1; w < k; ++w)
+            threads.emplace_back([&, w] { fn(w, std::min(n, w * per), std::min(n, (w + 1) * per)); });
+        fn(0, 0, std::min(n, per));
+        for (auto& t : threads) t.join();
+    }
+
     void remove_local_copies(Work& w) {
         if (!m_ctx.cache) return;
         if (!w.target.object_name.empty()) m_ctx.cache->remove(w.target.object_name);
@@ -150,8 +180,17 @@ private:
                     if (!w->target.object_name.empty() && unique.insert(w->target.object_name).second)
                         names.push_back(w->target.object_name);
                 std::map<std::string, storage::Failure> failed;
-                if (backend && !names.empty())
-                    for (auto& [name, failure] : backend->remove_many(names)) failed.emplace(name, failure);
+                if (backend && !names.empty()) {
+                    auto workers = workers_for(url);
+                    std::vector<std::vector<std::pair<std::string, storage::Failure>>> out(workers.size());
+                    in_parallel(workers, names.size(), [&](size_t worker, size_t begin, size_t end) {
+                        std::vector<std::string> slice(names.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                       names.begin() + static_cast<std::ptrdiff_t>(end));
+                        out[worker] = workers[worker]->remove_many(slice);
+                    });
+                    for (auto& part : out)
+                        for (auto& [name, failure] : part) failed.emplace(name, failure);
+                }
                 for (Work* w : batch) {
                     if (auto it = failed.find(w->target.object_name); it != failed.end())
                         fail(*w, "remove", it->second.message);
@@ -240,7 +279,7 @@ private:
         return prefix_of;
     }
 
-    void verify_storage(storage::Backend& backend, std::vector<Work*>& works) {
+    void verify_storage(const std::string& url, storage::Backend& backend, std::vector<Work*>& works) {
         const auto prefix_of = listing_prefixes(works);
         std::map<std::string, std::optional<std::set<std::string>>> listed;
         std::map<std::string, std::string> list_errors;
@@ -256,22 +295,29 @@ private:
             for (const auto& v : *versions) names.insert(v.name);
             listed[dir] = std::move(names);
         }
-        for (Work* w : works) {
+        // stat every object, over several connections (threads only fill
+        // `stat_error`; failures are recorded afterwards on this thread).
+        std::vector<std::string> stat_error(works.size());
+        auto workers = workers_for(url);
+        in_parallel(workers, works.size(), [&](size_t worker, size_t begin, size_t end) {
+            for (size_t i = begin; i < end; ++i) {
+                const std::string& name = works[i]->target.object_name;
+                if (name.empty()) continue;
+                auto st = workers[worker]->stat(name);
+                if (st) stat_error[i] = name + " still exists";
+                else if (st.error().kind != storage::FailureKind::not_found)
+                    stat_error[i] = "cannot stat " + name + ": " + st.error().message;
+            }
+        });
+        for (size_t i = 0; i < works.size(); ++i) {
+            Work* w = works[i];
             const std::string& name = w->target.object_name;
             if (name.empty()) continue;
             const std::string& prefix = prefix_of.at(dir_of(name));
             const auto& names = listed[prefix];
-            if (!names) {
-                fail(*w, "verify", "cannot list versions: " + list_errors[prefix]);
-                continue;
-            }
-            if (names->count(name)) {
-                fail(*w, "verify", "a version or delete marker of " + name + " is still stored");
-                continue;
-            }
-            auto st = backend.stat(name);
-            if (st || st.error().kind != storage::FailureKind::not_found)
-                fail(*w, "verify", st ? name + " still exists" : "cannot stat " + name + ": " + st.error().message);
+            if (!names) fail(*w, "verify", "cannot list versions: " + list_errors[prefix]);
+            else if (names->count(name)) fail(*w, "verify", "a version or delete marker of " + name + " is still stored");
+            else if (!stat_error[i].empty()) fail(*w, "verify", stat_error[i]);
         }
     }
 
@@ -279,7 +325,7 @@ private:
         auto shredded = in_state("shredded");
         for (auto& [url, works] : by_storage(shredded)) {
             storage::Backend* backend = open(url, works, "verify");
-            if (backend) verify_storage(*backend, works);
+            if (backend) verify_storage(url, *backend, works);
             for (Work* w : works) {
                 if (w->failed || !m_ctx.cache) continue;
                 // Removing again is harmless and covers copies made by hand
@@ -387,6 +433,7 @@ private:
     Context& m_ctx;
     const std::function<int64_t()>& m_clock;
     std::vector<Work> m_work;
+    std::map<std::string, std::vector<std::unique_ptr<storage::Backend>>> m_workers;
     RunReport m_report;
 };
 

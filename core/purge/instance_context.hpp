@@ -21,6 +21,7 @@ public:
 
 private:
     storage::Backend& open(const std::string& url);
+    storage::Location location_of(const std::string& url) const;
 
     Instance& m_instance;
     // Locations recorded in the catalog other than the configured one (an

@@ -23,7 +23,7 @@ public:
           m_backend(storage::open_local_backend(m_dir / "storage")),
           m_cache(m_dir / "cache", 1ull << 30),
           m_ctx{*m_catalog, m_config, Actor{"tester", "tester", 0, "testhost", 1, "cairn purge run"},
-                [this](const std::string&) -> storage::Backend& { return *m_active; }, &m_cache} {
+                [this](const std::string&) -> storage::Backend& { return *m_active; }, {}, &m_cache} {
         m_active = m_backend.get();
         m_config.storage.url = (m_dir / "storage").string();
         m_catalog->db().exec("INSERT INTO storage (url, created_at) VALUES ('" + m_config.storage.url + "', 0)");

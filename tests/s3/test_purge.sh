@@ -20,6 +20,12 @@ if [ -z "${S3_ENDPOINT:-}" ]; then
     fi
     eval "$("$rgw" env)"
 fi
+# Some awscli versions cannot parse /dev/null as a credentials file; the
+# keys come from the environment anyway.
+if [ "${AWS_SHARED_CREDENTIALS_FILE:-}" = /dev/null ]; then
+    : > "$T/aws-credentials"
+    export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
+fi
 export AWS_PAGER="" HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
 mkdir -p "$HOME"
 unset CAIRN_INSTANCE CAIRN_KEY_FILE
