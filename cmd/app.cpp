@@ -49,6 +49,7 @@ int run_main(int argc, char** argv) {
     register_audit(app, g);
     register_run(app, g);
     register_lineage(app, g);
+    register_purge(app, g);
 
     try {
         app.parse(argc, argv);

@@ -28,5 +28,6 @@ void register_access(CLI::App& app, GlobalOptions& g);
 void register_audit(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
 void register_lineage(CLI::App& app, GlobalOptions& g);
+void register_purge(CLI::App& app, GlobalOptions& g);
 
 } // namespace cairn::cmd

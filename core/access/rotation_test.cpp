@@ -58,7 +58,7 @@ struct Fixture {
     std::string save(Instance& inst, const std::string& key, const std::string& content) {
         const stdfs::path src = dir / ("src-" + random_hex(4));
         fs::write_file_atomic(src, content, k_0600);
-        return artifact::save(inst, {src, key, "", {}}).artifact.uid;
+        return artifact::save(inst, {src, key, "", {}, {}}).artifact.uid;
     }
     std::string load(Instance& inst, const std::string& ref) {
         const stdfs::path out = dir / ("out-" + random_hex(4));

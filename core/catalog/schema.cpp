@@ -110,6 +110,9 @@ CREATE TABLE member (
     revoked_at           INTEGER
 );
 CREATE INDEX member_by_fingerprint ON member(fingerprint);
+-- A request to delete artifacts for good (purge). Created by 'purge request'
+-- or by a retention policy ('policy' names the rule). Never deleted: with its
+-- certificate it is the proof of what was destroyed, when and how.
 CREATE TABLE deletion_request (
     id               INTEGER PRIMARY KEY,
     uid              TEXT NOT NULL UNIQUE,
@@ -119,18 +122,35 @@ CREATE TABLE deletion_request (
     due_at           INTEGER NOT NULL,
     deadline_at      INTEGER NOT NULL,
     state            TEXT NOT NULL DEFAULT 'pending'
-                     CHECK (state IN ('pending', 'cancelled', 'done', 'failed')),
+                     CHECK (state IN ('pending', 'cancelled', 'done')),
     with_descendants INTEGER NOT NULL DEFAULT 0,
     policy           TEXT,
+    cancelled_at     INTEGER,
     completed_at     INTEGER,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT,
     certificate      TEXT
 );
+CREATE INDEX deletion_request_by_state ON deletion_request(state, due_at);
+-- One artifact of a request and how far its destruction got. Every step is
+-- committed before the next starts, so a killed purge run resumes where it
+-- stopped: pending -> objects_removed (every version in storage, cache and
+-- working copies gone) -> shredded (wrapped key and names erased) ->
+-- verified (catalog scrubbed, storage shows no version). The object's
+-- location is copied here because shredding erases it from the artifact.
 CREATE TABLE deletion_target (
     request_id  INTEGER NOT NULL REFERENCES deletion_request(id),
     artifact_id INTEGER NOT NULL REFERENCES artifact(id),
-    state       TEXT NOT NULL DEFAULT 'pending',
+    state       TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'objects_removed', 'shredded', 'verified', 'cancelled')),
+    storage_id  INTEGER REFERENCES storage(id),
+    object_name TEXT,
+    via         TEXT NOT NULL DEFAULT 'ref' CHECK (via IN ('ref', 'descendant', 'policy')),
+    updated_at  INTEGER,
+    last_error  TEXT,
     PRIMARY KEY (request_id, artifact_id)
 );
+CREATE INDEX deletion_target_by_artifact ON deletion_target(artifact_id);
 -- The audit trail (core/audit). seq is contiguous from 1 and never reused;
 -- chain = HMAC-SHA-256 (audit key) over the event's canonical serialisation
 -- and the previous event's chain value (core/audit/chain.hpp).

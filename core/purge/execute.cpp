@@ -1,0 +1,460 @@
+#include "core/purge/execute.hpp"
+
+#include "core/audit/audit.hpp"
+#include "core/util/error.hpp"
+#include "core/util/time.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace cairn::purge {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// S3 DeleteObjects takes at most 1000 keys; catalog transactions use the
+// same batch so a kill loses at most one batch of progress.
+constexpr size_t k_batch = 1000;
+// Above this many directories, verification lists their common prefix once.
+constexpr size_t k_max_listings = 16;
+
+void crash_point(const char* step) {
+    static const char* const k_crash_after = std::getenv("CAIRN_TEST_CRASH_AFTER");
+    if (k_crash_after && std::strcmp(k_crash_after, step) == 0) ::raise(SIGKILL);
+}
+
+// One (request, artifact) pair being worked on.
+struct Work {
+    int64_t request_id = 0;
+    std::string request_uid;
+    PlannedTarget target;
+    bool failed = false;
+    std::string error; // "step: message" of the failure
+};
+
+template <class F> void in_batches(std::vector<Work*>& items, F&& body) {
+    for (size_t i = 0; i < items.size(); i += k_batch) {
+        std::vector<Work*> batch(items.begin() + static_cast<std::ptrdiff_t>(i),
+                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + k_batch)));
+        body(batch);
+    }
+}
+
+class Executor {
+public:
+    Executor(Context& ctx, const std::function<int64_t()>& clock) : m_ctx(ctx), m_clock(clock) {}
+
+    RunReport run(const Plan& plan) {
+        for (const auto& d : plan.due)
+            for (const auto& t : d.targets) m_work.push_back({d.request.id, d.request.uid, t, false, {}});
+        remove_objects();
+        shred();
+        if (scrub()) verify();
+        for (const auto& d : plan.due) finish(d.request);
+        find_overdue();
+        audit::record(m_ctx.catalog, m_ctx.actor,
+                      {"purge.run", {}, m_report.ok() ? "ok" : "error",
+                       m_report.ok() ? std::nullopt : std::optional<int>(exit_code(ErrorKind::incomplete)),
+                       {{"requests_done", m_report.requests_done}, {"artifacts_deleted", m_report.artifacts_verified},
+                        {"failures", m_report.failures.size()}, {"overdue", m_report.overdue},
+                        {"late", m_report.late}}});
+        return std::move(m_report);
+    }
+
+private:
+    std::vector<Work*> in_state(const std::string& state) {
+        std::vector<Work*> out;
+        for (auto& w : m_work)
+            if (!w.failed && w.target.state == state) out.push_back(&w);
+        return out;
+    }
+
+    void fail(Work& w, const std::string& step, const std::string& message) {
+        w.failed = true;
+        w.error = step + ": " + message;
+        m_report.failures.push_back({w.request_uid, w.target.uid, step, message});
+    }
+
+    // Commits the new state of every non-failed item in `batch` and the error
+    // of every failed one, in one transaction (plus `extra` inside it).
+    void commit(std::vector<Work*>& batch, const std::string& from, const std::string& to,
+                const std::function<void()>& extra = {}) {
+        const int64_t now = m_clock();
+        m_ctx.catalog.write_transaction([&] {
+            SQLite::Statement ok(m_ctx.catalog.db(),
+                "UPDATE deletion_target SET state = ?, updated_at = ?, last_error = NULL"
+                " WHERE request_id = ? AND artifact_id = ? AND state = ?");
+            SQLite::Statement bad(m_ctx.catalog.db(),
+                "UPDATE deletion_target SET last_error = ?, updated_at = ? WHERE request_id = ? AND artifact_id = ?");
+            for (Work* w : batch) {
+                if (w->failed) {
+                    bad.bind(1, w->error);
+                    bad.bind(2, now);
+                    bad.bind(3, w->request_id);
+                    bad.bind(4, w->target.artifact_id);
+                    bad.exec();
+                    bad.reset();
+                    continue;
+                }
+                ok.bind(1, to);
+                ok.bind(2, now);
+                ok.bind(3, w->request_id);
+                ok.bind(4, w->target.artifact_id);
+                ok.bind(5, from);
+                ok.exec();
+                ok.reset();
+            }
+            if (extra) extra();
+        });
+        for (Work* w : batch)
+            if (!w->failed) w->target.state = to;
+    }
+
+    std::map<std::string, std::vector<Work*>> by_storage(std::vector<Work*> items) {
+        std::map<std::string, std::vector<Work*>> out;
+        for (Work* w : items) out[w->target.storage_url].push_back(w);
+        return out;
+    }
+
+    storage::Backend* open(const std::string& url, std::vector<Work*>& works, const std::string& step) {
+        if (url.empty()) return nullptr;
+        try {
+            return &m_ctx.storage(url);
+        } catch (const std::exception& e) {
+            for (Work* w : works) fail(*w, step, std::string("cannot open storage ") + url + ": " + e.what());
+            return nullptr;
+        }
+    }
+
+    // The main backend of `url` plus up to parallelism-1 independent ones
+    // (opened once per run), so requests to a slow store overlap.
+    std::vector<storage::Backend*> workers_for(const std::string& url) {
+        std::vector<storage::Backend*> out{&m_ctx.storage(url)};
+        auto& extra = m_workers[url];
+        if (extra.empty() && m_ctx.open_worker) {
+            try {
+                for (int i = 1; i < m_ctx.parallelism; ++i) extra.push_back(m_ctx.open_worker(url));
+            } catch (const std::exception&) {
+                // Fewer connections only make the run slower.
+            }
+        }
+        for (auto& b : extra) out.push_back(b.get());
+        return out;
+    }
+
+    // Splits [0, n) into one contiguous slice per backend and runs
+    // fn(worker, begin, end) for each, on its own thread.
+    static void in_parallel(const std::vector<storage::Backend*>& workers, size_t n,
+                            const std::function<void(size_t, size_t, size_t)>& fn) {
+        const size_t k = std::max<size_t>(1, std::min(workers.size(), n));
+        const size_t per = (n + k - 1) / k;
+        std::vector<std::thread> threads;
+        for (size_t w = 1; w < k; ++w)
+            threads.emplace_back([&, w] { fn(w, std::min(n, w * per), std::min(n, (w + 1) * per)); });
+        fn(0, 0, std::min(n, per));
+        for (auto& t : threads) t.join();
+    }
+
+    void remove_local_copies(Work& w) {
+        if (!m_ctx.cache) return;
+        if (!w.target.object_name.empty()) m_ctx.cache->remove(w.target.object_name);
+        std::error_code ec;
+        stdfs::remove_all(m_ctx.cache->work_dir() / w.target.uid, ec);
+        if (ec) fail(w, "working copy", ec.message());
+    }
+
+    void remove_objects() {
+        auto pending = in_state("pending");
+        for (auto& [url, works] : by_storage(pending)) {
+            storage::Backend* backend = open(url, works, "remove");
+            if (!backend && !url.empty()) continue;
+            in_batches(works, [&](std::vector<Work*>& batch) {
+                std::vector<std::string> names;
+                std::set<std::string> unique;
+                for (Work* w : batch)
+                    if (!w->target.object_name.empty() && unique.insert(w->target.object_name).second)
+                        names.push_back(w->target.object_name);
+                std::map<std::string, storage::Failure> failed;
+                if (backend && !names.empty()) {
+                    auto workers = workers_for(url);
+                    std::vector<std::vector<std::pair<std::string, storage::Failure>>> out(workers.size());
+                    in_parallel(workers, names.size(), [&](size_t worker, size_t begin, size_t end) {
+                        std::vector<std::string> slice(names.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                       names.begin() + static_cast<std::ptrdiff_t>(end));
+                        out[worker] = workers[worker]->remove_many(slice);
+                    });
+                    for (auto& part : out)
+                        for (auto& [name, failure] : part) failed.emplace(name, failure);
+                }
+                for (Work* w : batch) {
+                    if (auto it = failed.find(w->target.object_name); it != failed.end())
+                        fail(*w, "remove", it->second.message);
+                    else
+                        remove_local_copies(*w);
+                }
+                commit(batch, "pending", "objects_removed");
+                crash_point("objects_removed");
+            });
+        }
+    }
+
+    void shred() {
+        auto removed = in_state("objects_removed");
+        in_batches(removed, [&](std::vector<Work*>& batch) {
+            const int64_t now = m_clock();
+            commit(batch, "objects_removed", "shredded", [&] {
+                auto& db = m_ctx.catalog.db();
+                SQLite::Statement key_of(db, "SELECT key FROM artifact WHERE id = ?");
+                SQLite::Statement erase(db,
+                    "UPDATE artifact SET wrapped_key = NULL, key = NULL, object_name = NULL, description = NULL,"
+                    " suffix = NULL, hash = NULL, is_latest = 0, state = 'deleted', deleted_at = COALESCE(deleted_at, ?)"
+                    " WHERE id = ?");
+                std::set<std::string> keys;
+                std::vector<std::string> uids;
+                for (Work* w : batch) {
+                    key_of.bind(1, w->target.artifact_id);
+                    if (key_of.executeStep() && !key_of.getColumn(0).isNull()) keys.insert(key_of.getColumn(0).getString());
+                    key_of.reset();
+                    erase.bind(1, now);
+                    erase.bind(2, w->target.artifact_id);
+                    erase.exec();
+                    erase.reset();
+                    uids.push_back(w->target.uid);
+                }
+                for (const auto& key : keys) refresh_latest(m_ctx.catalog, key);
+                audit::append(m_ctx.catalog, m_ctx.actor,
+                              {"purge.shred", uids, "ok", std::nullopt,
+                               {{"count", uids.size()}, {"erased", "wrapped data key, key, object name, description, suffix, hash"}}});
+            });
+            crash_point("shredded");
+        });
+    }
+
+    // Freed pages are zeroed (secure_delete) and the WAL truncated, so the
+    // shredded key bytes leave the catalog file. Returns false on failure.
+    bool scrub() {
+        auto shredded = in_state("shredded");
+        if (shredded.empty()) return true;
+        try {
+            m_ctx.catalog.scrub();
+        } catch (const std::exception& e) {
+            for (Work* w : shredded) fail(*w, "scrub", e.what());
+            return false;
+        }
+        crash_point("scrubbed");
+        return true;
+    }
+
+    static std::string dir_of(const std::string& name) {
+        auto slash = name.rfind('/');
+        return slash == std::string::npos ? std::string() : name.substr(0, slash + 1);
+    }
+
+    // The prefixes to list so that every object of `works` is covered: one
+    // per directory (objects/ab/) when there are few, else their common
+    // prefix once, so a large purge costs one listing of the store rather
+    // than one per object or per directory.
+    static std::map<std::string, std::string> listing_prefixes(const std::vector<Work*>& works) {
+        std::set<std::string> dirs;
+        for (Work* w : works)
+            if (!w->target.object_name.empty()) dirs.insert(dir_of(w->target.object_name));
+        std::map<std::string, std::string> prefix_of;
+        if (dirs.size() <= k_max_listings) {
+            for (const auto& d : dirs) prefix_of[d] = d;
+            return prefix_of;
+        }
+        std::string common = *dirs.begin();
+        for (const auto& d : dirs) {
+            size_t n = 0;
+            while (n < common.size() && n < d.size() && common[n] == d[n]) ++n;
+            common.resize(n);
+        }
+        common = dir_of(common); // whole directory components only
+        for (const auto& d : dirs) prefix_of[d] = common;
+        return prefix_of;
+    }
+
+    void verify_storage(const std::string& url, storage::Backend& backend, std::vector<Work*>& works) {
+        const auto prefix_of = listing_prefixes(works);
+        std::map<std::string, std::optional<std::set<std::string>>> listed;
+        std::map<std::string, std::string> list_errors;
+        for (const auto& [dir_unused, dir] : prefix_of) {
+            if (listed.count(dir)) continue;
+            auto versions = backend.list_versions(dir);
+            if (!versions) {
+                listed[dir] = std::nullopt;
+                list_errors[dir] = versions.error().message;
+                continue;
+            }
+            std::set<std::string> names;
+            for (const auto& v : *versions) names.insert(v.name);
+            listed[dir] = std::move(names);
+        }
+        // stat every object, over several connections (threads only fill
+        // `stat_error`; failures are recorded afterwards on this thread).
+        std::vector<std::string> stat_error(works.size());
+        auto workers = workers_for(url);
+        in_parallel(workers, works.size(), [&](size_t worker, size_t begin, size_t end) {
+            for (size_t i = begin; i < end; ++i) {
+                const std::string& name = works[i]->target.object_name;
+                if (name.empty()) continue;
+                auto st = workers[worker]->stat(name);
+                if (st) stat_error[i] = name + " still exists";
+                else if (st.error().kind != storage::FailureKind::not_found)
+                    stat_error[i] = "cannot stat " + name + ": " + st.error().message;
+            }
+        });
+        for (size_t i = 0; i < works.size(); ++i) {
+            Work* w = works[i];
+            const std::string& name = w->target.object_name;
+            if (name.empty()) continue;
+            const std::string& prefix = prefix_of.at(dir_of(name));
+            const auto& names = listed[prefix];
+            if (!names) fail(*w, "verify", "cannot list versions: " + list_errors[prefix]);
+            else if (names->count(name)) fail(*w, "verify", "a version or delete marker of " + name + " is still stored");
+            else if (!stat_error[i].empty()) fail(*w, "verify", stat_error[i]);
+        }
+    }
+
+    void verify() {
+        auto shredded = in_state("shredded");
+        for (auto& [url, works] : by_storage(shredded)) {
+            storage::Backend* backend = open(url, works, "verify");
+            if (backend) verify_storage(url, *backend, works);
+            for (Work* w : works) {
+                if (w->failed || !m_ctx.cache) continue;
+                // Removing again is harmless and covers copies made by hand
+                // (or restored from a backup) since the objects step.
+                remove_local_copies(*w);
+                if (w->failed) continue;
+                std::error_code ec;
+                if ((!w->target.object_name.empty() && stdfs::exists(m_ctx.cache->root() / w->target.object_name, ec)) ||
+                    stdfs::exists(m_ctx.cache->work_dir() / w->target.uid, ec))
+                    fail(*w, "verify", "a cache entry or working copy is still present");
+            }
+        }
+        in_batches(shredded, [&](std::vector<Work*>& batch) {
+            commit(batch, "shredded", "verified");
+            for (Work* w : batch)
+                if (!w->failed) ++m_report.artifacts_verified;
+            crash_point("verified");
+        });
+    }
+
+    void finish(const Request& req) {
+        auto& db = m_ctx.catalog.db();
+        SQLite::Statement open_count(db, "SELECT COUNT(*) FROM deletion_target WHERE request_id = ?"
+                                         " AND state NOT IN ('verified', 'cancelled')");
+        open_count.bind(1, req.id);
+        open_count.executeStep();
+        const int64_t left = open_count.getColumn(0).getInt64();
+        const int64_t now = m_clock();
+        m_ctx.catalog.write_transaction([&] {
+            if (left > 0) {
+                SQLite::Statement st(db, "UPDATE deletion_request SET attempts = attempts + 1, last_error = ? WHERE id = ?");
+                st.bind(1, std::to_string(left) + " artifact(s) not yet deleted; see deletion_target.last_error");
+                st.bind(2, req.id);
+                st.exec();
+                return;
+            }
+            nlohmann::json cert = certificate(req, now);
+            SQLite::Statement st(db, "UPDATE deletion_request SET state = 'done', completed_at = ?, attempts = attempts + 1,"
+                                     " last_error = NULL, certificate = ? WHERE id = ? AND state = 'pending'");
+            st.bind(1, now);
+            st.bind(2, cert.dump());
+            st.bind(3, req.id);
+            st.exec();
+            std::vector<std::string> uids;
+            for (const auto& a : cert["artifacts"]) uids.push_back(a["uid"].get<std::string>());
+            audit::append(m_ctx.catalog, m_ctx.actor, {"purge.certificate", uids, "ok", std::nullopt, cert});
+        });
+        if (left > 0) return;
+        ++m_report.requests_done;
+        m_report.completed.push_back(req.uid);
+        if (now > req.times.deadline_at) m_report.late.push_back(req.uid);
+    }
+
+    nlohmann::json certificate(const Request& req, int64_t now) {
+        nlohmann::json arts = nlohmann::json::array();
+        std::map<std::string, nlohmann::json> storages;
+        SQLite::Statement q(m_ctx.catalog.db(),
+            "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at"
+            " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
+            " WHERE t.request_id = ? AND t.state = 'verified' ORDER BY a.id");
+        q.bind(1, req.id);
+        while (q.executeStep()) {
+            auto col = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
+            arts.push_back({{"uid", col(0)}, {"version", q.getColumn(1).getInt()}, {"size", q.getColumn(2).getInt64()},
+                            {"via", col(3)}, {"storage", col(4)}, {"object", col(6)},
+                            {"verified_at", format_utc_ms(q.getColumn(7).getInt64())}});
+            if (!col(4).empty()) storages[col(4)] = {{"url", col(4)}, {"probe", col(5)}};
+        }
+        nlohmann::json where = nlohmann::json::array();
+        for (auto& [url, s] : storages) where.push_back(s);
+        nlohmann::json cert = {
+            {"format", "cairn-deletion-certificate/1"},
+            {"request", req.uid},
+            {"requested_by", req.requested_by},
+            {"requested_at", format_utc_ms(req.times.requested_at)},
+            {"due_at", format_utc_ms(req.times.due_at)},
+            {"deadline_at", format_utc_ms(req.times.deadline_at)},
+            {"completed_at", format_utc_ms(now)},
+            {"deadline_met", now <= req.times.deadline_at},
+            {"executed_by", m_ctx.actor.identity},
+            {"host", m_ctx.actor.host},
+            {"storage", where},
+            {"destroyed",
+             {"every object version and delete marker in each storage location",
+              "local cache entries and working copies on host " + m_ctx.actor.host,
+              "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
+              "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
+            {"verification",
+             {{"storage", "stat returned not_found and list_versions of the object's prefix listed no version or delete marker"},
+              {"cache", "no cache entry and no working copy"},
+              {"catalog", "catalog scrubbed after the key was erased and before verification"}}},
+            {"artifacts", arts},
+        };
+        if (!req.policy.empty()) cert["policy"] = req.policy;
+        if (!req.reason.empty()) cert["reason"] = req.reason;
+        return cert;
+    }
+
+    void find_overdue() {
+        const int64_t now = m_clock();
+        for (const auto& r : pending_requests(m_ctx.catalog))
+            if (r.times.deadline_at < now) m_report.overdue.push_back(r.uid);
+    }
+
+    Context& m_ctx;
+    const std::function<int64_t()>& m_clock;
+    std::vector<Work> m_work;
+    std::map<std::string, std::vector<std::unique_ptr<storage::Backend>>> m_workers;
+    RunReport m_report;
+};
+
+} // namespace
+
+std::string RunReport::summary() const {
+    std::string s = "purge: " + std::to_string(requests_done) + " request(s) done, " +
+                    std::to_string(artifacts_verified) + " artifact(s) deleted";
+    if (!failures.empty()) s += ", " + std::to_string(failures.size()) + " failure(s) (retried next run)";
+    if (!overdue.empty()) s += ", " + std::to_string(overdue.size()) + " request(s) past their deadline";
+    if (!late.empty()) s += ", " + std::to_string(late.size()) + " request(s) completed after their deadline";
+    return s;
+}
+
+RunReport execute(Context& ctx, const Plan& plan, const std::function<int64_t()>& clock) {
+    return Executor(ctx, clock).run(plan);
+}
+
+std::string certificate_of(catalog::Catalog& catalog, const std::string& request_uid) {
+    auto req = find_request(catalog, request_uid);
+    return req ? req->certificate : std::string();
+}
+
+} // namespace cairn::purge

@@ -1,0 +1,227 @@
+#include "core/purge/execute.hpp"
+#include "core/purge/testing.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace cairn;
+using namespace cairn::purge;
+
+namespace {
+
+constexpr int64_t k_day = 86'400'000;
+constexpr int64_t k_now = 1'000 * k_day;
+
+// Forwards to a real backend, failing the operations it is told to.
+class FaultyBackend final : public storage::Backend {
+public:
+    explicit FaultyBackend(storage::Backend& inner) : m_inner(inner) {}
+    bool fail_remove = false;
+    bool keep_objects = false; // remove "succeeds" but leaves the object (a lying store)
+
+    std::string describe() const override { return "faulty"; }
+    storage::Status put(const std::string& n, const std::filesystem::path& s) override { return m_inner.put(n, s); }
+    storage::Status get(const std::string& n, const std::filesystem::path& d) override { return m_inner.get(n, d); }
+    storage::Result<std::string> get_range(const std::string& n, uint64_t o, uint64_t l) override {
+        return m_inner.get_range(n, o, l);
+    }
+    storage::Result<storage::ObjectInfo> stat(const std::string& n) override { return m_inner.stat(n); }
+    storage::Result<std::vector<storage::ObjectInfo>> list(const std::string& p) override { return m_inner.list(p); }
+    storage::Result<std::vector<storage::ObjectVersion>> list_versions(const std::string& p) override {
+        return m_inner.list_versions(p);
+    }
+    storage::Status remove(const std::string& n) override {
+        if (fail_remove) return storage::fail(storage::FailureKind::transient, "injected failure");
+        if (keep_objects) return {};
+        return m_inner.remove(n);
+    }
+    storage::ProbeReport probe() override { return m_inner.probe(); }
+
+private:
+    storage::Backend& m_inner;
+};
+
+RunReport run_at(Context& ctx, int64_t now) {
+    Plan plan = make_plan(ctx, now);
+    apply_retention(ctx, plan);
+    return execute(ctx, plan, [now] { return now; });
+}
+
+std::string target_state(catalog::Catalog& c, const std::string& uid) {
+    SQLite::Statement q(c.db(), "SELECT t.state FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id WHERE a.uid = ?");
+    q.bind(1, uid);
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getString();
+}
+
+bool file_contains(const std::filesystem::path& p, const std::string& needle) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) return false;
+    return fs::read_file(p).find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_SUITE("core::purge::execute") {
+    TEST_CASE("execute: destroys objects, cache and working copies, shreds the key, certifies") {
+        testing::Fixture f;
+        auto a = f.add("exp/a", 1);
+        auto keep = f.add("exp/keep", 2);
+        fs::ensure_dir(f.cache().work_dir() / a.uid);
+        fs::write_file_atomic(f.cache().work_dir() / a.uid / "a", "plain", std::filesystem::perms::owner_read);
+        auto req = create_request(f.ctx(), {{"exp/a"}, "subject request", false, std::nullopt}, k_now).request;
+
+        Plan dry = make_plan(f.ctx(), k_now);
+        REQUIRE(dry.due.size() == 1);
+        CHECK(f.backend().stat(a.object_name)); // planning changed nothing
+
+        RunReport report = execute(f.ctx(), dry, [] { return k_now + 5; });
+        CHECK(report.ok());
+        CHECK(report.requests_done == 1);
+        CHECK(report.artifacts_verified == 1);
+        CHECK_FALSE(f.backend().stat(a.object_name));
+        CHECK(f.backend().stat(keep.object_name));
+        CHECK_FALSE(std::filesystem::exists(f.cache().root() / a.object_name));
+        CHECK(std::filesystem::exists(f.cache().root() / keep.object_name));
+        CHECK_FALSE(std::filesystem::exists(f.cache().work_dir() / a.uid));
+
+        auto row = catalog::find_by_uid(f.catalog(), a.uid);
+        CHECK(row->state == "deleted");
+        CHECK(row->key.empty());
+        CHECK(row->hash.empty());
+        CHECK(row->object_name.empty());
+        CHECK(row->wrapped_key.empty());
+        CHECK(row->version == 1);
+        CHECK(row->size == 10);
+        CHECK(target_state(f.catalog(), a.uid) == "verified");
+        CHECK_FALSE(file_contains(f.catalog().path(), a.wrapped_key));
+        CHECK_FALSE(file_contains(f.catalog().path().string() + "-wal", a.wrapped_key));
+        CHECK(file_contains(f.catalog().path(), keep.wrapped_key));
+
+        auto cert = nlohmann::json::parse(certificate_of(f.catalog(), req.uid));
+        CHECK(cert["request"] == req.uid);
+        CHECK(cert["deadline_met"] == true);
+        REQUIRE(cert["artifacts"].size() == 1);
+        CHECK(cert["artifacts"][0]["uid"] == a.uid);
+        CHECK(cert["artifacts"][0]["object"] == a.object_name);
+        CHECK(f.catalog().db().execAndGet("SELECT COUNT(*) FROM audit_event WHERE action = 'purge.certificate'").getInt() == 1);
+
+        // Idempotent: a second run finds nothing to do.
+        RunReport again = run_at(f.ctx(), k_now + 10);
+        CHECK(again.ok());
+        CHECK(again.requests_done == 0);
+    }
+
+    TEST_CASE("execute: failed removal stays pending with its error and is retried next run") {
+        testing::Fixture f;
+        FaultyBackend faulty(f.backend());
+        faulty.fail_remove = true;
+        f.use_backend(&faulty);
+        auto a = f.add("exp/a", 1);
+        create_request(f.ctx(), {{"exp/a"}, "", false, std::nullopt}, k_now);
+        RunReport bad = run_at(f.ctx(), k_now);
+        CHECK_FALSE(bad.ok());
+        REQUIRE(bad.failures.size() == 1);
+        CHECK(bad.failures[0].step == "remove");
+        CHECK(target_state(f.catalog(), a.uid) == "pending");
+        CHECK(f.catalog().db().execAndGet("SELECT last_error FROM deletion_target").getString().find("injected") != std::string::npos);
+        CHECK(f.state_of(a.uid) == "pending_deletion");
+        CHECK_FALSE(catalog::find_by_uid(f.catalog(), a.uid)->wrapped_key.empty()); // never shred before removal
+
+        faulty.fail_remove = false;
+        RunReport good = run_at(f.ctx(), k_now + 1);
+        CHECK(good.ok());
+        CHECK(f.state_of(a.uid) == "deleted");
+    }
+
+    TEST_CASE("execute: a store that keeps the object fails verification") {
+        testing::Fixture f;
+        FaultyBackend faulty(f.backend());
+        faulty.keep_objects = true;
+        f.use_backend(&faulty);
+        auto a = f.add("exp/a", 1);
+        create_request(f.ctx(), {{"exp/a"}, "", false, std::nullopt}, k_now);
+        RunReport r = run_at(f.ctx(), k_now);
+        CHECK_FALSE(r.ok());
+        REQUIRE(r.failures.size() == 1);
+        CHECK(r.failures[0].step == "verify");
+        CHECK(target_state(f.catalog(), a.uid) == "shredded");
+        CHECK(r.requests_done == 0);
+        faulty.keep_objects = false;
+        (void)f.backend().remove(a.object_name);
+        CHECK(run_at(f.ctx(), k_now + 1).ok());
+        CHECK(target_state(f.catalog(), a.uid) == "verified");
+    }
+
+    TEST_CASE("execute: resumes from every intermediate state") {
+        testing::Fixture f;
+        auto p = f.add("exp/p", 1);
+        auto o = f.add("exp/o", 2);
+        auto s = f.add("exp/s", 3);
+        auto req = create_request(f.ctx(), {{"exp/p", "exp/o", "exp/s"}, "", false, std::nullopt}, k_now).request;
+        // As if a run was killed after removing o's object, and after
+        // shredding s (before the scrub).
+        (void)f.backend().remove(o.object_name);
+        f.catalog().db().exec("UPDATE deletion_target SET state = 'objects_removed' WHERE artifact_id = " + std::to_string(o.id));
+        (void)f.backend().remove(s.object_name);
+        f.catalog().db().exec("UPDATE artifact SET wrapped_key = NULL, key = NULL, state = 'deleted' WHERE id = " + std::to_string(s.id));
+        f.catalog().db().exec("UPDATE deletion_target SET state = 'shredded' WHERE artifact_id = " + std::to_string(s.id));
+
+        RunReport r = run_at(f.ctx(), k_now);
+        CHECK(r.ok());
+        CHECK(r.artifacts_verified == 3);
+        for (const auto* a : {&p, &o, &s}) {
+            CHECK(target_state(f.catalog(), a->uid) == "verified");
+            CHECK(f.state_of(a->uid) == "deleted");
+            CHECK_FALSE(file_contains(f.catalog().path(), a->wrapped_key));
+        }
+        CHECK(nlohmann::json::parse(certificate_of(f.catalog(), req.uid))["artifacts"].size() == 3);
+    }
+
+    TEST_CASE("execute: missed deadlines are reported (still pending, or completed late)") {
+        testing::Fixture f;
+        f.config().purge_deadline_ms = 1000;
+        FaultyBackend faulty(f.backend());
+        faulty.fail_remove = true;
+        f.use_backend(&faulty);
+        f.add("exp/a", 1);
+        auto req = create_request(f.ctx(), {{"exp/a"}, "", false, std::nullopt}, k_now).request;
+        RunReport r = run_at(f.ctx(), k_now + 2000);
+        CHECK(r.overdue == std::vector<std::string>{req.uid});
+        faulty.fail_remove = false;
+        RunReport late = run_at(f.ctx(), k_now + 3000);
+        CHECK(late.late == std::vector<std::string>{req.uid});
+        CHECK_FALSE(late.ok());
+        CHECK(nlohmann::json::parse(certificate_of(f.catalog(), req.uid))["deadline_met"] == false);
+        CHECK(run_at(f.ctx(), k_now + 4000).ok());
+    }
+
+    TEST_CASE("plan + apply_retention: dry plan creates nothing; the run creates and executes the request") {
+        testing::Fixture f;
+        f.config().retention = {{"tmp/**", k_day, std::nullopt}};
+        auto old = f.add("tmp/old", k_now - 2 * k_day);
+        auto fresh = f.add("tmp/new", k_now - 1000);
+        Plan plan = make_plan(f.ctx(), k_now);
+        REQUIRE(plan.retention.size() == 1);
+        CHECK(plan.retention[0].artifacts.size() == 1);
+        CHECK(format_plan(plan, true).find("would request deletion of 1") != std::string::npos);
+        CHECK(f.catalog().db().execAndGet("SELECT COUNT(*) FROM deletion_request").getInt() == 0);
+        CHECK(f.state_of(old.uid) == "active");
+
+        RunReport r = run_at(f.ctx(), k_now);
+        CHECK(r.ok());
+        CHECK(f.state_of(old.uid) == "deleted");
+        CHECK(f.state_of(fresh.uid) == "active");
+        CHECK(f.catalog().db().execAndGet("SELECT policy FROM deletion_request").getString() == "tmp/**");
+    }
+
+    TEST_CASE("execute: many targets in batches") {
+        testing::Fixture f;
+        f.add_many("bulk/", 2100, 7);
+        create_request(f.ctx(), {{"bulk/0", "bulk/1", "bulk/2", "bulk/3", "bulk/4", "bulk/5", "bulk/6"}, "", false, std::nullopt}, k_now);
+        RunReport r = run_at(f.ctx(), k_now);
+        CHECK(r.ok());
+        CHECK(r.artifacts_verified == 2100);
+        CHECK(f.backend().list("objects/")->empty());
+    }
+}

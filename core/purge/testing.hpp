@@ -1,0 +1,116 @@
+#pragma once
+// Test fixture for core/purge unit tests: a fresh catalog and a local
+// storage directory in a temp dir, and helpers to add artifacts and runs.
+#include "core/catalog/artifacts.hpp"
+#include "core/purge/context.hpp"
+#include "core/storage/local/local_backend.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/random.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace cairn::purge::testing {
+
+class Fixture {
+public:
+    Fixture()
+        : m_dir(std::filesystem::temp_directory_path() / ("cairn-purge-" + random_hex(6))),
+          m_catalog((fs::ensure_dir(m_dir), catalog::Catalog::open(m_dir / "catalog.db", true))),
+          m_backend(storage::open_local_backend(m_dir / "storage")),
+          m_cache(m_dir / "cache", 1ull << 30),
+          m_ctx{*m_catalog, m_config, Actor{"tester", "tester", 0, "testhost", 1, "cairn purge run"},
+                [this](const std::string&) -> storage::Backend& { return *m_active; }, {}, &m_cache} {
+        m_active = m_backend.get();
+        m_config.storage.url = (m_dir / "storage").string();
+        m_catalog->db().exec("INSERT INTO storage (url, created_at) VALUES ('" + m_config.storage.url + "', 0)");
+        m_storage_id = m_catalog->db().getLastInsertRowid();
+    }
+    ~Fixture() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_dir, ec);
+    }
+
+    Context& ctx() { return m_ctx; }
+    catalog::Catalog& catalog() { return *m_catalog; }
+    config::Config& config() { return m_config; }
+    storage::Backend& backend() { return *m_backend; }
+    cache::Cache& cache() { return m_cache; }
+    const std::filesystem::path& dir() const { return m_dir; }
+    // Route purge's storage through another backend (faults).
+    void use_backend(storage::Backend* b) { m_active = b ? b : m_backend.get(); }
+
+    // A stored artifact with a cache entry, created at `created_at`.
+    catalog::ArtifactRow add(const std::string& key, int64_t created_at, std::optional<int64_t> run_id = std::nullopt) {
+        catalog::ArtifactRow r = make_row(key, created_at, run_id);
+        m_catalog->write_transaction([&] { catalog::insert_artifact(*m_catalog, r); });
+        return r;
+    }
+
+    // `n` artifacts in one transaction (keys cycle through `keys` names).
+    void add_many(const std::string& prefix, int n, int keys) {
+        m_catalog->write_transaction([&] {
+            for (int i = 0; i < n; ++i) {
+                catalog::ArtifactRow r = make_row(prefix + std::to_string(i % keys), i, std::nullopt);
+                catalog::insert_artifact(*m_catalog, r);
+            }
+        });
+    }
+
+    // A run that read `inputs`; returns its id.
+    int64_t add_run(const std::vector<int64_t>& inputs) {
+        m_catalog->db().exec("INSERT INTO transform (uid, key, kind, created_at) VALUES ('" + new_uid() +
+                             "', 'test.sh', 'script', 0)");
+        const int64_t transform = m_catalog->db().getLastInsertRowid();
+        m_catalog->db().exec("INSERT INTO run (uid, transform_id, started_at) VALUES ('" + new_uid() + "', " +
+                             std::to_string(transform) + ", 0)");
+        int64_t run = m_catalog->db().getLastInsertRowid();
+        for (int64_t a : inputs)
+            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id) VALUES (" + std::to_string(run) + ", " +
+                                 std::to_string(a) + ")");
+        return run;
+    }
+
+    catalog::ArtifactRow make_row(const std::string& key, int64_t created_at, std::optional<int64_t> run_id) {
+        catalog::ArtifactRow r;
+        r.uid = new_uid();
+        r.key = key;
+        r.kind = "file";
+        r.hash = random_hex(32);
+        r.size = 10;
+        r.storage_id = m_storage_id;
+        std::string id = random_hex(16);
+        r.object_name = "objects/" + id.substr(0, 2) + "/" + id;
+        r.stored_size = 10;
+        r.wrapped_key = "WRAPPED-" + random_hex(20);
+        r.key_id = "k1";
+        r.created_by = "tester";
+        r.created_at = created_at;
+        r.run_id = run_id;
+        // Plain writes (no fsync): the tests need the files, not durability.
+        for (const auto& root : {m_dir / "storage", m_cache.root()}) {
+            std::filesystem::create_directories((root / r.object_name).parent_path());
+            std::ofstream(root / r.object_name) << "0123456789";
+        }
+        return r;
+    }
+
+    std::string state_of(const std::string& uid) {
+        return catalog::find_by_uid(*m_catalog, uid)->state;
+    }
+
+private:
+    std::filesystem::path m_dir;
+    config::Config m_config;
+    std::unique_ptr<catalog::Catalog> m_catalog;
+    std::unique_ptr<storage::Backend> m_backend;
+    storage::Backend* m_active = nullptr;
+    cache::Cache m_cache;
+    int64_t m_storage_id = 0;
+    Context m_ctx;
+};
+
+} // namespace cairn::purge::testing

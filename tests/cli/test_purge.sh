@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# purge: request hides at once, cancel in the grace period only, dry run
+# changes nothing, run destroys storage objects, cache entries, working
+# copies and the wrapped key bytes in the catalog, certificates in the audit
+# trail, resumption after kill -9, missed deadlines exit 9, one run at a time.
+source "$(dirname "$0")/lib.sh"
+
+cairn init "$T/proj" >/dev/null
+cd "$T/proj"
+DB=.cairn/catalog.db
+
+# sql "SELECT ..." : prints the rows, '|'-separated.
+sql() { python3 - "$DB" "$1" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for row in c.execute(sys.argv[2]):
+    print("|".join("" if v is None else (v.hex() if isinstance(v, bytes) else str(v)) for v in row))
+c.commit()
+PY
+}
+# in_catalog HEX : true if those bytes appear in catalog.db or its WAL.
+in_catalog() { python3 - "$DB" "$1" <<'PY'
+import os, sys
+needle = bytes.fromhex(sys.argv[2])
+found = any(os.path.exists(p) and needle in open(p, "rb").read() for p in (sys.argv[1], sys.argv[1] + "-wal"))
+sys.exit(0 if found else 1)
+PY
+}
+cache_dir() { echo "$XDG_CACHE_HOME/cairn/$(sql "SELECT value FROM instance_info WHERE name = 'instance_id'")"; }
+
+head -c 200000 /dev/urandom > secret.bin
+uid=$(cairn save secret.bin --key people/alice.bin)
+echo other > other.txt
+keep=$(cairn save other.txt --key people/bob.txt)
+wc=$(cairn load people/alice.bin)
+object=$(sql "SELECT object_name FROM artifact WHERE uid = '$uid'")
+wrapped=$(sql "SELECT wrapped_key FROM artifact WHERE uid = '$uid'")
+check "object stored" [ -f ".cairn/storage/$object" ]
+check "cache entry present" [ -f "$(cache_dir)/$object" ]
+check "working copy present" [ -f "$wc" ]
+check "wrapped key is in the catalog before purge" in_catalog "$wrapped"
+
+# Request with a grace period, cancel it: the artifact comes back.
+req=$(cairn purge request people/alice.bin --grace 1h --reason "subject request #42")
+check "request prints an id" [ ${#req} = 16 ]
+check "hidden from ls at once" bash -c "! \"$CAIRN_BIN\" ls | grep -q alice"
+expect_exit 3 "load of a pending artifact fails" cairn load people/alice.bin -o x.bin
+cairn purge status >"$T/status"
+check "status lists the request" grep -q "$req" "$T/status"
+cairn purge cancel "$req" 2>/dev/null
+check "cancel restores the artifact" bash -c "\"$CAIRN_BIN\" ls | grep -q alice"
+
+# A request without grace is due at once and can no longer be cancelled.
+req=$(cairn purge request people/alice.bin --reason "subject request #42")
+expect_exit 8 "cancel after due is refused" cairn purge cancel "$req"
+expect_err_contains "can no longer be cancelled"
+
+# The dry run prints the plan and changes nothing.
+cairn purge run --dry-run >"$T/plan"
+check "dry run prints the plan" grep -q "would delete 1 artifact" "$T/plan"
+check "dry run keeps the object" [ -f ".cairn/storage/$object" ]
+check "dry run leaves the target pending" [ "$(sql "SELECT t.state FROM deletion_target t JOIN deletion_request r ON r.id = t.request_id WHERE r.uid = '$req'")" = pending ]
+
+# The real run.
+cairn purge run 2>"$T/run"
+check "run succeeds" [ $? = 0 ]
+check "run prints the plan and a summary" grep -q "1 request(s) done, 1 artifact(s) deleted" "$T/run"
+check "object file gone" [ ! -e ".cairn/storage/$object" ]
+check "cache entry gone" [ ! -e "$(cache_dir)/$object" ]
+check "working copy gone" [ ! -e "$wc" ]
+check "other artifact untouched" bash -c "\"$CAIRN_BIN\" load people/bob.txt -o - | grep -q other"
+check "wrapped key bytes gone from catalog.db and WAL" bash -c "! $(declare -f in_catalog); DB=$DB; ! in_catalog $wrapped" 
+check "tombstone keeps uid, version and size only" [ "$(sql "SELECT key IS NULL, hash IS NULL, object_name IS NULL, wrapped_key IS NULL, state, version, size FROM artifact WHERE uid = '$uid'")" = "1|1|1|1|deleted|1|200000" ]
+check "certificate in the audit trail" python3 -c "
+import json, sqlite3, sys
+rows = sqlite3.connect('$DB').execute(\"SELECT targets, details FROM audit_event WHERE action = 'purge.certificate'\").fetchall()
+cert = json.loads(rows[0][1])
+sys.exit(0 if cert['request'] == '$req' and json.loads(rows[0][0]) == ['$uid'] and cert['artifacts'][0]['uid'] == '$uid' else 1)"
+check "certificate in the request" [ -n "$(sql "SELECT certificate FROM deletion_request WHERE uid = '$req' AND state = 'done'")" ]
+out=$(cairn purge run --quiet 2>&1)
+check "quiet run with nothing to do prints nothing" [ -z "$out" ]
+expect_exit 3 "purged artifact is gone" cairn load "$uid" -o x.bin
+
+# kill -9 at each step (test hook), then a normal run completes.
+for step in objects_removed shredded scrubbed verified; do
+    for i in 1 2 3; do echo "$step $i" > "k$i.txt"; cairn save "k$i.txt" --key "kill/$step/$i" >/dev/null 2>&1; done
+    cairn purge request "kill/$step/1" "kill/$step/2" "kill/$step/3" >/dev/null 2>&1
+    got=0; bash -c 'CAIRN_TEST_CRASH_AFTER=$0 exec "$1" purge run >/dev/null 2>&1' "$step" "$CAIRN_BIN" 2>/dev/null || got=$?
+    check "crash hook killed the run after $step" [ "$got" = 137 ]
+    cairn purge run 2>/dev/null
+    check "rerun after kill at $step completes" [ $? = 0 ]
+    check "all targets verified after $step" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state != 'verified' AND state != 'cancelled'")" = 0 ]
+done
+check "storage holds only bob's object" [ "$(find .cairn/storage -type f | wc -l)" = 1 ]
+
+# A real kill -9 somewhere in a larger run.
+for i in $(seq 1 150); do echo "bulk $i" > b.txt; cairn save b.txt --key "bulk/$i" >/dev/null 2>&1; done
+cairn purge request $(for i in $(seq 1 150); do echo "bulk/$i"; done) >/dev/null 2>&1
+"$CAIRN_BIN" purge run >/dev/null 2>&1 & pid=$!
+sleep 0.15; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null || true
+cairn purge run 2>/dev/null
+check "run after kill -9 completes" [ $? = 0 ]
+check "every bulk object gone" [ "$(find .cairn/storage -type f | wc -l)" = 1 ]
+check "every request done" [ "$(sql "SELECT COUNT(*) FROM deletion_request WHERE state = 'pending'")" = 0 ]
+
+# Failing storage: the object's directory replaced by a file makes removal fail.
+echo victim > v.txt
+vuid=$(cairn save v.txt --key fail/v.txt)
+vobj=$(sql "SELECT object_name FROM artifact WHERE uid = '$vuid'")
+vdir=.cairn/storage/$(dirname "$vobj")
+vreq=$(cairn purge request fail/v.txt 2>/dev/null)
+mv "$vdir" "$T/saved-dir" && echo blocker > "$vdir"
+expect_exit 9 "failed removal exits 9" cairn purge run
+expect_err_contains "failure(s)"
+check "target stays pending with its error" [ -n "$(sql "SELECT t.last_error FROM deletion_target t JOIN deletion_request r ON r.id = t.request_id WHERE r.uid = '$vreq' AND t.state = 'pending'")" ]
+# The deadline passes while storage is still failing.
+sql "UPDATE deletion_request SET deadline_at = 1000 WHERE uid = '$vreq'" >/dev/null
+expect_exit 9 "overdue request exits 9" cairn purge run
+expect_err_contains "past their deadline"
+cairn purge status >"$T/status"
+check "status shows the overdue request" grep -q "$vreq.*OVERDUE" "$T/status"
+rm "$vdir" && mv "$T/saved-dir" "$vdir"
+expect_exit 9 "late completion still reports the missed deadline" cairn purge run
+expect_err_contains "after their deadline"
+expect_exit 0 "then the next run is clean" cairn purge run
+check "certificate says the deadline was missed" bash -c "[ \"\$(python3 -c \"import sqlite3,json; print(json.loads(sqlite3.connect('$DB').execute(\\\"SELECT certificate FROM deletion_request WHERE uid = '$vreq'\\\").fetchone()[0])['deadline_met'])\")\" = False ]"
+
+# One run at a time.
+flock .cairn/purge.lock -c 'echo 4242 > .cairn/purge.lock; sleep 3' & holder=$!
+sleep 0.5
+expect_exit 8 "second concurrent run exits 8" cairn purge run
+expect_err_contains "another purge run is in progress (pid 4242)"
+wait $holder
+expect_exit 0 "lock released when the holder exits" cairn purge run
+
+# Retention: keep_versions from config; dry run creates no request.
+for i in 1 2 3; do echo "tmp $i" > t.txt; cairn save t.txt --key tmp/t.txt >/dev/null 2>&1; done
+printf 'retention:\n  - match: "tmp/**"\n    keep_versions: 1\n' >> .cairn/config.yaml
+n_before=$(sql "SELECT COUNT(*) FROM deletion_request")
+cairn purge run --dry-run >"$T/plan"
+check "dry run shows the retention plan" grep -q "retention 'tmp/\*\*': would request deletion of 2" "$T/plan"
+check "dry run creates no request" [ "$(sql "SELECT COUNT(*) FROM deletion_request")" = "$n_before" ]
+cairn purge run 2>/dev/null
+check "retention run deletes old versions" [ "$(cairn ls tmp/ --all-versions --json | python3 -c 'import json,sys; print([a["version"] for a in json.load(sys.stdin)])')" = "[3]" ]
+
+# Descendants: status flags derived data; --with-descendants targets it.
+echo raw > raw.txt; cairn save raw.txt --key lin/raw >/dev/null 2>&1
+echo derived > d.txt; cairn save d.txt --key lin/derived >/dev/null 2>&1
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO run (uid, started_at) VALUES ('runuid0000000001', 0)")
+run = c.execute("SELECT id FROM run WHERE uid = 'runuid0000000001'").fetchone()[0]
+raw = c.execute("SELECT id FROM artifact WHERE key = 'lin/raw'").fetchone()[0]
+c.execute("INSERT INTO run_input (run_id, artifact_id) VALUES (?, ?)", (run, raw))
+c.execute("UPDATE artifact SET run_id = ? WHERE key = 'lin/derived'", (run,))
+c.commit()
+PY
+lreq=$(cairn purge request lin/raw --grace 1h 2>/dev/null)
+cairn purge status >"$T/status"
+check "status lists untargeted descendants" grep -q "not targeted: lin/derived" "$T/status"
+cairn purge cancel "$lreq" 2>/dev/null
+cairn purge request lin/raw --with-descendants --grace 1h --json >"$T/req.json"
+check "--with-descendants targets derived data" grep -q '"via": "descendant"' "$T/req.json"
+check "derived data hidden too" bash -c "! \"$CAIRN_BIN\" ls lin/ | grep -q derived"
+
+# purge run never needs the instance key.
+mv "$HOME/.config/cairn/keys" "$T/keys-away"
+sql "UPDATE deletion_request SET due_at = 0 WHERE state = 'pending'" >/dev/null
+expect_exit 0 "purge run works without the key file" cairn purge run
+mv "$T/keys-away" "$HOME/.config/cairn/keys"
+
+finish

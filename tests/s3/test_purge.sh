@@ -1,0 +1,78 @@
+#!/bin/bash
+# purge against a versioned radosgw bucket (label s3): every S3 version and
+# delete marker of a purged artifact's object is gone, as the aws CLI sees it.
+set -euo pipefail
+
+src=${CAIRN_SOURCE_DIR:?CAIRN_SOURCE_DIR is not set}
+bin=${CAIRN_BIN:?CAIRN_BIN is not set}
+aws=/usr/bin/aws
+rgw="$src/scripts/rgw.sh"
+T=$(mktemp -d /tmp/cairn-s3-purge.XXXXXX)
+cleanup=("rm -rf '$T'")
+on_exit() { for c in "${cleanup[@]}"; do eval "$c" || true; done; }
+trap on_exit EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+if [ -z "${S3_ENDPOINT:-}" ]; then
+    if ! "$rgw" status 2>/dev/null; then
+        "$rgw" start
+        cleanup+=("'$rgw' stop")
+    fi
+    eval "$("$rgw" env)"
+fi
+# Some awscli versions cannot parse /dev/null as a credentials file; the
+# keys come from the environment anyway.
+if [ "${AWS_SHARED_CREDENTIALS_FILE:-}" = /dev/null ]; then
+    : > "$T/aws-credentials"
+    export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
+fi
+export AWS_PAGER="" HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
+mkdir -p "$HOME"
+unset CAIRN_INSTANCE CAIRN_KEY_FILE
+s3api() { "$aws" --endpoint-url "$S3_ENDPOINT" s3api "$@"; }
+cairn() { "$bin" "$@"; }
+
+bucket=cairn-purge-$(date +%s)-$$
+s3api create-bucket --bucket "$bucket" >/dev/null
+s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Enabled
+cleanup+=("s3api delete-bucket --bucket '$bucket' >/dev/null 2>&1")
+counts() {
+    s3api list-object-versions --bucket "$bucket" --prefix "$1" --output text \
+        --query '[length(Versions || `[]`), length(DeleteMarkers || `[]`)]'
+}
+sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$T/proj/.cairn/catalog.db" "$1"; }
+
+cairn init "$T/proj" --storage "s3://$bucket/inst" --endpoint "$S3_ENDPOINT" --allow-http >/dev/null
+cd "$T/proj"
+
+echo "== save twice (two artifact versions), plus extra S3 versions and a delete marker"
+echo one > d.txt; cairn save d.txt --key exp/d.txt >/dev/null 2>&1
+echo two > d.txt; cairn save d.txt --key exp/d.txt >/dev/null 2>&1
+echo keep > k.txt; cairn save k.txt --key exp/keep.txt >/dev/null 2>&1
+o1=$(sql "SELECT object_name FROM artifact WHERE key = 'exp/d.txt' AND version = 1")
+o2=$(sql "SELECT object_name FROM artifact WHERE key = 'exp/d.txt' AND version = 2")
+ok=$(sql "SELECT object_name FROM artifact WHERE key = 'exp/keep.txt'")
+# An older S3 version under v1's name (as if overwritten), and a delete
+# marker on top of v2's object (as if deleted without its versions).
+s3api put-object --bucket "$bucket" --key "inst/$o1" --body d.txt >/dev/null
+s3api delete-object --bucket "$bucket" --key "inst/$o2" >/dev/null
+[ "$(counts "inst/$o1")" = "2	0" ] || fail "setup: $(counts "inst/$o1")"
+[ "$(counts "inst/$o2")" = "1	1" ] || fail "setup: $(counts "inst/$o2")"
+
+echo "== purge request + run"
+cairn purge request exp/d.txt --reason "s3 test" >/dev/null 2>&1
+cairn purge run --dry-run | grep -q "would delete 2 artifact" || fail "dry run plan"
+[ "$(counts "inst/$o1")" = "2	0" ] || fail "dry run changed storage"
+cairn purge run 2>"$T/run" || fail "purge run failed: $(cat "$T/run")"
+
+echo "== aws sees no version and no delete marker of the purged objects"
+[ "$(counts "inst/$o1")" = "0	0" ] || fail "v1 left $(counts "inst/$o1")"
+[ "$(counts "inst/$o2")" = "0	0" ] || fail "v2 left $(counts "inst/$o2")"
+[ "$(counts "inst/$ok")" = "1	0" ] || fail "the kept artifact was touched: $(counts "inst/$ok")"
+[ "$(sql "SELECT COUNT(*) FROM deletion_request WHERE state = 'done' AND certificate LIKE '%$o1%'")" = 1 ] || fail "no certificate"
+cairn load exp/keep.txt -o - | grep -q keep || fail "kept artifact unreadable"
+
+echo "== clean up the bucket"
+cairn purge request exp/keep.txt >/dev/null 2>&1 && cairn purge run 2>/dev/null
+[ "$(counts "")" = "0	0" ] || fail "bucket not empty: $(counts "")"
+echo "test_purge (s3): ok"
