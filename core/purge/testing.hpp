@@ -69,8 +69,8 @@ public:
                              std::to_string(transform) + ", 0)");
         int64_t run = m_catalog->db().getLastInsertRowid();
         for (int64_t a : inputs)
-            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id) VALUES (" + std::to_string(run) + ", " +
-                                 std::to_string(a) + ")");
+            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (" + std::to_string(run) + ", " +
+                                 std::to_string(a) + ", 0)");
         return run;
     }
 
