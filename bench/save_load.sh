@@ -30,7 +30,7 @@ hyperfine --runs 3 --export-json save.json \
   -n "openssl dgst -sha256 + cp" "openssl dgst -sha256 input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
   -n "sha256sum + cp" "sha256sum input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
   -n "cairn save" --prepare "printf x >> input.bin" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
-"$cairn" load bench/input.bin -o /dev/null -f >/dev/null 2>&1 || true
+"$cairn" load bench/input.bin -o - > /dev/null
 
 echo "== load ${size} MiB (cache hit): cairn load vs cp"
 hyperfine --runs 3 --export-json load.json \

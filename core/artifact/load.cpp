@@ -3,7 +3,7 @@
 #include "core/artifact/folder.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
-#include "core/crypto/sha256.hpp"
+#include "core/crypto/background_hasher.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/lineage/link.hpp"
 #include "core/util/error.hpp"
@@ -46,10 +46,12 @@ stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cach
 // Decrypts `ciphertext` into `sink`, then checks the plaintext hash.
 void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
                       const artifact::Sink& sink) {
-    crypto::Sha256 hasher;
+    // The hash runs on a second thread while the plaintext is written.
+    crypto::BackgroundHasher hasher;
     crypto::decrypt_file(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
-        hasher.update(plain);
+        hasher.submit(plain);
         sink(plain);
+        hasher.wait();
     });
     if (hasher.finish_hex() != a.hash)
         throw Error(ErrorKind::integrity, "content of artifact " + a.uid + " does not match its hash",
@@ -78,7 +80,7 @@ void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, c
     }
     fs::TempFile temp(dir, ".cairn-load", k_private);
     decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); });
-    temp.commit(dest);
+    temp.commit(dest, fs::Sync::no);
 }
 
 void write_stdout(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext) {
@@ -98,6 +100,11 @@ stdfs::path working_copy_path(Instance& inst, const catalog::ArtifactRow& a) {
 void check_output(const LoadOptions& o, const stdfs::path& dest) {
     if (o.output.empty() || o.output == "-") return;
     std::error_code ec;
+    // Renaming over a device or FIFO would replace it (e.g. /dev/null) with a file.
+    const auto st = stdfs::status(dest, ec);
+    if (stdfs::exists(st) && !stdfs::is_regular_file(st) && !stdfs::is_directory(st))
+        throw Error(ErrorKind::usage, "output " + dest.string() + " is not a regular file",
+                    "use -o - and redirect, e.g. cairn load REF -o - > " + dest.string());
     if (stdfs::exists(stdfs::symlink_status(dest, ec)) && !o.force)
         throw Error(ErrorKind::conflict, "output " + dest.string() + " already exists", "remove it or pass --force");
     if (stdfs::is_directory(dest) && o.force)

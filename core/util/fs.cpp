@@ -133,14 +133,18 @@ TempFile::~TempFile() {
     if (!m_committed && !m_path.empty()) ::unlink(m_path.c_str());
 }
 
-void TempFile::commit(const stdfs::path& dest) {
+void TempFile::commit(const stdfs::path& dest, Sync sync) {
+    struct stat st {};
+    if (::stat(dest.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw Error(ErrorKind::usage, dest.string() + " exists and is not a regular file; it is left alone",
+                    "choose a regular file path, or write to stdout and redirect");
     if (m_fd) {
-        fsync_fd(m_fd.get(), m_path);
+        if (sync == Sync::yes) fsync_fd(m_fd.get(), m_path);
         m_fd = Fd();
     }
     if (::rename(m_path.c_str(), dest.c_str()) != 0) throw io_error("rename into", dest, errno);
     m_committed = true;
-    sync_dir(dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path());
+    if (sync == Sync::yes) sync_dir(dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path());
 }
 
 void require_private_file(const stdfs::path& path, std::string_view what) {

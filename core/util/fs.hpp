@@ -55,6 +55,11 @@ void pread_exact(int fd, std::span<std::byte> buf, uint64_t offset, const stdfs:
 void write_all(int fd, std::span<const std::byte> data, const stdfs::path& what);
 void fsync_fd(int fd, const stdfs::path& what);
 
+// Whether commit() forces the data to disk first. Catalog-referenced files
+// (cache, storage) are synced; plaintext the user asked for is not, as cp
+// does not sync either.
+enum class Sync { yes, no };
+
 // A file in `dir` with a random name, removed on destruction unless
 // commit() renamed it into place. Used so that no partial file is ever
 // visible under its final name.
@@ -66,7 +71,7 @@ public:
     int fd() const { return m_fd.get(); }
     const stdfs::path& path() const { return m_path; }
     // fsyncs, closes and renames to dest (atomic on one filesystem).
-    void commit(const stdfs::path& dest);
+    void commit(const stdfs::path& dest, Sync sync = Sync::yes);
     void close() { m_fd = Fd(); }
 
 private:

@@ -51,4 +51,9 @@ echo keep > existing
 expect_exit 8 "refuse to overwrite" cairn load f -o existing
 check "existing file kept" [ "$(cat existing)" = keep ]
 
+# A device as output is refused, never replaced by a file.
+mkfifo fifo
+expect_exit 2 "fifo output refused" cairn load f -o fifo --force
+check "fifo still a fifo" [ -p fifo ]
+
 finish

@@ -2,7 +2,7 @@
 
 #include "core/util/error.hpp"
 
-#include <curl/curl.h>
+#include "core/storage/s3/curl_api.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -59,7 +59,7 @@ size_t write_body(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     size_t len = size * n;
     long status = 0;
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_api().easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     if (t->request->download_fd >= 0 && status >= 200 && status < 300) {
         size_t done = 0;
         while (done < len) {
@@ -109,7 +109,7 @@ std::string host_of(const std::string& url) {
 Failure transport_failure(CURLcode code, const char* detail, const std::string& url,
                           const Transfer& t) {
     std::string what =
-        "cannot reach " + host_of(url) + ": " + (*detail ? detail : curl_easy_strerror(code));
+        "cannot reach " + host_of(url) + ": " + (*detail ? detail : curl_api().easy_strerror(code));
     if (t.write_failed)
         return Failure{FailureKind::error,
                        "cannot write the download: " + std::string(std::strerror(t.write_errno))};
@@ -131,7 +131,7 @@ Failure transport_failure(CURLcode code, const char* detail, const std::string& 
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
         return Failure{FailureKind::error, "TLS verification failed for " + host_of(url) + ": " +
-                                               (*detail ? detail : curl_easy_strerror(code))};
+                                               (*detail ? detail : curl_api().easy_strerror(code))};
     default:
         return Failure{FailureKind::error, what};
     }
@@ -146,87 +146,83 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 void http_global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            throw Error(ErrorKind::internal, "cannot initialise libcurl");
-    });
+    (void)curl_api();
 }
 
 HttpClient::HttpClient(HttpOptions options) : m_curl(nullptr), m_options(options) {
     http_global_init();
-    m_curl = curl_easy_init();
+    m_curl = curl_api().easy_init();
     if (!m_curl) throw Error(ErrorKind::internal, "cannot create a libcurl handle");
 }
 
 HttpClient::~HttpClient() {
-    curl_easy_cleanup(static_cast<CURL*>(m_curl));
+    curl_api().easy_cleanup(static_cast<CURL*>(m_curl));
 }
 
 Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     CURL* c = static_cast<CURL*>(m_curl);
-    curl_easy_reset(c); // keeps the connection cache, drops last request's options
+    curl_api().easy_reset(c); // keeps the connection cache, drops last request's options
     HttpResponse response;
     Transfer t{&request, &response, c, 0, false, 0};
     char error_buf[CURL_ERROR_SIZE] = {0};
 
-    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS,
+    curl_api().easy_setopt(c, CURLOPT_URL, request.url.c_str());
+    curl_api().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_api().easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_api().easy_setopt(c, CURLOPT_PATH_AS_IS,
                      1L); // keys may contain "./" or "../": never squash them
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_api().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_api().easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_api().easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_api().easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!m_options.ca_bundle.empty())
-        curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_s);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_limit_bytes);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, m_options.low_speed_time_s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, m_options.total_timeout_s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_line);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+        curl_api().easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
+    curl_api().easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_s);
+    curl_api().easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_limit_bytes);
+    curl_api().easy_setopt(c, CURLOPT_LOW_SPEED_TIME, m_options.low_speed_time_s);
+    curl_api().easy_setopt(c, CURLOPT_TIMEOUT, m_options.total_timeout_s);
+    curl_api().easy_setopt(c, CURLOPT_ERRORBUFFER, error_buf);
+    curl_api().easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+    curl_api().easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_api().easy_setopt(c, CURLOPT_HEADERFUNCTION, header_line);
+    curl_api().easy_setopt(c, CURLOPT_HEADERDATA, &t);
 
     bool has_body = request.upload_fd >= 0 || !request.body.empty();
     auto length = static_cast<curl_off_t>(request.upload_fd >= 0 ? request.upload_length
                                                                  : request.body.size());
     if (request.method == "HEAD") {
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        curl_api().easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT") {
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, length);
+        curl_api().easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_api().easy_setopt(c, CURLOPT_INFILESIZE_LARGE, length);
     } else if (request.method == "POST") {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, length);
+        curl_api().easy_setopt(c, CURLOPT_POST, 1L);
+        curl_api().easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, length);
     } else if (request.method != "GET") {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        curl_api().easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     if (has_body || request.method == "PUT" || request.method == "POST") {
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-        curl_easy_setopt(c, CURLOPT_READDATA, &t);
-        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
-        curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
+        curl_api().easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+        curl_api().easy_setopt(c, CURLOPT_READDATA, &t);
+        curl_api().easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+        curl_api().easy_setopt(c, CURLOPT_SEEKDATA, &t);
     }
 
     curl_slist* headers = nullptr;
     for (const auto& [name, value] : request.headers)
-        headers = curl_slist_append(headers, (name + ": " + value).c_str());
+        headers = curl_api().slist_append(headers, (name + ": " + value).c_str());
     // curl's defaults that the signature does not cover or S3 does not want.
-    headers = curl_slist_append(headers, "Accept:");
+    headers = curl_api().slist_append(headers, "Accept:");
     if (request.method == "POST")
-        headers = curl_slist_append(headers, "Content-Type: application/xml");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        headers = curl_api().slist_append(headers, "Content-Type: application/xml");
+    curl_api().easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
-    CURLcode code = curl_easy_perform(c);
-    curl_slist_free_all(headers);
+    CURLcode code = curl_api().easy_perform(c);
+    curl_api().slist_free_all(headers);
     // Header values may carry the Authorization line; the slist is freed and
     // the error buffer never holds header values.
     if (code != CURLE_OK) return unexpected(transport_failure(code, error_buf, request.url, t));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_api().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
 }
 
