@@ -1,7 +1,7 @@
 #pragma once
 // The one storage interface. Every backend (local directory, S3, GCS) and
 // every wrapper (retry, dry-run) implements it; one conformance suite
-// (core/storage/conformance_test.cpp) runs against each.
+// (core/storage/conformance.{hpp,cpp}) runs against each.
 //
 // Object names are relative to the location's prefix and are opaque random
 // ids chosen by cairn ("objects/3f/3f9a..."): they never reveal an artifact's

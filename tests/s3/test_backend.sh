@@ -32,9 +32,9 @@ s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status
 cleanup+=("s3api delete-bucket --bucket '$bucket' >/dev/null 2>&1")
 export CAIRN_S3_BUCKET=$bucket
 
-# counts PREFIX -> "<versions> <delete markers>" as the aws CLI sees them
+# counts PREFIX [BUCKET] -> "<versions> <delete markers>" as the aws CLI sees them
 counts() {
-    s3api list-object-versions --bucket "$bucket" --prefix "$1" --output text \
+    s3api list-object-versions --bucket "${2:-$bucket}" --prefix "$1" --output text \
         --query '[length(Versions || `[]`), length(DeleteMarkers || `[]`)]'
 }
 
@@ -43,6 +43,12 @@ echo "== unit and conformance tests against $S3_ENDPOINT (bucket $bucket)"
 
 echo "== after the suite, the bucket holds no version and no delete marker"
 [ "$(counts "")" = "0	0" ] || fail "leftovers: $(counts "")"
+
+echo "== an unversioned bucket passes the suite too (remove deletes the null version)"
+s3api create-bucket --bucket "$bucket-plain" >/dev/null
+cleanup+=("s3api delete-bucket --bucket '$bucket-plain' >/dev/null 2>&1")
+CAIRN_S3_BUCKET=$bucket-plain CAIRN_S3_VERSIONED=0 "$tests_bin" -ts='*S3*' -tc='conformance*,probe*'
+[ "$(counts "" "$bucket-plain")" = "0	0" ] || fail "unversioned bucket not empty"
 
 echo "== aws sees exactly what cairn wrote"
 CAIRN_S3_CROSSCHECK=put "$tests_bin" -ts='*S3*' -tc='crosscheck*'

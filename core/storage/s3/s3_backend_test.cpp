@@ -4,6 +4,7 @@
 // against dead endpoints run always: they need no server.
 #include "core/storage/conformance.hpp"
 #include "core/storage/s3/s3_backend.hpp"
+#include "core/storage/s3/s3_client.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
 
@@ -24,9 +25,49 @@ std::string env_or(const char* name, std::string fallback) {
     return v && *v ? v : fallback;
 }
 
+// Without CAIRN_S3_BUCKET (e.g. plain `cairn_tests` with the rgw.sh
+// environment sourced) the tests make their own versioned bucket and drop it
+// at exit; the suites leave it empty.
+class OwnBucket {
+  public:
+    OwnBucket() : m_name("cairn-unit-" + random_hex(4)) {
+        call("PUT", {}, "");
+        call("PUT", {{"versioning", ""}},
+             "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+             "<Status>Enabled</Status></VersioningConfiguration>");
+    }
+    ~OwnBucket() { call("DELETE", {}, ""); }
+    const std::string& name() const { return m_name; }
+
+  private:
+    void call(const char* method, s3::Params query, std::string_view body) {
+        Location l;
+        l.url = "s3://" + m_name;
+        l.endpoint = env_or("S3_ENDPOINT", "");
+        l.allow_http = true;
+        auto settings = s3::resolve_aws_settings(s3::process_env());
+        s3::S3Client client(s3::resolve_s3_config(l, settings), settings.credentials, {});
+        s3::S3Call c;
+        c.method = method;
+        c.query = std::move(query);
+        c.body = body;
+        auto r = client.send_ok(c);
+        if (!r)
+            MESSAGE("test bucket " << m_name << ": " << method << " failed: " << r.error().message);
+    }
+    std::string m_name;
+};
+
+std::string test_bucket() {
+    std::string named = env_or("CAIRN_S3_BUCKET", "");
+    if (!named.empty()) return named;
+    static OwnBucket own;
+    return own.name();
+}
+
 Location rgw_location(const std::string& prefix) {
     Location l;
-    l.url = "s3://" + env_or("CAIRN_S3_BUCKET", "cairn-test") + "/" + prefix;
+    l.url = "s3://" + test_bucket() + "/" + prefix;
     l.endpoint = env_or("S3_ENDPOINT", "");
     l.allow_http = true;
     return l;
