@@ -25,6 +25,7 @@ std::string format_utc_ms(int64_t ms) {
 }
 
 int64_t parse_duration_ms(std::string_view text) {
+    if (text == "0") return 0; // "no grace" needs no unit
     int64_t n = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));

@@ -33,6 +33,7 @@ TEST_SUITE("core::util") {
         CHECK(parse_time_ms("2026-11-24") == 1795478400000);
         CHECK(parse_duration_ms("7d") == 7 * k_ms_per_day);
         CHECK(parse_duration_ms("30m") == 30 * 60'000);
+        CHECK(parse_duration_ms("0") == 0);
         CHECK_THROWS_AS(parse_duration_ms("7w"), Error);
         CHECK_THROWS_AS(parse_duration_ms("d"), Error);
         CHECK_THROWS_AS(parse_time_ms("yesterday"), Error);
