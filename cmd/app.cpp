@@ -4,9 +4,12 @@
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
 #include "core/util/error.hpp"
+#include "core/util/suggest.hpp"
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 namespace cairn::cmd {
 
@@ -30,6 +33,49 @@ std::string action_name(const CLI::App& app) {
     return name.empty() ? "unknown" : name;
 }
 
+bool takes_value(const CLI::App& app, const std::string& token) {
+    if (token.find('=') != std::string::npos) return false;
+    // Options of parents count too: the root falls through to them.
+    for (const CLI::App* cur = &app; cur != nullptr; cur = cur->get_parent())
+        if (const CLI::Option* opt = cur->get_option_no_throw(token)) return opt->get_items_expected_max() > 0;
+    return false;
+}
+
+std::vector<std::string> visible_subcommands(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty() && !s->get_name().empty(); }))
+        names.push_back(sub->get_name());
+    return names;
+}
+
+// Walks argv the way CLI11 will and returns a usage error for the first word
+// that should name a subcommand but names none ("did you mean" included).
+// Only commands without positional arguments expect a subcommand name there.
+std::optional<Error> unknown_subcommand(const CLI::App& root, int argc, char** argv) {
+    const CLI::App* cur = &root;
+    for (int i = 1; i < argc; ++i) {
+        const std::string token = argv[i];
+        if (token == "--") break;
+        if (token.size() > 1 && token[0] == '-') {
+            if (takes_value(*cur, token)) ++i;
+            continue;
+        }
+        if (cur->get_subcommands({}).empty()) break;
+        const auto found = cur->get_subcommands([&](const CLI::App* s) { return s->check_name(token); });
+        if (!found.empty()) {
+            cur = found.front();
+            continue;
+        }
+        if (!cur->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty()) break;
+        const bool top = cur == &root;
+        std::string message = std::string(top ? "unknown command '" : "unknown subcommand '") + token + "'" +
+                              (top ? "" : " of '" + cur->get_name() + "'");
+        if (auto near = closest_match(token, visible_subcommands(*cur))) message += "; did you mean '" + *near + "'?";
+        return Error(ErrorKind::usage, message, "see 'cairn " + (top ? "" : cur->get_name() + " ") + "--help'");
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 int run_main(int argc, char** argv) {
@@ -50,6 +96,7 @@ int run_main(int argc, char** argv) {
     register_run(app, g);
     register_lineage(app, g);
     register_purge(app, g);
+    register_complete(app, g);
 
     try {
         app.parse(argc, argv);
@@ -60,7 +107,7 @@ int run_main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        print_error(g, Error(ErrorKind::usage, e.what(), "see 'cairn --help'"));
+        print_error(g, unknown_subcommand(app, argc, argv).value_or(Error(ErrorKind::usage, e.what(), "see 'cairn --help'")));
         return exit_code(ErrorKind::usage);
     } catch (const Error& e) {
         print_error(g, e);

@@ -86,6 +86,8 @@ void run_revoke(const std::string& name, GlobalOptions& g) {
 void register_access(CLI::App& app, GlobalOptions& g) {
     auto* access_cmd = app.add_subcommand("access", "Grant, list and revoke members' access");
     access_cmd->require_subcommand(1);
+    access_cmd->footer("Example:\n  cairn access grant ann --public-key ann.pub --role reader\n  cairn access ls\n\n"
+                       "EXIT STATUS: see each subcommand's --help.");
 
     auto o = std::make_shared<GrantOpts>();
     auto* grant =

@@ -4,6 +4,7 @@
 #include "cmd/output.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/checkpoint.hpp"
+#include "core/audit/inventory.hpp"
 #include "core/audit/keys.hpp"
 #include "core/audit/prune.hpp"
 #include "core/audit/query.hpp"
@@ -175,6 +176,29 @@ void run_public_key(GlobalOptions& g) {
     info(g, audit::fingerprint(key));
 }
 
+void run_inventory(GlobalOptions& g) {
+    Instance& inst = instance(g);
+    const auto entries = audit::inventory(inst.catalog(), inst.config().retention);
+    audit::record(inst.catalog(), inst.actor(), {"audit.inventory", {}, "ok", std::nullopt, {{"count", entries.size()}}});
+    if (g.json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& e : entries) arr.push_back(audit::to_json(e));
+        return print_json(arr);
+    }
+    std::printf("%-16s %-30s %4s %-16s %-22s %-16s %-12s %s\n", "UID", "KEY", "VER", "STATE", "ENCRYPTION", "KEY ID",
+                "RETENTION", "STORAGE / DELETION");
+    for (const auto& e : entries) {
+        std::string where = e.storage_url + (e.object_name.empty() ? "" : "/" + e.object_name);
+        if (e.deletion)
+            where += "  request " + e.deletion->request_uid + " (" + e.deletion->request_state + ", " +
+                     e.deletion->target_state + ", deadline " + format_utc_ms(e.deletion->deadline_at).substr(0, 10) + ")";
+        std::printf("%-16s %-30s %4d %-16s %-22s %-16s %-12s %s\n", e.uid.c_str(),
+                    e.key.empty() ? "(shredded)" : e.key.c_str(), e.version, e.state.c_str(), e.encryption.c_str(),
+                    e.data_key_shredded ? "(shredded)" : e.key_id.c_str(),
+                    e.retention_rule.empty() ? "-" : e.retention_rule.c_str(), where.c_str());
+    }
+}
+
 } // namespace
 
 void register_audit(CLI::App& app, GlobalOptions& g) {
@@ -209,6 +233,11 @@ void register_audit(CLI::App& app, GlobalOptions& g) {
 
     auto* pk = sub->add_subcommand("public-key", "Print the public key that verifies checkpoints (PEM)");
     pk->callback([&g] { run_public_key(g); });
+
+    auto* inv = sub->add_subcommand("inventory", "Data map: every artifact, its storage, encryption, key, retention and deletion");
+    inv->footer("Example:\n  cairn audit inventory --json\n\nLists active artifacts, those pending deletion and deleted ones "
+                "(tombstones: uid, dates, certificate state).\nEXIT STATUS: 0 ok, 7 no instance.");
+    inv->callback([&g] { run_inventory(g); });
 }
 
 } // namespace cairn::cmd

@@ -75,6 +75,7 @@ void run_rotate(GlobalOptions& g) {
 void register_key(CLI::App& app, GlobalOptions& g) {
     auto* key = app.add_subcommand("key", "Show, export and rotate the instance key");
     key->require_subcommand(1);
+    key->footer("Example:\n  cairn key show\n  cairn key rotate\n\nEXIT STATUS: see each subcommand's --help.");
 
     auto* show =
         key->add_subcommand("show", "Show the key file, its key id and kind (never the key)");

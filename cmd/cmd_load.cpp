@@ -2,6 +2,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
+#include "cmd/progress.hpp"
 #include "core/artifact/load.hpp"
 
 #include <iostream>
@@ -16,7 +17,10 @@ struct LoadOpts {
 };
 
 void run(const LoadOpts& o, GlobalOptions& g) {
-    artifact::LoadResult r = artifact::load(instance(g), {o.ref, o.output, o.force, {}});
+    artifact::LoadResult r = [&] {
+        ProgressLine progress(g, "loading " + o.ref);
+        return artifact::load(instance(g), {o.ref, o.output, o.force, progress.callback()});
+    }();
     if (o.output == "-") return;
     if (g.json) {
         auto j = artifact_json(r.artifact);

@@ -86,7 +86,8 @@ void register_purge(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<PurgeOpts>();
     auto* purge = app.add_subcommand("purge", "Delete artifacts for good: requests, retention, status, run");
     purge->require_subcommand(1);
-    purge->footer("EXIT STATUS: 0 ok, 3 no such artifact or request, 7 no instance, 8 cannot cancel a due request /\n"
+    purge->footer("Example:\n  cairn purge request exp/data.csv --reason 'subject request #42'\n  cairn purge run   # daily, from cron\n\n"
+                  "EXIT STATUS: 0 ok, 3 no such artifact or request, 7 no instance, 8 cannot cancel a due request /\n"
                   "another purge run is in progress, 9 purge run incomplete (failures or a missed deadline).");
 
     auto* req = purge->add_subcommand("request", "Hide artifacts now and schedule their deletion");
@@ -94,21 +95,27 @@ void register_purge(CLI::App& app, GlobalOptions& g) {
     req->add_option("--reason", o->request.reason, "Why (kept in the request and its certificate)");
     req->add_flag("--with-descendants", o->request.with_descendants, "Also delete artifacts derived from them");
     req->add_option("--grace", o->grace, "Undo window before deletion (default: purge.grace)")->type_name("DURATION");
-    req->footer("Example:\n  cairn purge request exp/data.csv --reason 'subject request #42' --grace 1d");
+    req->footer("Example:\n  cairn purge request exp/data.csv --reason 'subject request #42' --grace 1d\n\n"
+                "EXIT STATUS: 0 ok, 2 bad arguments, 3 no such artifact, 7 no instance.");
     req->callback([o, &g] { run_request(*o, g); });
 
     auto* cancel = purge->add_subcommand("cancel", "Cancel a request during its grace period");
     cancel->add_option("request", o->request_uid, "Request id (from 'purge request' or 'purge status')")->required();
+    cancel->footer("Example:\n  cairn purge cancel 3f9a0c1d2e4b5a67\n\n"
+                   "EXIT STATUS: 0 ok, 3 no such request, 8 the request is already due or done.");
     cancel->callback([o, &g] { run_cancel(*o, g); });
 
     auto* status = purge->add_subcommand("status", "Pending and overdue requests, unsafe storage, derived data");
     status->add_flag("--probe", o->probe, "Probe storage now instead of using what init recorded");
+    status->footer("Example:\n  cairn purge status --probe --json\n\nEXIT STATUS: 0 ok, 5 probe failed, 7 no instance.");
     status->callback([o, &g] { run_status(*o, g); });
 
     auto* run = purge->add_subcommand("run", "Execute due requests and retention policies (for cron)");
     run->add_flag("-n,--dry-run", o->dry_run, "Print the plan and change nothing");
-    run->footer("Quiet on success: one summary line (none with --quiet). Exit 9 if anything failed or a\n"
-                "deadline was missed; failed steps are retried by the next run.");
+    run->footer("Example:\n  cairn purge run --dry-run\n  15 3 * * * cairn --instance /data/.cairn purge run   # crontab\n\n"
+                "Quiet on success: one summary line (none with --quiet). Exit 9 if anything failed or a\n"
+                "deadline was missed; failed steps are retried by the next run.\n"
+                "EXIT STATUS: 0 ok, 8 another purge run holds the lock, 9 incomplete (failures or a missed deadline).");
     run->callback([o, &g] { run_run(*o, g); });
 }
 

@@ -144,7 +144,8 @@ void register_run(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<RunOpts>();
     auto* run = app.add_subcommand("run", "Track runs of scripts and pipelines (lineage)");
     run->require_subcommand(1);
-    run->footer("While CAIRN_RUN names a run, every load records an input and every save an output of it.");
+    run->footer("Example:\n  cairn run exec -- python3 train.py\n  cairn run ls --limit 5\n\n"
+                "While CAIRN_RUN names a run, every load records an input and every save an output of it.");
 
     auto* start = run->add_subcommand("start", "Start a run and print its uid");
     start->footer("Example:\n  eval \"$(cairn run start --transform clean.py --param rows=1000 --export)\"\n  ...\n  cairn run finish --status $?\n\n"
@@ -158,7 +159,7 @@ void register_run(CLI::App& app, GlobalOptions& g) {
     start->callback([o, &g] { run_start(*o, g); });
 
     auto* finish = run->add_subcommand("finish", "Finish a run with an exit status");
-    finish->footer("EXIT STATUS: 0 ok, 2 no run given, 3 no such run, 8 the run already finished.");
+    finish->footer("Example:\n  cairn run finish --status $?\n\nEXIT STATUS: 0 ok, 2 no run given, 3 no such run, 8 the run already finished.");
     finish->add_option("run", o->run, "Run uid (default: $CAIRN_RUN)");
     finish->add_option("-s,--status", o->status, "Exit status to record (default 0)");
     finish->callback([o, &g] { run_finish(*o, g); });
@@ -174,13 +175,14 @@ void register_run(CLI::App& app, GlobalOptions& g) {
     exec->callback([o, &g] { run_exec(*o, g); });
 
     auto* show = run->add_subcommand("show", "Show a run with its inputs and outputs");
-    show->footer("EXIT STATUS: 0 ok, 3 no such run.");
+    show->footer("Example:\n  cairn run show \"$CAIRN_RUN\" --json\n\nEXIT STATUS: 0 ok, 3 no such run.");
     show->add_option("run", o->run, "Run uid")->required();
     show->callback([o, &g] { run_show(*o, g); });
 
     auto* ls = run->add_subcommand("ls", "List runs, most recent first");
     ls->add_option("--transform", o->prefix, "Only transforms whose key starts with PREFIX");
     ls->add_option("-n,--limit", o->limit, "At most N runs (0 = all)");
+    ls->footer("Example:\n  cairn run ls --transform train.py --limit 10\n\nEXIT STATUS: 0 ok, 7 no instance.");
     ls->callback([o, &g] { run_ls(*o, g); });
 }
 

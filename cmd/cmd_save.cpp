@@ -2,6 +2,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
+#include "cmd/progress.hpp"
 #include "core/artifact/save.hpp"
 
 #include <iostream>
@@ -18,7 +19,10 @@ struct SaveOpts {
 void run(const SaveOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
     artifact::cleanup_leftovers(inst, 3'600'000);
-    artifact::SaveResult r = artifact::save(inst, {o.path, o.key, o.description, o.from, {}});
+    artifact::SaveResult r = [&] {
+        ProgressLine progress(g, "saving " + o.path);
+        return artifact::save(inst, {o.path, o.key, o.description, o.from, progress.callback()});
+    }();
     const auto& a = r.artifact;
     if (g.json) {
         auto j = artifact_json(a);

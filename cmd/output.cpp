@@ -1,12 +1,16 @@
 #include "cmd/output.hpp"
 
+#include "cmd/progress.hpp"
+
 #include <cstdio>
 #include <iostream>
 
 namespace cairn::cmd {
 
 void print_error(const GlobalOptions& g, const Error& e) {
-    std::cerr << "cairn: error: " << e.what() << "\n";
+    // Red "error:" only on a terminal and only without NO_COLOR.
+    const bool color = stderr_color();
+    std::cerr << "cairn: " << (color ? "\033[31merror:\033[0m " : "error: ") << e.what() << "\n";
     if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
     if (g.json) {
         nlohmann::json j = {{"error", {{"kind", kind_name(e.kind())}, {"message", e.what()},

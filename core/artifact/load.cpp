@@ -17,6 +17,8 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+using LoadProgress = std::function<void(uint64_t, uint64_t)>;
+
 constexpr auto k_private = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
 // Returns the cached ciphertext, downloading it on a miss.
@@ -44,14 +46,18 @@ stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cach
 }
 
 // Decrypts `ciphertext` into `sink`, then checks the plaintext hash.
+// Reports decrypted bytes to `progress` when one is given.
 void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
-                      const artifact::Sink& sink) {
+                      const artifact::Sink& sink, const LoadProgress& progress = {}) {
     // The hash runs on a second thread while the plaintext is written.
     crypto::BackgroundHasher hasher;
+    uint64_t done = 0;
     crypto::decrypt_file(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
         hasher.submit(plain);
         sink(plain);
         hasher.wait();
+        done += plain.size();
+        if (progress) progress(done, static_cast<uint64_t>(a.size));
     });
     if (hasher.finish_hex() != a.hash)
         throw Error(ErrorKind::integrity, "content of artifact " + a.uid + " does not match its hash",
@@ -61,14 +67,14 @@ void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& 
 // Writes the plaintext into a temp name beside `dest` and renames it into
 // place only after everything verified.
 void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
-                  const stdfs::path& dest) {
+                  const stdfs::path& dest, const LoadProgress& progress) {
     const stdfs::path dir = dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path();
     if (a.kind == "folder") {
         const stdfs::path temp_dir = dir / (".cairn-load-" + random_hex(6));
         fs::ensure_dir(temp_dir, stdfs::perms::owner_all);
         try {
             FolderUnpacker unpacker(temp_dir);
-            decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); });
+            decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); }, progress);
             unpacker.finish();
             stdfs::rename(temp_dir, dest);
         } catch (...) {
@@ -79,16 +85,19 @@ void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, c
         return;
     }
     fs::TempFile temp(dir, ".cairn-load", k_private);
-    decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); });
+    decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); },
+                     progress);
     temp.commit(dest, fs::Sync::no);
 }
 
-void write_stdout(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext) {
+void write_stdout(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
+                  const LoadProgress& progress) {
     if (a.kind == "folder")
         throw Error(ErrorKind::usage, "artifact " + a.key + " is a folder and cannot go to stdout", "use -o DIR");
     // Authenticate everything first so a damaged object prints nothing.
     decrypt_verified(key, a, ciphertext, [](std::span<const std::byte>) {});
-    decrypt_verified(key, a, ciphertext, [](std::span<const std::byte> d) { fs::write_all(STDOUT_FILENO, d, "stdout"); });
+    decrypt_verified(key, a, ciphertext, [](std::span<const std::byte> d) { fs::write_all(STDOUT_FILENO, d, "stdout"); },
+                     progress);
 }
 
 stdfs::path working_copy_path(Instance& inst, const catalog::ArtifactRow& a) {
@@ -127,13 +136,13 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
     stdfs::path ciphertext = fetch(inst, a, result.from_cache);
 
     auto deliver = [&](const stdfs::path& c) {
-        if (o.output == "-") return write_stdout(key, a, c);
+        if (o.output == "-") return write_stdout(key, a, c, o.progress);
         if (o.output.empty()) {
             std::error_code ec;
             if (stdfs::exists(result.path, ec)) stdfs::remove_all(result.path, ec);
             fs::ensure_dir(result.path.parent_path(), stdfs::perms::owner_all);
         }
-        write_output(key, a, c, result.path);
+        write_output(key, a, c, result.path, o.progress);
     };
     try {
         deliver(ciphertext);
