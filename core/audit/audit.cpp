@@ -112,8 +112,8 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
 
     // Index the targets so purge can find (and redact) the events naming a uid.
     if (!event.targets.empty()) {
-        SQLite::Statement target(catalog.db(), "INSERT OR IGNORE INTO audit_target (uid, seq) VALUES (?, ?)");
-        for (const auto& uid : event.targets) {
+        SQLite::Statement target(catalog.db(), "INSERT INTO audit_target (uid, seq) VALUES (?, ?)");
+        for (const auto& uid : std::set<std::string>(event.targets.begin(), event.targets.end())) {
             target.bind(1, uid);
             target.bind(2, pos.seq);
             target.exec();
