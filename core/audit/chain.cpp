@@ -5,6 +5,8 @@
 
 #include <SQLiteCpp/Column.h>
 #include <sqlite3.h>
+#include <bit>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,8 +22,10 @@ void CanonicalWriter::reset(std::string_view domain) {
 }
 
 void CanonicalWriter::length(uint64_t n) {
+    // Big-endian: verify writes some 20 million of these over a large log.
+    if constexpr (std::endian::native == std::endian::little) n = __builtin_bswap64(n);
     char be[8];
-    for (int i = 7; i >= 0; --i, n >>= 8) be[i] = static_cast<char>(n & 0xff);
+    std::memcpy(be, &n, sizeof be);
     m_buf.append(be, sizeof be);
 }
 
@@ -165,15 +169,15 @@ private:
 // (when absent). Anything else serialises as a bare 'x' tag, which no
 // appended event ever contains, so the MAC fails at this seq.
 void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out) {
+    const auto* stored = static_cast<const std::byte*>(sqlite3_column_blob(row, digest_col));
+    const size_t stored_len = stored ? static_cast<size_t>(sqlite3_column_bytes(row, digest_col)) : 0;
     const int type = sqlite3_column_type(row, text_col);
     bool consistent = false;
     if (type == SQLITE_TEXT) {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(row, text_col));
         const TextDigest d =
             text_digest(domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(row, text_col))));
-        const auto* stored = static_cast<const std::byte*>(sqlite3_column_blob(row, digest_col));
-        consistent = sqlite3_column_type(row, digest_col) == SQLITE_BLOB && stored &&
-                     static_cast<size_t>(sqlite3_column_bytes(row, digest_col)) == d.size() &&
+        consistent = stored_len == d.size() &&
                      crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored, d.size()));
     } else if (type == SQLITE_NULL) {
         consistent = sqlite3_column_type(row, k_redacted_at_column) != SQLITE_NULL;
@@ -182,7 +186,10 @@ void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::str
         out.raw("x");
         return;
     }
-    out.column(row, digest_col);
+    // append() always stores a 32-byte BLOB; any other stored type or length
+    // serialises differently and fails the MAC, as for any other column.
+    if (sqlite3_column_type(row, digest_col) == SQLITE_BLOB) out.blob(std::span(stored, stored_len));
+    else out.column(row, digest_col);
 }
 
 } // namespace
