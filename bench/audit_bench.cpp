@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
             for (long i = 0; i < n; ++i)
                 cairn::audit::append(*catalog, actor,
                                      {"load", {"bench0000000000" + std::to_string(i % 10)}, "ok", std::nullopt,
-                                      {{"key", "bench/data.bin"}, {"version", i % 7}}});
+                                      {{"version", i % 7}, {"size", 4096}, {"run", ""}, {"output", "file"}}});
         });
         std::printf("generated %ld events in %.2f s\n", n, since(t0));
     } else if (mode == "append") {

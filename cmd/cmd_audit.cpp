@@ -63,7 +63,11 @@ void run_list(const FilterOpts& o, GlobalOptions& g) {
     audit::record(inst.catalog(), inst.actor(), {"audit", {}, "ok", std::nullopt, {{"filters", o.json()}, {"count", events.size()}}});
     if (g.json) {
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& e : events) arr.push_back(audit::to_json(e));
+        for (const auto& e : events) {
+            nlohmann::json j = audit::to_json(e);
+            j["current_keys"] = audit::current_keys(inst.catalog(), e.targets);
+            arr.push_back(std::move(j));
+        }
         print_json(arr);
         return;
     }
@@ -71,7 +75,12 @@ void run_list(const FilterOpts& o, GlobalOptions& g) {
     std::printf("%6s  %-19s  %-12s  %-16s  %-6s  %s\n", "SEQ", "TIME (UTC)", "ACTOR", "ACTION", "RESULT", "TARGETS");
     for (const auto& e : events) {
         std::string targets;
-        for (const auto& t : e.targets) targets += (targets.empty() ? "" : ",") + (t.is_string() ? t.get<std::string>() : t.dump());
+        const nlohmann::json keys = audit::current_keys(inst.catalog(), e.targets);
+        for (const auto& t : e.targets) {
+            targets += (targets.empty() ? "" : ",") + (t.is_string() ? t.get<std::string>() : t.dump());
+            if (t.is_string() && keys.contains(t.get<std::string>())) targets += " (" + keys[t.get<std::string>()].get<std::string>() + ")";
+        }
+        if (e.redacted_at) targets += (targets.empty() ? "" : " ") + std::string("[redacted]");
         std::string result = e.result + (e.error_code ? "(" + std::to_string(*e.error_code) + ")" : "");
         std::printf("%6lld  %-19s  %-12s  %-16s  %-6s  %s\n", static_cast<long long>(e.seq),
                     format_utc_ms(e.time_ms).substr(0, 19).c_str(), e.actor.c_str(), e.action.c_str(), result.c_str(),

@@ -157,7 +157,7 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
         const bool input = lineage::record_input(inst.catalog(), run, a);
         audit::append(inst.catalog(), inst.actor(),
                       {"load", {a.uid}, "ok", std::nullopt,
-                       {{"key", a.key}, {"version", a.version}, {"run", input ? run->uid : ""},
+                       {{"version", a.version}, {"size", a.size}, {"run", input ? run->uid : ""},
                         {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : "file"}}});
     });
     return result;

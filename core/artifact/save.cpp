@@ -99,13 +99,22 @@ void forget_pending(Instance& inst, const std::string& object_name) {
     q.exec();
 }
 
+// A save's audit targets: the saved artifact and its --from inputs, so
+// erasing an input also redacts the command lines that named it.
+std::vector<std::string> save_targets(const std::string& uid, const lineage::OutputLink& link) {
+    std::vector<std::string> targets{uid};
+    for (const auto& input : link.inputs)
+        if (input != uid) targets.push_back(input);
+    return targets;
+}
+
 // Same content again: the existing artifact, with this save's lineage.
 SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const lineage::OutputPlan& plan) {
     SaveResult r{std::move(existing), true, {}};
     inst.catalog().write_transaction([&] {
         r.lineage = lineage::record_output(inst.catalog(), inst.actor(), plan, r.artifact);
-        audit::append(inst.catalog(), inst.actor(), {"save", {r.artifact.uid}, "ok", std::nullopt,
-                      {{"key", r.artifact.key}, {"existing", true}, {"lineage", r.lineage.to_json()}}});
+        audit::append(inst.catalog(), inst.actor(), {"save", save_targets(r.artifact.uid, r.lineage), "ok", std::nullopt,
+                      {{"version", r.artifact.version}, {"existing", true}, {"lineage", r.lineage.to_json()}}});
     });
     return r;
 }
@@ -172,8 +181,8 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::insert_artifact(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
         forget_pending(inst, row.object_name);
-        audit::append(inst.catalog(), inst.actor(), {"save", {row.uid}, "ok", std::nullopt,
-                      {{"key", key}, {"version", row.version}, {"size", row.size}, {"hash", row.hash},
+        audit::append(inst.catalog(), inst.actor(), {"save", save_targets(row.uid, link), "ok", std::nullopt,
+                      {{"version", row.version}, {"size", row.size},
                        {"lineage", link.to_json()}}});
     });
     if (rotated) {

@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include <set>
+
 namespace cairn::audit {
 
 namespace {
@@ -65,8 +67,10 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     const int64_t time = now_ms();
     const std::string targets = nlohmann::json(event.targets).dump();
     const std::string details = redacted(event.details).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const TextDigest command_line_digest = text_digest(k_command_line_domain, actor.command_line);
+    const TextDigest details_digest = text_digest(k_details_domain, details);
     // Build the canonical form from exactly the values bound below, in
-    // column order (k_event_columns).
+    // column order (k_event_columns): the redactable text as its digest.
     CanonicalWriter w(k_event_domain);
     w.integer(pos.seq);
     w.integer(time);
@@ -75,18 +79,19 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     w.integer(actor.os_uid);
     w.text(actor.host);
     w.integer(actor.pid);
-    w.text(actor.command_line);
+    w.blob(command_line_digest);
     w.text(event.action);
     w.text(targets);
     w.text(event.result);
     if (event.error_code) w.integer(*event.error_code);
     else w.null();
-    w.text(details);
+    w.blob(details_digest);
     const ChainValue chain = mac.compute(w.bytes(), pos.prev);
 
     SQLite::Statement insert(catalog.db(),
         "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
-        " targets, result, error_code, details, chain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " targets, result, error_code, details, chain, command_line_digest, details_digest)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, pos.seq);
     insert.bind(2, time);
     insert.bind(3, actor.identity);
@@ -101,7 +106,20 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     if (event.error_code) insert.bind(12, static_cast<int64_t>(*event.error_code));
     insert.bind(13, details);
     insert.bind(14, chain.data(), static_cast<int>(chain.size()));
+    insert.bind(15, command_line_digest.data(), static_cast<int>(command_line_digest.size()));
+    insert.bind(16, details_digest.data(), static_cast<int>(details_digest.size()));
     insert.exec();
+
+    // Index the targets so purge can find (and redact) the events naming a uid.
+    if (!event.targets.empty()) {
+        SQLite::Statement target(catalog.db(), "INSERT INTO audit_target (uid, seq) VALUES (?, ?)");
+        for (const auto& uid : std::set<std::string>(event.targets.begin(), event.targets.end())) {
+            target.bind(1, uid);
+            target.bind(2, pos.seq);
+            target.exec();
+            target.reset();
+        }
+    }
 }
 
 } // namespace
@@ -118,6 +136,33 @@ void append(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
         return;
     }
     append_locked(catalog, actor, event);
+}
+
+int64_t redact_events_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids, int64_t now) {
+    SQLite::Statement redact(catalog.db(),
+        "UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = ?"
+        " WHERE redacted_at IS NULL AND seq IN (SELECT seq FROM audit_target WHERE uid = ?)");
+    int64_t n = 0;
+    for (const auto& uid : uids) {
+        redact.bind(1, now);
+        redact.bind(2, uid);
+        n += redact.exec();
+        redact.reset();
+    }
+    return n;
+}
+
+int64_t count_redacted_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids) {
+    SQLite::Statement q(catalog.db(),
+        "SELECT t.seq FROM audit_target t JOIN audit_event e ON e.seq = t.seq"
+        " WHERE t.uid = ? AND e.redacted_at IS NOT NULL");
+    std::set<int64_t> seqs;
+    for (const auto& uid : uids) {
+        q.bind(1, uid);
+        while (q.executeStep()) seqs.insert(q.getColumn(0).getInt64());
+        q.reset();
+    }
+    return static_cast<int64_t>(seqs.size());
 }
 
 void record(catalog::Catalog& catalog, const Actor& actor, const Event& event) {

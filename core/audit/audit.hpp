@@ -31,6 +31,16 @@ void append(catalog::Catalog& catalog, const Actor& actor, const Event& event);
 // Appends one event in its own transaction (reads, failures).
 void record(catalog::Catalog& catalog, const Actor& actor, const Event& event);
 
+// Redacts every event whose targets include one of `uids`: its
+// command_line and details text become NULL and redacted_at = `now`. The
+// chain covers their digests, so it still verifies (docs/AUDIT.md). Call
+// inside the write transaction that erases the artifacts. Returns how many
+// events were redacted now (already redacted ones are not counted).
+int64_t redact_events_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids, int64_t now);
+
+// How many redacted events name one of `uids`.
+int64_t count_redacted_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids);
+
 // The .cairn directory holding the catalog (and the audit keys).
 std::filesystem::path audit_dir(const catalog::Catalog& catalog);
 

@@ -5,6 +5,8 @@
 
 #include <SQLiteCpp/Column.h>
 #include <sqlite3.h>
+#include <bit>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,8 +22,10 @@ void CanonicalWriter::reset(std::string_view domain) {
 }
 
 void CanonicalWriter::length(uint64_t n) {
+    // Big-endian: verify writes some 20 million of these over a large log.
+    if constexpr (std::endian::native == std::endian::little) n = __builtin_bswap64(n);
     char be[8];
-    for (int i = 7; i >= 0; --i, n >>= 8) be[i] = static_cast<char>(n & 0xff);
+    std::memcpy(be, &n, sizeof be);
     m_buf.append(be, sizeof be);
 }
 
@@ -124,9 +128,98 @@ ChainMac& chain_mac_for(const std::filesystem::path& dir) {
     return *slot;
 }
 
+namespace {
+
+// SHA-256 with the digest fetched once and the context reused: verify
+// hashes two columns of every event.
+class Digester {
+public:
+    Digester() : m_md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), m_ctx(EVP_MD_CTX_new()) {
+        if (!m_md || !m_ctx) {
+            EVP_MD_free(m_md);
+            EVP_MD_CTX_free(m_ctx);
+            throw Error(ErrorKind::internal, "OpenSSL: cannot set up SHA-256");
+        }
+    }
+    ~Digester() {
+        EVP_MD_CTX_free(m_ctx);
+        EVP_MD_free(m_md);
+    }
+    Digester(const Digester&) = delete;
+    Digester& operator=(const Digester&) = delete;
+
+    TextDigest digest(std::string_view prefix, std::string_view text) {
+        TextDigest out{};
+        unsigned int len = 0;
+        const bool ok = EVP_DigestInit_ex2(m_ctx, m_md, nullptr) == 1 &&
+                        EVP_DigestUpdate(m_ctx, prefix.data(), prefix.size()) == 1 &&
+                        EVP_DigestUpdate(m_ctx, text.data(), text.size()) == 1 &&
+                        EVP_DigestFinal_ex(m_ctx, reinterpret_cast<unsigned char*>(out.data()), &len) == 1;
+        if (!ok || len != out.size()) throw Error(ErrorKind::internal, "OpenSSL: SHA-256 failed");
+        return out;
+    }
+
+private:
+    EVP_MD* m_md = nullptr;
+    EVP_MD_CTX* m_ctx = nullptr;
+};
+
+// Column `text_col` of `row` as covered by the chain: its stored digest,
+// if the text (when present) matches it, or the row is marked redacted
+// (when absent). Anything else serialises as a bare 'x' tag, which no
+// appended event ever contains, so the MAC fails at this seq.
+void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out) {
+    const auto* stored = static_cast<const std::byte*>(sqlite3_column_blob(row, digest_col));
+    const size_t stored_len = stored ? static_cast<size_t>(sqlite3_column_bytes(row, digest_col)) : 0;
+    const int type = sqlite3_column_type(row, text_col);
+    bool consistent = false;
+    if (type == SQLITE_TEXT) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(row, text_col));
+        const TextDigest d =
+            text_digest(domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(row, text_col))));
+        consistent = stored_len == d.size() &&
+                     crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored, d.size()));
+    } else if (type == SQLITE_NULL) {
+        consistent = sqlite3_column_type(row, k_redacted_at_column) != SQLITE_NULL;
+    }
+    if (!consistent) {
+        out.raw("x");
+        return;
+    }
+    // append() always stores a 32-byte BLOB; any other stored type or length
+    // serialises differently and fails the MAC, as for any other column.
+    if (sqlite3_column_type(row, digest_col) == SQLITE_BLOB) out.blob(std::span(stored, stored_len));
+    else out.column(row, digest_col);
+}
+
+} // namespace
+
+TextDigest text_digest(std::string_view domain, std::string_view text) {
+    thread_local Digester digester;
+    thread_local std::string head; // reused: no allocation per event in verify
+    auto tagged = [](std::string& out, uint64_t n) {
+        out.push_back('t');
+        char be[8];
+        for (int i = 7; i >= 0; --i, n >>= 8) be[i] = static_cast<char>(n & 0xff);
+        out.append(be, sizeof be);
+    };
+    head.clear();
+    tagged(head, domain.size());
+    head.append(domain);
+    tagged(head, text.size()); // the text's bytes follow in a second update
+    return digester.digest(head, text);
+}
+
 void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out) {
     out.reset(k_event_domain);
-    for (int i = 0; i < k_event_field_count; ++i) out.column(row, i);
+    for (int i = 0; i < k_event_field_count; ++i) {
+        if (i == k_command_line_column)
+            redactable_column(row, i, k_command_line_digest_column, k_command_line_domain, out);
+        else if (i == k_details_column)
+            redactable_column(row, i, k_details_digest_column, k_details_domain, out);
+        else
+            out.column(row, i);
+    }
 }
 
 ChainValue chain_from_column(sqlite3_stmt* row, int i) {

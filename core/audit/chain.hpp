@@ -26,13 +26,33 @@ namespace cairn::audit {
 
 using ChainValue = std::array<std::byte, 32>;
 
-// The audit_event columns in canonical order, then the stored chain value.
-// SELECTs that feed canonical_from_row() use exactly this list.
+// The audit_event columns in canonical order, then the stored chain value,
+// then what the redactable columns need. SELECTs that feed
+// canonical_from_row() use exactly this list.
+//
+// command_line and details are free text that may name people or files, so
+// the chain covers their digests (command_line_digest, details_digest), not
+// the text: purge can redact the text (NULL, with redacted_at set) and the
+// chain still verifies. See docs/AUDIT.md.
 inline constexpr std::string_view k_event_columns =
     "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, "
-    "details, chain";
+    "details, chain, command_line_digest, details_digest, redacted_at";
 inline constexpr int k_event_field_count = 13; // columns before `chain`
-inline constexpr std::string_view k_event_domain = "cairn.audit.event.v1";
+inline constexpr int k_chain_column = 13;
+inline constexpr int k_command_line_column = 7;
+inline constexpr int k_details_column = 12;
+inline constexpr int k_command_line_digest_column = 14;
+inline constexpr int k_details_digest_column = 15;
+inline constexpr int k_redacted_at_column = 16;
+inline constexpr std::string_view k_event_domain = "cairn.audit.event.v2";
+inline constexpr std::string_view k_command_line_domain = "cairn.audit.command_line.v1";
+inline constexpr std::string_view k_details_domain = "cairn.audit.details.v1";
+
+using TextDigest = std::array<std::byte, 32>;
+
+// SHA-256('t' u64be(len) domain 't' u64be(len) text): the digest of a
+// redactable column that the chain covers in place of the text.
+TextDigest text_digest(std::string_view domain, std::string_view text);
 
 // Builds canonical serialisations.
 class CanonicalWriter {
@@ -77,8 +97,15 @@ private:
 ChainMac& chain_mac_for(const std::filesystem::path& dir);
 
 // Canonical serialisation of the first k_event_field_count columns of `row`
-// (selected with k_event_columns) into `out`.
+// (selected with k_event_columns) into `out`; for command_line and details,
+// their stored digest. The text, when present, must match its digest; when
+// absent, the row must be marked redacted (redacted_at). A row that breaks
+// either rule gets a serialisation no event ever has, so its MAC fails.
 void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out);
+
+// Length of the canonical prefix before the first field after seq (the
+// domain tag and the seq integer).
+inline constexpr size_t k_canonical_seq_prefix = 1 + 8 + k_event_domain.size() + 1 + 8;
 
 // A stored chain value from column `i` of a raw statement (see below).
 ChainValue chain_from_column(sqlite3_stmt* row, int i);

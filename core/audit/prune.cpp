@@ -60,6 +60,9 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
             SQLite::Statement del(catalog.db(), "DELETE FROM audit_event WHERE seq <= ?");
             del.bind(1, a.seq);
             a.pruned = del.exec();
+            SQLite::Statement del_targets(catalog.db(), "DELETE FROM audit_target WHERE seq <= ?");
+            del_targets.bind(1, a.seq);
+            del_targets.exec();
             const Signature sig = signer.sign(anchor_message(a));
             SQLite::Statement ins(catalog.db(),
                                   "INSERT INTO audit_anchor (seq, chain, time_ms, pruned, signature) VALUES (?,?,?,?,?)");

@@ -34,14 +34,15 @@ StoredEvent event_from_row(SQLite::Statement& q) {
     e.os_uid = q.getColumn(4).getInt64();
     e.host = q.getColumn(5).getString();
     e.pid = q.getColumn(6).getInt64();
-    e.command_line = q.getColumn(7).getString();
+    if (!q.getColumn(7).isNull()) e.command_line = q.getColumn(7).getString();
     e.action = q.getColumn(8).getString();
     e.targets = parse_json_column(q.getColumn(9));
     e.result = q.getColumn(10).getString();
     if (!q.getColumn(11).isNull()) e.error_code = q.getColumn(11).getInt64();
-    e.details = parse_json_column(q.getColumn(12));
+    e.details = q.getColumn(12).isNull() ? nlohmann::json() : parse_json_column(q.getColumn(12));
     const auto chain = q.getColumn(13);
     e.chain_hex = to_hex(std::span(static_cast<const std::byte*>(chain.getBlob()), static_cast<size_t>(chain.getBytes())));
+    if (!q.getColumn(14).isNull()) e.redacted_at = q.getColumn(14).getInt64();
     return e;
 }
 
@@ -60,7 +61,8 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     if (!f.artifact.empty()) where += " AND targets LIKE :artifact ESCAPE '\\'";
     if (!f.result.empty()) where += " AND result = :result";
     const std::string cols =
-        "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain";
+        "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain,"
+        " redacted_at";
     std::string sql = "SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq";
     // The newest N, still returned oldest first.
     if (f.limit)
@@ -100,7 +102,21 @@ nlohmann::json to_json(const StoredEvent& e) {
             {"result", e.result},
             {"error_code", e.error_code ? nlohmann::json(*e.error_code) : nlohmann::json()},
             {"details", e.details},
-            {"chain", e.chain_hex}};
+            {"chain", e.chain_hex},
+            {"redacted_at", e.redacted_at ? nlohmann::json(format_utc_ms(*e.redacted_at)) : nlohmann::json()}};
+}
+
+nlohmann::json current_keys(catalog::Catalog& catalog, const nlohmann::json& targets) {
+    nlohmann::json keys = nlohmann::json::object();
+    if (!targets.is_array()) return keys;
+    SQLite::Statement q(catalog.db(), "SELECT key FROM artifact WHERE uid = ? AND state = 'active' AND key IS NOT NULL");
+    for (const auto& t : targets) {
+        if (!t.is_string()) continue;
+        q.bind(1, t.get<std::string>());
+        if (q.executeStep()) keys[t.get<std::string>()] = q.getColumn(0).getString();
+        q.reset();
+    }
+    return keys;
 }
 
 int64_t export_jsonl(catalog::Catalog& catalog, const Filter& filter, std::ostream& out) {

@@ -28,12 +28,13 @@ struct StoredEvent {
     int64_t os_uid = -1;
     std::string host;
     int64_t pid = 0;
-    std::string command_line, action;
+    std::string command_line, action; // command_line empty once redacted
     nlohmann::json targets;
     std::string result;
     std::optional<int64_t> error_code;
-    nlohmann::json details;
+    nlohmann::json details;           // null once redacted
     std::string chain_hex;
+    std::optional<int64_t> redacted_at; // when purge redacted command_line and details
 };
 
 // Calls `fn` for each matching event in seq order. Throws usage error on a
@@ -44,6 +45,11 @@ void for_each_event(catalog::Catalog& catalog, const Filter& filter,
 std::vector<StoredEvent> list_events(catalog::Catalog& catalog, const Filter& filter);
 
 nlohmann::json to_json(const StoredEvent& e);
+
+// The current key of each target uid that is a live (active) artifact, as
+// {uid: key}, read at display time: events store uids only, so that purge
+// can erase a name without touching the trail.
+nlohmann::json current_keys(catalog::Catalog& catalog, const nlohmann::json& targets);
 
 // Writes matching events as JSON Lines (one compact object per line);
 // returns how many.

@@ -77,18 +77,17 @@ ChainValue mac_at(ChainMac& mac, const Row& r, int64_t seq, const ChainValue& pr
 }
 
 std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq) {
-    SQLite::Statement q(catalog.db(), "SELECT " + std::string(k_event_columns) +
-                                          " FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?");
-    q.bind(1, seq);
-    q.bind(2, k_diagnose_window);
+    RawStatement q(catalog.db(), "SELECT " + std::string(k_event_columns) +
+                                     " FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?");
+    sqlite3_bind_int64(q.get(), 1, seq);
+    sqlite3_bind_int64(q.get(), 2, k_diagnose_window);
     std::vector<Row> rows;
-    CanonicalWriter w("");
-    while (q.executeStep()) {
-        w.reset("");
-        for (int i = 1; i < k_event_field_count; ++i) w.column(q.getColumn(i));
-        // Drop the empty domain tag reset("") wrote (1 tag + 8 length bytes).
-        rows.push_back({q.getColumn(0).getInt64(), std::string(w.view().substr(9)),
-                        chain_from_column(q.getColumn(k_event_field_count))});
+    CanonicalWriter w(k_event_domain);
+    while (q.step()) {
+        canonical_from_row(q.get(), w);
+        // Keep what follows the domain tag and seq, so mac_at can re-seat it.
+        rows.push_back({sqlite3_column_int64(q.get(), 0), std::string(w.view().substr(k_canonical_seq_prefix)),
+                        chain_from_column(q.get(), k_chain_column)});
     }
     return rows;
 }
@@ -212,7 +211,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint) {
             return r;
         }
         canonical_from_row(q.get(), w);
-        const ChainValue stored = chain_from_column(q.get(), k_event_field_count);
+        const ChainValue stored = chain_from_column(q.get(), k_chain_column);
         if (!same(mac.compute(w.bytes(), prev), stored)) {
             diagnose(catalog, mac, seq, prev, r);
             return r;

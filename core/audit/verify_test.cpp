@@ -72,7 +72,8 @@ TEST_SUITE("core::audit::verify") {
         f.sql("UPDATE audit_event SET seq = -seq WHERE seq >= 5");
         f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
         f.sql("INSERT INTO audit_event SELECT 5, time_ms, 'mallory', os_user, os_uid, host, pid, command_line,"
-              " action, targets, result, error_code, details, chain FROM audit_event WHERE seq = 4");
+              " action, targets, result, error_code, details, chain, command_line_digest, details_digest, redacted_at"
+              " FROM audit_event WHERE seq = 4");
         auto r = verify(*f.catalog);
         CHECK(r.problem == Problem::inserted);
         CHECK(r.bad_seq == 5);
@@ -82,7 +83,8 @@ TEST_SUITE("core::audit::verify") {
         AuditFixture f;
         f.add(4);
         f.sql("INSERT INTO audit_event SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
-              " action, targets, result, error_code, details, randomblob(32) FROM audit_event WHERE seq = 4");
+              " action, targets, result, error_code, details, randomblob(32), command_line_digest, details_digest,"
+              " redacted_at FROM audit_event WHERE seq = 4");
         auto r = verify(*f.catalog);
         CHECK(r.problem == Problem::chain_mismatch);
         CHECK(r.bad_seq == 5);

@@ -162,15 +162,29 @@ CREATE TABLE audit_event (
     os_uid       INTEGER NOT NULL,
     host         TEXT NOT NULL,
     pid          INTEGER NOT NULL,
-    command_line TEXT NOT NULL,
+    -- command_line and details are free text that may name people or
+    -- files; the chain covers their digests, so purge can set them to NULL
+    -- (with redacted_at) without breaking it. See docs/AUDIT.md.
+    command_line TEXT,
     action       TEXT NOT NULL,
     targets      TEXT NOT NULL,
     result       TEXT NOT NULL CHECK (result IN ('ok', 'denied', 'error')),
     error_code   INTEGER,
-    details      TEXT NOT NULL,
-    chain        BLOB NOT NULL
+    details      TEXT,
+    chain        BLOB NOT NULL,
+    command_line_digest BLOB NOT NULL,
+    details_digest      BLOB NOT NULL,
+    redacted_at  INTEGER,
+    CHECK (redacted_at IS NOT NULL OR (command_line IS NOT NULL AND details IS NOT NULL))
 );
 CREATE INDEX audit_by_time ON audit_event(time_ms);
+-- Which events name which artifact uid (audit_event.targets, unpacked), so
+-- purge finds the events to redact without scanning the log.
+CREATE TABLE audit_target (
+    uid TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (uid, seq)
+);
 -- Written by 'audit prune': the seq and chain value of the last pruned event,
 -- signed with the audit signing key, so the remaining chain verifies from it.
 CREATE TABLE audit_anchor (

@@ -227,9 +227,16 @@ private:
                     uids.push_back(w->target.uid);
                 }
                 for (const auto& key : keys) refresh_latest(m_ctx.catalog, key);
+                // The trail names artifacts by uid, but command lines and
+                // details may still spell out the key or a path: drop that
+                // text from every event naming a shredded uid. The chain
+                // covers the text's digests, so it still verifies.
+                const int64_t redacted = audit::redact_events_naming(m_ctx.catalog, uids, now);
                 audit::append(m_ctx.catalog, m_ctx.actor,
                               {"purge.shred", uids, "ok", std::nullopt,
-                               {{"count", uids.size()}, {"erased", "wrapped data key, key, object name, description, suffix, hash"}}});
+                               {{"count", uids.size()},
+                                {"erased", "wrapped data key, key, object name, description, suffix, hash"},
+                                {"audit_events_redacted", redacted}}});
             });
             crash_point("shredded");
         });
@@ -363,6 +370,13 @@ private:
                 return;
             }
             nlohmann::json cert = certificate(req, now);
+            {
+                std::vector<std::string> cert_uids;
+                for (const auto& a : cert["artifacts"]) cert_uids.push_back(a["uid"].get<std::string>());
+                // Events naming these artifacts whose command line and details were redacted
+                // (by this run's shred step or an earlier one).
+                cert["audit_events_redacted"] = audit::count_redacted_naming(m_ctx.catalog, cert_uids);
+            }
             SQLite::Statement st(db, "UPDATE deletion_request SET state = 'done', completed_at = ?, attempts = attempts + 1,"
                                      " last_error = NULL, certificate = ? WHERE id = ? AND state = 'pending'");
             st.bind(1, now);
@@ -412,6 +426,8 @@ private:
              {"every object version and delete marker in each storage location",
               "local cache entries and working copies on host " + m_ctx.actor.host,
               "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
+              "command line and details text of every audit event naming the artifacts (their digests stay, so the "
+              "chain still verifies; event, time, actor, action, targets and result stay)",
               "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
             {"verification",
              {{"storage", "stat returned not_found and list_versions of the object's prefix listed no version or delete marker"},

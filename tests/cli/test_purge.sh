@@ -149,10 +149,12 @@ echo derived > d.txt; cairn save d.txt --key lin/derived >/dev/null 2>&1
 python3 - "$DB" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-c.execute("INSERT INTO run (uid, started_at) VALUES ('runuid0000000001', 0)")
+c.execute("INSERT INTO transform (uid, key, kind, created_at) VALUES ('trfuid0000000001', 'lin/make', 'manual', 0)")
+tr = c.execute("SELECT id FROM transform WHERE uid = 'trfuid0000000001'").fetchone()[0]
+c.execute("INSERT INTO run (uid, transform_id, started_at) VALUES ('runuid0000000001', ?, 0)", (tr,))
 run = c.execute("SELECT id FROM run WHERE uid = 'runuid0000000001'").fetchone()[0]
 raw = c.execute("SELECT id FROM artifact WHERE key = 'lin/raw'").fetchone()[0]
-c.execute("INSERT INTO run_input (run_id, artifact_id) VALUES (?, ?)", (run, raw))
+c.execute("INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (?, ?, 0)", (run, raw))
 c.execute("UPDATE artifact SET run_id = ? WHERE key = 'lin/derived'", (run,))
 c.commit()
 PY
