@@ -10,6 +10,9 @@ mkdir -p "$HOME"
 unset CAIRN_INSTANCE CAIRN_KEY_FILE CAIRN_RUN CAIRN_PASSPHRASE_FILE
 cleanup_test() { rm -rf "$T"; }
 trap cleanup_test EXIT
+# set -e stops a test at an unchecked failing command; say where, or the
+# test fails with no message at all.
+trap 'rc=$?; echo "ABORTED: line $LINENO of ${0##*/}: $BASH_COMMAND exited $rc" >&2' ERR
 cd "$T"
 
 PASSED=0

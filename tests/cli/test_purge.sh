@@ -96,8 +96,15 @@ check "storage holds only bob's object" [ "$(find .cairn/storage -type f | wc -l
 # A real kill -9 somewhere in a larger run.
 for i in $(seq 1 150); do echo "bulk $i" > b.txt; cairn save b.txt --key "bulk/$i" >/dev/null 2>&1; done
 cairn purge request $(for i in $(seq 1 150); do echo "bulk/$i"; done) >/dev/null 2>&1
+total=$(find .cairn/storage -type f | wc -l)
 "$CAIRN_BIN" purge run >/dev/null 2>&1 & pid=$!
-sleep 0.15; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null || true
+# Kill as soon as the first object disappears, so the kill lands mid-run
+# however fast the machine is (a fixed sleep let fast runs finish first).
+while kill -0 $pid 2>/dev/null && [ "$(find .cairn/storage -type f | wc -l)" -ge "$total" ]; do :; done
+kill -9 $pid 2>/dev/null || true
+got=0; wait $pid 2>/dev/null || got=$?
+check "kill -9 landed mid-run" [ "$got" = 137 ]
+check "the killed run left work to resume" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state != 'verified'")" -gt 0 ]
 cairn purge run 2>/dev/null
 check "run after kill -9 completes" [ $? = 0 ]
 check "every bulk object gone" [ "$(find .cairn/storage -type f | wc -l)" = 1 ]
