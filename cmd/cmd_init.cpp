@@ -1,5 +1,6 @@
 // cairn init: create an instance (catalog, config, key, storage).
 #include "cmd/commands.hpp"
+#include "cmd/context.hpp"
 #include "cmd/output.hpp"
 #include "core/instance/init.hpp"
 #include "core/util/fs.hpp"
@@ -17,22 +18,9 @@ struct InitOpts {
     bool allow_http = false, allow_unsafe = false, passphrase = false;
 };
 
-std::optional<std::string> read_passphrase(bool wanted) {
-    if (!wanted) return std::nullopt;
-    const char* file = std::getenv("CAIRN_PASSPHRASE_FILE");
-    if (!file || !*file)
-        throw Error(ErrorKind::usage, "--passphrase needs CAIRN_PASSPHRASE_FILE",
-                    "put the passphrase in a 0600 file and set CAIRN_PASSPHRASE_FILE to its path");
-    fs::require_private_file(file, "passphrase file");
-    std::string p = fs::read_file(file);
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
-    if (p.empty()) throw Error(ErrorKind::usage, "passphrase file " + std::string(file) + " is empty");
-    return p;
-}
-
 void run(const InitOpts& o, GlobalOptions& g) {
     InitOptions opts{o.dir, o.storage, o.name, o.endpoint, o.region, o.addressing, o.allow_http,
-                     o.key_file, read_passphrase(o.passphrase), o.allow_unsafe, g.argv};
+                     o.key_file, new_passphrase(o.passphrase), o.allow_unsafe, g.argv};
     InitResult r = init_instance(opts);
     if (g.json) {
         print_json({{"instance", r.instance_dir.string()}, {"instance_id", r.instance_id},

@@ -1,4 +1,4 @@
-// cairn key: show, export a write-only key, rotate the instance key.
+// cairn key: show, export (full or write-only), rotate the instance key.
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
@@ -50,6 +50,18 @@ void run_export(const std::string& file, GlobalOptions& g) {
                 ": it can save but never load; after 'cairn key rotate' export a new one");
 }
 
+void run_export_full(const std::string& file, bool passphrase, GlobalOptions& g) {
+    const std::optional<std::string> pass = new_passphrase(passphrase);
+    const std::string key_id = access::export_full(instance(g), file, pass);
+    if (g.json) {
+        print_json({{"file", file}, {"key_id", key_id}, {"kind", pass ? "passphrase-protected" : "full"}});
+        return;
+    }
+    std::cout << file << "\n";
+    info(g, "wrote a full key file for key " + key_id +
+                ": it opens everything; keep it as safe as the instance key file");
+}
+
 void run_rotate(GlobalOptions& g) {
     access::RotateResult r = access::rotate_instance_key(instance(g));
     if (g.json) {
@@ -67,7 +79,8 @@ void run_rotate(GlobalOptions& g) {
         std::cout << "  replaced " << r.key_file.string()
                   << "; backups and write-only key files made before now are outdated\n";
     else
-        std::cout << "  the instance key file is now outdated; members hold the new key\n";
+        std::cout << "  the instance key file is now outdated; members hold the new key\n"
+                  << "  (write a new key file with: cairn key export FILE)\n";
 }
 
 } // namespace
@@ -94,6 +107,20 @@ void register_key(CLI::App& app, GlobalOptions& g) {
         "EXIT STATUS: 0 ok, 6 key missing or not allowed, 8 FILE exists.");
     exp->add_option("file", *file, "Where to write the write-only key file")->required();
     exp->callback([file, &g] { run_export(*file, g); });
+
+    auto full_file = std::make_shared<std::string>();
+    auto full_passphrase = std::make_shared<bool>(false);
+    auto* full = key->add_subcommand("export", "Write a 0600 full key file for the current instance key");
+    full->footer(
+        "Example:\n  CAIRN_IDENTITY=~/.ssh/cairn-admin.pem cairn key export ~/.config/cairn/new.key\n\n"
+        "Admin only. Use it after an admin member rotated the key, or to make a backup.\n"
+        "With --passphrase the file is sealed under the passphrase in $CAIRN_PASSPHRASE_FILE.\n"
+        "EXIT STATUS: 0 ok, 2 --passphrase without CAIRN_PASSPHRASE_FILE, 6 key missing or not "
+        "allowed, 8 FILE exists.");
+    full->add_option("file", *full_file, "Where to write the key file")->required();
+    full->add_flag("--passphrase", *full_passphrase,
+                   "Seal the key file under the passphrase in $CAIRN_PASSPHRASE_FILE");
+    full->callback([full_file, full_passphrase, &g] { run_export_full(*full_file, *full_passphrase, g); });
 
     auto* rotate =
         key->add_subcommand("rotate", "Make a new instance key and rewrap every data key under it");

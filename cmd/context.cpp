@@ -1,7 +1,9 @@
 #include "cmd/context.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/util/fs.hpp"
 
+#include <cstdlib>
 #include <memory>
 
 namespace cairn::cmd {
@@ -28,6 +30,19 @@ void audit_failure(const std::string& action, const Error& e) {
     } catch (...) {
         // The command already failed; its error is what the user needs to see.
     }
+}
+
+std::optional<std::string> new_passphrase(bool wanted) {
+    if (!wanted) return std::nullopt;
+    const char* file = std::getenv("CAIRN_PASSPHRASE_FILE");
+    if (!file || !*file)
+        throw Error(ErrorKind::usage, "--passphrase needs CAIRN_PASSPHRASE_FILE",
+                    "put the passphrase in a 0600 file and set CAIRN_PASSPHRASE_FILE to its path");
+    fs::require_private_file(file, "passphrase file");
+    std::string p = fs::read_file(file);
+    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    if (p.empty()) throw Error(ErrorKind::usage, "passphrase file " + std::string(file) + " is empty");
+    return p;
 }
 
 } // namespace cairn::cmd

@@ -13,4 +13,9 @@ Instance& instance(GlobalOptions& g);
 // instance was opened; never throws.
 void audit_failure(const std::string& action, const Error& e);
 
+// The passphrase for a new key file (init --passphrase, key export
+// --passphrase): read from the private file $CAIRN_PASSPHRASE_FILE, so it
+// never appears in argv or shell history. nullopt when not wanted.
+std::optional<std::string> new_passphrase(bool wanted);
+
 } // namespace cairn::cmd

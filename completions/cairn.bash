@@ -9,7 +9,7 @@ _cairn_subcommands() {
         audit) echo "export verify checkpoint prune public-key inventory" ;;
         purge) echo "request cancel status run" ;;
         run) echo "start finish exec show ls" ;;
-        key) echo "show export-write-only rotate" ;;
+        key) echo "show export export-write-only rotate" ;;
         access) echo "grant ls revoke" ;;
     esac
 }
@@ -34,6 +34,7 @@ _cairn_flags() {
         "run finish") echo "-s --status" ;;
         "run exec") echo "-t --transform --kind -p --param" ;;
         "run ls") echo "--transform -n --limit" ;;
+        "key export") echo "--passphrase" ;;
         "access grant") echo "--public-key --role" ;;
         "access ls") echo "-a --all" ;;
     esac
@@ -113,7 +114,7 @@ _cairn() {
     fi
     case "$cmd${sub:+ $sub}" in
         load | lineage | "purge request") COMPREPLY=($(compgen -W "$(_cairn_keys "$cur")" -- "$cur")) ;;
-        save | init | "key export-write-only" | "run exec") COMPREPLY=($(compgen -f -- "$cur")) ;;
+        save | init | "key export" | "key export-write-only" | "run exec") COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }
 

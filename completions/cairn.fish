@@ -122,8 +122,10 @@ complete -c cairn -n '__cairn_at run finish' -s s -l status -x -d 'Exit status t
 complete -c cairn -n '__cairn_at run ls' -l transform -x -d 'Transform key prefix'
 complete -c cairn -n '__cairn_at run ls' -s n -l limit -x -d 'At most N runs'
 # key
-complete -c cairn -n '__cairn_at key' -a 'show export-write-only rotate'
+complete -c cairn -n '__cairn_at key' -a 'show export export-write-only rotate'
 complete -c cairn -n '__cairn_at key export-write-only' -F
+complete -c cairn -n '__cairn_at key export' -F
+complete -c cairn -n '__cairn_at key export' -l passphrase -d 'Seal with $CAIRN_PASSPHRASE_FILE'
 # access
 complete -c cairn -n '__cairn_at access' -a 'grant ls revoke'
 complete -c cairn -n '__cairn_at access grant' -l public-key -r -F -d "The member's PEM public key"

@@ -44,4 +44,22 @@ std::string export_write_only(Instance& inst, const std::filesystem::path& out) 
     return key_id;
 }
 
+std::string export_full(Instance& inst, const std::filesystem::path& out,
+                        const std::optional<std::string>& passphrase) {
+    keys::require(inst.principal(), keys::Action::administer);
+    const keys::OpenedKeyFile opened =
+        open_instance_key(inst.catalog(), inst.key_path(), inst.principal());
+    const std::string key_id = keys::key_id_of(opened.key);
+    keys::write_key_file(out, opened.key, passphrase);
+    audit::record(inst.catalog(), inst.actor(),
+                  {"key.export",
+                   {},
+                   "ok",
+                   std::nullopt,
+                   {{"key_id", key_id},
+                    {"file", out.string()},
+                    {"passphrase_protected", passphrase.has_value()}}});
+    return key_id;
+}
+
 } // namespace cairn::access

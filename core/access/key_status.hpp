@@ -1,5 +1,5 @@
 #pragma once
-// What `cairn key show` reports and `cairn key export-write-only` does.
+// What `cairn key show` reports and `cairn key export[-write-only]` does.
 // Never returns or prints key material: only paths, key ids and kinds.
 #include <filesystem>
 #include <optional>
@@ -29,5 +29,13 @@ KeyStatus key_status(Instance& instance);
 // Writes a write-only key file for the current instance key (0600, refuses
 // to overwrite). Admin only. Records an audit event. Returns the key id.
 std::string export_write_only(Instance& instance, const std::filesystem::path& out);
+
+// Writes a full key file for the current instance key (0600, refuses to
+// overwrite), sealed under `passphrase` when given. Admin only: an admin
+// member can already unwrap the key, so this grants nothing new, and it is
+// how key-file holders get the key after an admin member rotated it.
+// Records an audit event. Returns the key id.
+std::string export_full(Instance& instance, const std::filesystem::path& out,
+                        const std::optional<std::string>& passphrase);
 
 } // namespace cairn::access

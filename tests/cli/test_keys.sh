@@ -99,8 +99,31 @@ check "remaining member still loads" bash -c "CAIRN_IDENTITY='$T/x.pem' \"$CAIRN
 check "ls --all shows the revocation" bash -c "\"$CAIRN_BIN\" access ls --all --json | grep -q '\"revoked_at\": \"2'"
 expect_exit 3 "revoking twice" cairn access revoke rosa
 
+# An admin member rotates: the key file goes stale, and `key export` (admin
+# only) writes a new full key file from the member's grant.
+openssl genpkey -algorithm X25519 -out "$T/adm.pem" && chmod 600 "$T/adm.pem"
+openssl pkey -in "$T/adm.pem" -pubout -out "$T/adm.pub"
+cairn access grant ada --public-key "$T/adm.pub" --role admin >/dev/null
+CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key rotate > "$T/member-rotate.txt"
+check "member rotation says the key file is outdated" grep -q "cairn key export" "$T/member-rotate.txt"
+expect_exit 6 "stale key file opens nothing after a member rotation" cairn load k/a -o -
+expect_exit 6 "a writer member cannot export the key" env CAIRN_IDENTITY="$T/x.pem" "$CAIRN_BIN" key export "$T/keys/by-writer.key"
+check "refused export wrote no file" [ ! -e "$T/keys/by-writer.key" ]
+CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key export "$T/keys/fresh.key" >/dev/null
+check "exported key file is 0600" [ "$(stat -c %a "$T/keys/fresh.key")" = 600 ]
+check "exported key file loads" bash -c "CAIRN_KEY_FILE='$T/keys/fresh.key' \"$CAIRN_BIN\" load k/data -o - | cmp -s - data.bin"
+expect_exit 8 "export refuses to overwrite a key file" env CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key export "$T/keys/fresh.key"
+expect_exit 2 "export --passphrase needs CAIRN_PASSPHRASE_FILE" env CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key export --passphrase "$T/keys/sealed.key"
+check "no file from the refused passphrase export" [ ! -e "$T/keys/sealed.key" ]
+printf 'battery staple\n' > "$T/pass2" && chmod 600 "$T/pass2"
+CAIRN_IDENTITY="$T/adm.pem" CAIRN_PASSPHRASE_FILE="$T/pass2" "$CAIRN_BIN" key export --passphrase "$T/keys/sealed.key" >/dev/null
+check "sealed export is passphrase-protected" grep -q "protection: scrypt" "$T/keys/sealed.key"
+check "sealed export loads with its passphrase" bash -c "CAIRN_KEY_FILE='$T/keys/sealed.key' CAIRN_PASSPHRASE_FILE='$T/pass2' \"$CAIRN_BIN\" load k/a -o - | cmp -s - a.txt"
+mv "$T/keys/fresh.key" "$KEY"
+check "the owner is back with the exported key" bash -c "\"$CAIRN_BIN\" load k/a -o - | cmp -s - a.txt"
+
 # Audit events for the key commands.
-check "audit has rotate, grant and revoke" bash -c "sqlite3 .cairn/catalog.db \"SELECT group_concat(action) FROM audit_event\" 2>/dev/null | grep -q 'key.rotate.*access.revoke' || python3 -c \"import sqlite3; a=[r[0] for r in sqlite3.connect('.cairn/catalog.db').execute('SELECT action FROM audit_event')]; assert 'key.rotate' in a and 'access.grant' in a and 'access.revoke' in a\""
+check "audit has rotate, grant and revoke" bash -c "sqlite3 .cairn/catalog.db \"SELECT group_concat(action) FROM audit_event\" 2>/dev/null | grep -q 'key.rotate.*access.revoke' || python3 -c \"import sqlite3; a=[r[0] for r in sqlite3.connect('.cairn/catalog.db').execute('SELECT action FROM audit_event')]; assert 'key.rotate' in a and 'access.grant' in a and 'access.revoke' in a and 'key.export' in a\""
 cd "$T"
 
 # Passphrase-protected key files.
