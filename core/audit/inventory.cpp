@@ -38,6 +38,21 @@ nlohmann::json time_or_null(const std::optional<int64_t>& ms) {
     return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
 }
 
+// Columns 12..20 of k_query: the artifact's deletion request, if any.
+InventoryDeletion deletion_from_row(SQLite::Statement& q) {
+    InventoryDeletion d;
+    d.request_uid = q.getColumn(12).getString();
+    d.request_state = q.getColumn(13).getString();
+    d.target_state = q.getColumn(14).getString();
+    d.reason = q.getColumn(15).getString();
+    d.policy = q.getColumn(16).getString();
+    d.requested_at = q.getColumn(17).getInt64();
+    d.due_at = q.getColumn(18).getInt64();
+    d.deadline_at = q.getColumn(19).getInt64();
+    d.completed_at = optional_int(q.getColumn(20));
+    return d;
+}
+
 } // namespace
 
 std::vector<InventoryEntry> inventory(catalog::Catalog& catalog, const std::vector<config::RetentionRule>& rules) {
@@ -59,19 +74,7 @@ std::vector<InventoryEntry> inventory(catalog::Catalog& catalog, const std::vect
         e.created_at = q.getColumn(10).getInt64();
         e.deleted_at = optional_int(q.getColumn(11));
         e.retention_rule = matching_rule(rules, e.key);
-        if (!q.getColumn(12).isNull()) {
-            InventoryDeletion d;
-            d.request_uid = q.getColumn(12).getString();
-            d.request_state = q.getColumn(13).getString();
-            d.target_state = q.getColumn(14).getString();
-            d.reason = q.getColumn(15).getString();
-            d.policy = q.getColumn(16).getString();
-            d.requested_at = q.getColumn(17).getInt64();
-            d.due_at = q.getColumn(18).getInt64();
-            d.deadline_at = q.getColumn(19).getInt64();
-            d.completed_at = optional_int(q.getColumn(20));
-            e.deletion = d;
-        }
+        if (!q.getColumn(12).isNull()) e.deletion = deletion_from_row(q);
         out.push_back(std::move(e));
     }
     return out;
