@@ -10,6 +10,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
+#include "tests/unit/support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,6 +26,8 @@ using namespace cairn;
 namespace stdfs = std::filesystem;
 
 namespace {
+
+using test_support::kind_of;
 
 constexpr auto k_0600 = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
@@ -83,15 +86,6 @@ std::map<std::string, std::string> wrapped_keys(Instance& inst) {
             std::string(static_cast<const char*>(q.getColumn(1).getBlob()),
                         static_cast<size_t>(q.getColumn(1).getBytes()));
     return out;
-}
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    return ErrorKind::internal;
 }
 
 struct SimulatedCrash {};

@@ -3,6 +3,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
+#include "tests/unit/support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,10 +11,8 @@ using namespace cairn;
 namespace stdfs = std::filesystem;
 
 namespace {
-struct TempDir {
-    stdfs::path path = stdfs::temp_directory_path() / ("cairn-folder-" + random_hex(6));
-    TempDir() { stdfs::create_directories(path); }
-    ~TempDir() { stdfs::remove_all(path); }
+struct TempDir : test_support::TempDir {
+    TempDir() : test_support::TempDir("folder") {}
 };
 
 std::vector<std::byte> pack(const stdfs::path& dir) {

@@ -5,6 +5,7 @@
 #include "core/util/fs.hpp"
 #include "core/util/hex.hpp"
 #include "core/util/random.hpp"
+#include "tests/unit/support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -45,10 +46,8 @@ std::string encrypt(const SecretKey& key, std::string_view plain, const StreamPa
     return out;
 }
 
-struct TempDir {
-    stdfs::path path = stdfs::temp_directory_path() / ("cairn-stream-" + random_hex(6));
-    TempDir() { fs::ensure_dir(path); }
-    ~TempDir() { stdfs::remove_all(path); }
+struct TempDir : test_support::TempDir {
+    TempDir() : test_support::TempDir("stream") {}
 };
 
 // Decrypts `cipher` through a file; returns what reached the sink.

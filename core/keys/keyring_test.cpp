@@ -3,6 +3,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
+#include "tests/unit/support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,13 +18,10 @@ namespace {
 
 constexpr auto k_0600 = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
-struct TempDir {
-    stdfs::path path = stdfs::temp_directory_path() / ("cairn-keys-" + random_hex(6));
-    TempDir() { fs::ensure_dir(path); }
-    ~TempDir() {
-        ::unsetenv("CAIRN_PASSPHRASE_FILE");
-        stdfs::remove_all(path);
-    }
+// Also forgets the passphrase file a test pointed CAIRN_PASSPHRASE_FILE at.
+struct TempDir : test_support::TempDir {
+    TempDir() : test_support::TempDir("keys") {}
+    ~TempDir() { ::unsetenv("CAIRN_PASSPHRASE_FILE"); }
 };
 
 void use_passphrase(const TempDir& dir, const std::string& passphrase, stdfs::perms mode = k_0600) {

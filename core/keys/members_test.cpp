@@ -4,6 +4,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
+#include "tests/unit/support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -19,12 +20,12 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+using test_support::kind_of;
+
 constexpr auto k_0600 = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
-struct TempDir {
-    stdfs::path path = stdfs::temp_directory_path() / ("cairn-members-" + random_hex(6));
-    TempDir() { fs::ensure_dir(path); }
-    ~TempDir() { stdfs::remove_all(path); }
+struct TempDir : test_support::TempDir {
+    TempDir() : test_support::TempDir("members") {}
 };
 
 std::string bio_string(BIO* bio) {
@@ -53,15 +54,6 @@ MemberKey make_member(const TempDir& dir, const char* type, size_t rsa_bits = 0)
     BIO_free(priv);
     EVP_PKEY_free(key);
     return m;
-}
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    return ErrorKind::internal;
 }
 
 } // namespace
