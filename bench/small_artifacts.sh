@@ -18,6 +18,9 @@ for i in $(seq 1 "$count"); do head -c 2048 /dev/urandom > "files/f$i"; done
 start=$(date +%s.%N)
 for i in $(seq 1 "$count"); do "$cairn" --instance inst save "files/f$i" --key "small/f$i" >/dev/null 2>&1; done
 end=$(date +%s.%N)
+# A failed save would make the loop look fast: count what actually landed.
+saved=$("$cairn" --instance inst ls small/ --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$saved" = "$count" ] || { echo "only $saved of $count saves succeeded" >&2; exit 1; }
 astart=$(date +%s.%N)
 for i in $(seq 1 100); do /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 cp "files/f$i" "s3://$bucket/aws/f$i" >/dev/null; done
 aend=$(date +%s.%N)

@@ -59,7 +59,9 @@ fs::TempFile Cache::new_temp() { return fs::TempFile(m_root / "objects", k_temp_
 stdfs::path Cache::insert(fs::TempFile& temp, const std::string& object_name) {
     stdfs::path dest = path_of(object_name);
     fs::ensure_dir(dest.parent_path());
-    temp.commit(dest);
+    // No fsync: the cache is disposable, and a torn entry fails
+    // authentication on read and is fetched again.
+    temp.commit(dest, fs::Sync::no);
     return dest;
 }
 
