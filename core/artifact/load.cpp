@@ -9,6 +9,7 @@
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
 
+#include <array>
 #include <unistd.h>
 
 namespace cairn::artifact {
@@ -49,16 +50,24 @@ stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cach
 // Reports decrypted bytes to `progress` when one is given.
 void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
                       const artifact::Sink& sink, const LoadProgress& progress = {}) {
-    // The hash runs on a second thread while the plaintext is written.
+    // The hash runs on a second thread while the plaintext is written and
+    // the next segment decrypted: each segment is copied into one of two
+    // buffers, so the hasher reads one while the decryptor fills the other.
+    std::array<std::vector<std::byte>, 2> buffers; // outlives the hasher that reads them
     crypto::BackgroundHasher hasher;
+    size_t turn = 0;
     uint64_t done = 0;
     crypto::decrypt_file(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
-        hasher.submit(plain);
-        sink(plain);
-        hasher.wait();
-        done += plain.size();
+        std::vector<std::byte>& buf = buffers[turn];
+        turn ^= 1;
+        hasher.wait(); // the hasher is done with the previous segment, so `buf` is free
+        buf.assign(plain.begin(), plain.end());
+        hasher.submit(buf);
+        sink(buf);
+        done += buf.size();
         if (progress) progress(done, static_cast<uint64_t>(a.size));
     });
+    hasher.wait();
     if (hasher.finish_hex() != a.hash)
         throw Error(ErrorKind::integrity, "content of artifact " + a.uid + " does not match its hash",
                     "the catalog and the stored object disagree");
