@@ -2,12 +2,14 @@
 # Times cairn save/load of a 1 GiB file side by side with the tools users
 # would otherwise reach for (openssl dgst + cp, sha256sum + cp, age, restic
 # backup, cp), in one run, and prints ratios.
-#   bench/save_load.sh [size_mib]     (default 1024)
+#   [BENCH_DIR=/dev/shm] bench/save_load.sh [size_mib]     (default 1024)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cairn=${CAIRN_BIN:-$here/build/cairn}
 size=${1:-1024}
-work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
+# BENCH_DIR=/dev/shm takes the disk out of the comparison (CPU cost only);
+# on a shared disk, writeback of earlier runs otherwise dominates.
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/cairn-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME"
@@ -18,9 +20,12 @@ head -c $((size * 1048576)) /dev/urandom > input.bin
 # Everything reads from the page cache: the comparison is CPU and write cost.
 cat input.bin > /dev/null
 
-n=0
-save_fresh() { n=$((n + 1)); printf '%s' "$n" >> input.bin; "$cairn" save input.bin --key bench/input.bin >/dev/null; }
-export -f save_fresh 2>/dev/null || true
+# Each timed save goes into a fresh instance, so earlier runs' objects and
+# cache entries neither pile up (memory, writeback) nor trigger eviction.
+cat > fresh.sh <<EOF
+rm -rf "$work/inst" "$XDG_CACHE_HOME/cairn" "$XDG_CONFIG_HOME/cairn"
+"$cairn" init "$work/inst" >/dev/null
+EOF
 
 echo "== cairn --version (startup)"
 hyperfine -N --warmup 5 --runs 50 "$cairn --version" --export-json version.json >/dev/null
@@ -30,7 +35,7 @@ echo "== save ${size} MiB: cairn save vs openssl dgst -sha256 + cp"
 hyperfine --runs 3 --export-json save.json \
   -n "openssl dgst -sha256 + cp" "openssl dgst -sha256 input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
   -n "sha256sum + cp" "sha256sum input.bin >/dev/null && cp input.bin copy.bin && rm copy.bin" \
-  -n "cairn save" --prepare "printf x >> input.bin" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
+  -n "cairn save" --prepare "sh fresh.sh" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
 "$cairn" load bench/input.bin -o - > /dev/null
 
 echo "== encrypt ${size} MiB: cairn save vs age and restic backup (fresh repository each run)"
@@ -39,7 +44,7 @@ age-keygen -o age.key 2>/dev/null
 export RESTIC_PASSWORD=bench-only RESTIC_CACHE_DIR=$work/restic-cache
 # --prepare is given once per command, in command order.
 hyperfine --runs 3 --export-json encrypt.json \
-  --prepare true --prepare "rm -rf repo && restic init -q -r repo" --prepare "printf z >> input.bin" \
+  --prepare true --prepare "rm -rf repo && restic init -q -r repo" --prepare "sh fresh.sh" \
   -n "age -r (X25519 + ChaCha20-Poly1305)" "age -r $(age-keygen -y age.key) -o out.age input.bin && rm out.age" \
   -n "restic backup" "restic -q -r repo backup input.bin" \
   -n "cairn save" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
@@ -65,7 +70,7 @@ print(f"  ratio cairn load / cp = {l['cairn load']/l['cp']:.2f} (target <= 1.5)"
 PY
 
 echo "== peak memory (max RSS)"
-printf y >> input.bin
+sh fresh.sh
 /usr/bin/time -f '  cairn save: %M KiB max RSS' "$cairn" save input.bin --key bench/mem >/dev/null
 /usr/bin/time -f '  cairn load: %M KiB max RSS' "$cairn" load bench/mem -o out.bin -f >/dev/null
 echo "  (target < 65536 KiB for any file size)"
