@@ -17,6 +17,9 @@ struct S3Options {
     // are needed. S3 requires at least 5 MiB for every part but the last.
     uint64_t part_size = 0;
     int upload_threads = 4;
+    // Entries per listing page (max-keys); 0: the server's default, 1000 on
+    // S3. Tests make it small to exercise pagination.
+    int list_page_size = 0;
     s3::HttpOptions http;
     s3::Getenv env = s3::process_env();
 };

@@ -24,19 +24,37 @@ class S3Backend final : public Backend {
     Result<ObjectInfo> stat(const std::string& name) override;
     Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
     Result<std::vector<ObjectVersion>> list_versions(const std::string& prefix) override;
+    Result<std::vector<ObjectVersion>> versions_of(const std::vector<std::string>& names) override;
     Status remove(const std::string& name) override;
     std::vector<std::pair<std::string, Failure>>
     remove_many(const std::vector<std::string>& names) override;
     ProbeReport probe() override;
 
   private:
+    using Failures = std::vector<std::pair<std::string, Failure>>;
+    // Where a listing continues; both empty: it is complete.
+    struct PageMarker {
+        std::string key; // full key (location prefix included), decoded
+        std::string id;  // version id (generation on GCS)
+        bool done() const { return key.empty() && id.empty(); }
+    };
+    struct VersionPage {
+        std::vector<ObjectVersion> versions;
+        PageMarker next;
+    };
+
     std::string key_of(const std::string& name) const { return m_client.config().prefix + name; }
     Status put_single(const std::string& name, int fd, uint64_t size);
     Status put_multipart(const std::string& name, int fd, uint64_t size);
-    // Deletes every version and delete marker of each name; per-name
-    // failures go to `failed`.
-    Status delete_versions_of(const std::vector<std::string>& names,
-                              std::vector<std::pair<std::string, Failure>>& failed);
+
+    // One page of ListObjectVersions under the location prefix + `prefix`.
+    Result<VersionPage> list_versions_page(const std::string& prefix, const PageMarker& from);
+    // Appends every version and delete marker of the group's names to `out`
+    // (nothing on failure).
+    Status collect_versions(const NameGroup& group, std::vector<ObjectVersion>& out);
+    void delete_plainly(const std::vector<std::string>& names, Failures& failed);
+    void delete_one_by_one(const std::vector<ObjectVersion>& versions, Failures& failed);
+    void delete_in_batches(const std::vector<ObjectVersion>& versions, Failures& failed);
 
     S3Client m_client;
     S3Options m_options;

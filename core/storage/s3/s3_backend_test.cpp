@@ -73,6 +73,10 @@ Location rgw_location(const std::string& prefix) {
     return l;
 }
 
+bool versioned_bucket() {
+    return env_or("CAIRN_S3_VERSIONED", "1") == "1";
+}
+
 // Small thresholds so the multipart path runs with small files.
 S3Options small_parts() {
     S3Options o;
@@ -127,7 +131,19 @@ TEST_SUITE("core::storage::S3") {
         }
         std::string run = "conformance-" + random_hex(4) + "/";
         auto backend = open_s3_backend(rgw_location(run), small_parts());
-        run_conformance(*backend, {"", 23u << 20, true});
+        run_conformance(*backend, {"", 23u << 20, true, versioned_bucket()});
+    }
+
+    TEST_CASE("conformance: with two-entry listing pages, every listing paginates") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 pagination test did not run: S3_ENDPOINT is not set");
+            return;
+        }
+        S3Options tiny_pages;
+        tiny_pages.list_page_size = 2;
+        std::string run = "pages-" + random_hex(4) + "/";
+        auto backend = open_s3_backend(rgw_location(run), tiny_pages);
+        run_conformance(*backend, {"", 0, true, versioned_bucket()});
     }
 
     TEST_CASE("probe: radosgw reports read/write/list/delete and versioning") {
