@@ -99,8 +99,9 @@ public:
     // costs one listing per directory rather than one per object.
     virtual Result<std::vector<ObjectVersion>> versions_of(const std::vector<std::string>& names);
 
-    // Destroys `name` for good: every version and every delete marker.
-    // Removing an absent object succeeds (idempotent).
+    // Destroys `name` for good: every version and every delete marker, and
+    // any unfinished multipart upload of it (left by a killed or failed
+    // save). Removing an absent object succeeds (idempotent).
     virtual Status remove(const std::string& name) = 0;
 
     // Removes many objects (all versions of each); backends may batch.

@@ -24,6 +24,12 @@ struct S3Options {
     s3::Getenv env = s3::process_env();
 };
 
+// The options with the environment's settings applied: AWS_CA_BUNDLE (when
+// no CA file is set) and CAIRN_STORAGE_TIMEOUT (seconds without progress
+// before a request is abandoned; connecting gives up after at most as long).
+// Throws cairn::Error (config) for an invalid timeout.
+S3Options resolve_s3_options(const S3Options& options);
+
 // Opens the backend. Throws cairn::Error (config) for invalid locations,
 // disallowed plain http, or when no credentials can be found.
 std::unique_ptr<Backend> open_s3_backend(const Location& location);

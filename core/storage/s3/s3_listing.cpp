@@ -1,6 +1,7 @@
-// Listing (ListObjectsV2, ListObjectVersions) and deletion of every version
-// and delete marker (batched DeleteObjects on S3, one request per version on
-// GCS, whose XML API has no batch delete).
+// Listing (ListObjectsV2, ListObjectVersions, ListMultipartUploads) and
+// deletion of every version, delete marker and unfinished upload (batched
+// DeleteObjects on S3, one request per version on GCS, whose XML API has no
+// batch delete).
 //
 // Deleting or checking many objects lists versions once per directory of
 // names (group_by_directory), not once per object: a purge of 10,000
@@ -189,6 +190,65 @@ Result<std::vector<ObjectVersion>> S3Backend::versions_of(const std::vector<std:
     return out;
 }
 
+Result<std::vector<S3Backend::Upload>> S3Backend::list_uploads(const std::string& prefix) {
+    const S3Config& c = m_client.config();
+    std::vector<Upload> out;
+    PageMarker marker;
+    for (;;) {
+        S3Call call;
+        call.query = {{"uploads", ""}, {"prefix", c.prefix + prefix}};
+        if (!c.gcs) call.query.emplace_back("encoding-type", "url");
+        if (m_options.list_page_size > 0)
+            call.query.emplace_back("max-uploads", std::to_string(m_options.list_page_size));
+        if (!marker.key.empty()) call.query.emplace_back("key-marker", marker.key);
+        if (!marker.id.empty()) call.query.emplace_back("upload-id-marker", marker.id);
+        auto response = m_client.send_ok(call);
+        if (!response) return unexpected(response.error());
+        auto doc = parse_xml(response->body);
+        if (!doc || doc->name != "ListMultipartUploadsResult")
+            return fail(FailureKind::error,
+                        "endpoint " + c.endpoint + " does not list multipart uploads");
+        bool encoded = doc->child_text("EncodingType") == "url";
+        for (const XmlNode* item : doc->children_named("Upload")) {
+            std::string key = key_text(*item, "Key", encoded);
+            if (key.rfind(c.prefix, 0) == 0)
+                out.push_back({key.substr(c.prefix.size()), item->child_text("UploadId")});
+        }
+        if (doc->child_text("IsTruncated") != "true") return out;
+        marker = {key_text(*doc, "NextKeyMarker", encoded), doc->child_text("NextUploadIdMarker")};
+        if (marker.done())
+            return fail(FailureKind::error,
+                        "endpoint " + c.endpoint + " truncated an upload listing without a marker");
+    }
+}
+
+// Unfinished uploads are normally rare, so they are listed once under the
+// common prefix of all names rather than per directory.
+void S3Backend::abort_uploads_of(const std::vector<std::string>& names, Failures& failed) {
+    if (names.empty()) return;
+    std::vector<std::string> sorted(names);
+    std::sort(sorted.begin(), sorted.end());
+    std::string prefix = sorted.front();
+    const std::string& last = sorted.back();
+    size_t n = 0;
+    while (n < prefix.size() && n < last.size() && prefix[n] == last[n])
+        ++n;
+    prefix.resize(n);
+    auto uploads = list_uploads(prefix);
+    if (!uploads) {
+        // A store or IAM policy that cannot list uploads leaves them to the
+        // bucket's lifecycle rule (docs/STORAGE.md); a busy store is retried.
+        if (uploads.error().retryable())
+            for (const auto& name : names)
+                add_failure(failed, name, uploads.error());
+        return;
+    }
+    for (const auto& upload : *uploads)
+        if (contains(sorted, upload.name))
+            if (Status st = abort_upload(key_of(upload.name), upload.id); !st)
+                add_failure(failed, upload.name, st.error());
+}
+
 Status S3Backend::remove(const std::string& name) {
     auto failed = remove_many({name});
     if (!failed.empty()) return unexpected(failed.front().second);
@@ -213,6 +273,7 @@ S3Backend::remove_many(const std::vector<std::string>& names) {
         delete_one_by_one(versions, failed);
     else
         delete_in_batches(versions, failed);
+    abort_uploads_of(names, failed);
     return failed;
 }
 
