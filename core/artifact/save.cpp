@@ -159,7 +159,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     register_pending(inst, row.object_name);
     temp.close();
     if (auto st = inst.storage().put(row.object_name, temp.path()); !st) {
-        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        // A failed put may still have stored the object (the store took it
+        // but its answer timed out) or an unfinished multipart upload. Only
+        // once they are removed is the pending row dropped; if the store is
+        // unreachable, cleanup_leftovers() removes them later.
+        if (inst.storage().remove(row.object_name))
+            inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
         throw Error(ErrorKind::storage, "cannot upload to " + inst.storage().describe() + ": " + st.error().message,
                     "check the storage and try again; nothing was saved");
     }

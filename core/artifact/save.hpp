@@ -31,14 +31,17 @@ struct SaveResult {
 // uploads it under a random object name, then records the artifact and its
 // audit event in one transaction. A crash at any point leaves either no row
 // or a row whose object is complete; an uploaded object without a row is
-// listed in pending_upload and removed by cleanup_leftovers(). Lineage
+// listed in pending_upload and removed by cleanup_leftovers(). A failed
+// upload is removed at once (object and unfinished multipart upload) when
+// the store answers, else left to cleanup_leftovers(). Lineage
 // (CAIRN_RUN, --from) is checked before any work and recorded in the same
 // transaction as the artifact (core/lineage/link.hpp).
 SaveResult save(Instance& instance, const SaveOptions& options);
 
-// Removes objects of saves that died before recording their artifact
-// (pending_upload rows older than `age_ms` whose process is gone) and stale
-// cache temp files. Safe to run concurrently with saves.
+// Removes objects and unfinished uploads of saves that died or failed
+// before recording their artifact (pending_upload rows older than `age_ms`
+// whose process is gone) and stale cache temp files. Safe to run
+// concurrently with saves.
 int cleanup_leftovers(Instance& instance, int64_t age_ms);
 
 } // namespace cairn::artifact

@@ -17,11 +17,14 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// S3 DeleteObjects takes at most 1000 keys; catalog transactions use the
-// same batch so a kill loses at most one batch of progress.
+// Catalog transactions commit this many targets, so a kill loses at most one
+// batch of recorded progress.
 constexpr size_t k_batch = 1000;
-// Above this many directories, verification lists their common prefix once.
-constexpr size_t k_max_listings = 16;
+// Objects are removed this many at a time: a chunk's names are sorted and
+// spread over the workers, so each storage directory is listed about once
+// per chunk rather than once per batch. A kill before the chunk's progress is
+// committed costs one more listing of its (by then empty) directories.
+constexpr size_t k_remove_chunk = 10 * k_batch;
 
 void crash_point(const char* step) {
     static const char* const k_crash_after = std::getenv("CAIRN_TEST_CRASH_AFTER");
@@ -37,12 +40,17 @@ struct Work {
     std::string error; // "step: message" of the failure
 };
 
-template <class F> void in_batches(std::vector<Work*>& items, F&& body) {
-    for (size_t i = 0; i < items.size(); i += k_batch) {
-        std::vector<Work*> batch(items.begin() + static_cast<std::ptrdiff_t>(i),
-                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + k_batch)));
-        body(batch);
+template <class F> void in_chunks(std::vector<Work*>& items, size_t size, F&& body) {
+    for (size_t i = 0; i < items.size(); i += size) {
+        const size_t end = std::min(items.size(), i + size);
+        std::vector<Work*> chunk(items.begin() + static_cast<std::ptrdiff_t>(i),
+                                 items.begin() + static_cast<std::ptrdiff_t>(end));
+        body(chunk);
     }
+}
+
+template <class F> void in_batches(std::vector<Work*>& items, F&& body) {
+    in_chunks(items, k_batch, std::forward<F>(body));
 }
 
 class Executor {
@@ -148,7 +156,9 @@ private:
     }
 
     // Splits [0, n) into one contiguous slice per backend and runs
-    // fn(worker, begin, end) for each, on its own thread.
+    // fn(worker, begin, end) for each, on its own thread. Callers sort object
+    // names first, so each slice covers few directories and backends can
+    // list a directory once for all of a slice's objects in it.
     static void in_parallel(const std::vector<storage::Backend*>& workers, size_t n,
                             const std::function<void(size_t, size_t, size_t)>& fn) {
         const size_t k = std::max<size_t>(1, std::min(workers.size(), n));
@@ -168,37 +178,47 @@ private:
         if (ec) fail(w, "working copy", ec.message());
     }
 
+    // Removes the objects of `works` over several connections; returns the
+    // names that could not be removed, with why.
+    std::map<std::string, storage::Failure> remove_in_parallel(const std::string& url,
+                                                               const std::vector<Work*>& works) {
+        std::set<std::string> unique;
+        for (Work* w : works)
+            if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
+        const std::vector<std::string> names(unique.begin(), unique.end()); // sorted
+        std::map<std::string, storage::Failure> failed;
+        if (names.empty()) return failed;
+        auto workers = workers_for(url);
+        std::vector<std::vector<std::pair<std::string, storage::Failure>>> out(workers.size());
+        in_parallel(workers, names.size(), [&](size_t worker, size_t begin, size_t end) {
+            std::vector<std::string> slice(names.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           names.begin() + static_cast<std::ptrdiff_t>(end));
+            out[worker] = workers[worker]->remove_many(slice);
+        });
+        for (auto& part : out)
+            for (auto& [name, failure] : part)
+                failed.emplace(name, failure);
+        return failed;
+    }
+
     void remove_objects() {
         auto pending = in_state("pending");
         for (auto& [url, works] : by_storage(pending)) {
             storage::Backend* backend = open(url, works, "remove");
             if (!backend && !url.empty()) continue;
-            in_batches(works, [&](std::vector<Work*>& batch) {
-                std::vector<std::string> names;
-                std::set<std::string> unique;
-                for (Work* w : batch)
-                    if (!w->target.object_name.empty() && unique.insert(w->target.object_name).second)
-                        names.push_back(w->target.object_name);
+            in_chunks(works, k_remove_chunk, [&](std::vector<Work*>& chunk) {
                 std::map<std::string, storage::Failure> failed;
-                if (backend && !names.empty()) {
-                    auto workers = workers_for(url);
-                    std::vector<std::vector<std::pair<std::string, storage::Failure>>> out(workers.size());
-                    in_parallel(workers, names.size(), [&](size_t worker, size_t begin, size_t end) {
-                        std::vector<std::string> slice(names.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                       names.begin() + static_cast<std::ptrdiff_t>(end));
-                        out[worker] = workers[worker]->remove_many(slice);
-                    });
-                    for (auto& part : out)
-                        for (auto& [name, failure] : part) failed.emplace(name, failure);
-                }
-                for (Work* w : batch) {
-                    if (auto it = failed.find(w->target.object_name); it != failed.end())
-                        fail(*w, "remove", it->second.message);
-                    else
-                        remove_local_copies(*w);
-                }
-                commit(batch, "pending", "objects_removed");
-                crash_point("objects_removed");
+                if (backend) failed = remove_in_parallel(url, chunk);
+                in_batches(chunk, [&](std::vector<Work*>& batch) {
+                    for (Work* w : batch) {
+                        if (auto it = failed.find(w->target.object_name); it != failed.end())
+                            fail(*w, "remove", it->second.message);
+                        else
+                            remove_local_copies(*w);
+                    }
+                    commit(batch, "pending", "objects_removed");
+                    crash_point("objects_removed");
+                });
             });
         }
     }
@@ -257,82 +277,47 @@ private:
         return true;
     }
 
-    static std::string dir_of(const std::string& name) {
-        auto slash = name.rfind('/');
-        return slash == std::string::npos ? std::string() : name.substr(0, slash + 1);
-    }
-
-    // The prefixes to list so that every object of `works` is covered: one
-    // per directory (objects/ab/) when there are few, else their common
-    // prefix once, so a large purge costs one listing of the store rather
-    // than one per object or per directory.
-    static std::map<std::string, std::string> listing_prefixes(const std::vector<Work*>& works) {
-        std::set<std::string> dirs;
+    // Lists every version and delete marker of the objects of `works` (by
+    // directory, over several connections: Backend::versions_of) and fails
+    // each object that still has one. A listing shows what a stat would and
+    // also old versions and delete markers, at one request per directory
+    // instead of one per object.
+    void verify_storage(const std::string& url, std::vector<Work*>& works) {
+        std::set<std::string> unique;
         for (Work* w : works)
-            if (!w->target.object_name.empty()) dirs.insert(dir_of(w->target.object_name));
-        std::map<std::string, std::string> prefix_of;
-        if (dirs.size() <= k_max_listings) {
-            for (const auto& d : dirs) prefix_of[d] = d;
-            return prefix_of;
-        }
-        std::string common = *dirs.begin();
-        for (const auto& d : dirs) {
-            size_t n = 0;
-            while (n < common.size() && n < d.size() && common[n] == d[n]) ++n;
-            common.resize(n);
-        }
-        common = dir_of(common); // whole directory components only
-        for (const auto& d : dirs) prefix_of[d] = common;
-        return prefix_of;
-    }
-
-    void verify_storage(const std::string& url, storage::Backend& backend, std::vector<Work*>& works) {
-        const auto prefix_of = listing_prefixes(works);
-        std::map<std::string, std::optional<std::set<std::string>>> listed;
-        std::map<std::string, std::string> list_errors;
-        for (const auto& [dir_unused, dir] : prefix_of) {
-            if (listed.count(dir)) continue;
-            auto versions = backend.list_versions(dir);
-            if (!versions) {
-                listed[dir] = std::nullopt;
-                list_errors[dir] = versions.error().message;
+            if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
+        const std::vector<std::string> names(unique.begin(), unique.end()); // sorted
+        auto workers = workers_for(url);
+        // Threads only fill their own slot; failures are recorded afterwards on this thread.
+        using Listing = storage::Result<std::vector<storage::ObjectVersion>>;
+        std::vector<Listing> listed(workers.size(), Listing(std::vector<storage::ObjectVersion>{}));
+        std::vector<std::pair<size_t, size_t>> slices(workers.size());
+        in_parallel(workers, names.size(), [&](size_t worker, size_t begin, size_t end) {
+            slices[worker] = {begin, end};
+            listed[worker] = workers[worker]->versions_of(
+                std::vector<std::string>(names.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         names.begin() + static_cast<std::ptrdiff_t>(end)));
+        });
+        std::map<std::string, std::string> problem; // object name -> why it is not verified
+        for (size_t worker = 0; worker < workers.size(); ++worker) {
+            const auto& result = listed[worker];
+            if (!result) {
+                for (size_t i = slices[worker].first; i < slices[worker].second; ++i)
+                    problem[names[i]] = "cannot list versions: " + result.error().message;
                 continue;
             }
-            std::set<std::string> names;
-            for (const auto& v : *versions) names.insert(v.name);
-            listed[dir] = std::move(names);
+            for (const auto& v : *result)
+                problem[v.name] = "a version or delete marker of " + v.name + " is still stored";
         }
-        // stat every object, over several connections (threads only fill
-        // `stat_error`; failures are recorded afterwards on this thread).
-        std::vector<std::string> stat_error(works.size());
-        auto workers = workers_for(url);
-        in_parallel(workers, works.size(), [&](size_t worker, size_t begin, size_t end) {
-            for (size_t i = begin; i < end; ++i) {
-                const std::string& name = works[i]->target.object_name;
-                if (name.empty()) continue;
-                auto st = workers[worker]->stat(name);
-                if (st) stat_error[i] = name + " still exists";
-                else if (st.error().kind != storage::FailureKind::not_found)
-                    stat_error[i] = "cannot stat " + name + ": " + st.error().message;
-            }
-        });
-        for (size_t i = 0; i < works.size(); ++i) {
-            Work* w = works[i];
-            const std::string& name = w->target.object_name;
-            if (name.empty()) continue;
-            const std::string& prefix = prefix_of.at(dir_of(name));
-            const auto& names = listed[prefix];
-            if (!names) fail(*w, "verify", "cannot list versions: " + list_errors[prefix]);
-            else if (names->count(name)) fail(*w, "verify", "a version or delete marker of " + name + " is still stored");
-            else if (!stat_error[i].empty()) fail(*w, "verify", stat_error[i]);
-        }
+        for (Work* w : works)
+            if (auto it = problem.find(w->target.object_name); it != problem.end())
+                fail(*w, "verify", it->second);
     }
 
     void verify() {
         auto shredded = in_state("shredded");
         for (auto& [url, works] : by_storage(shredded)) {
-            storage::Backend* backend = open(url, works, "verify");
-            if (backend) verify_storage(url, *backend, works);
+            if (open(url, works, "verify")) verify_storage(url, works);
             for (Work* w : works) {
                 if (w->failed || !m_ctx.cache) continue;
                 // Removing again is harmless and covers copies made by hand
@@ -430,7 +415,8 @@ private:
               "chain still verifies; event, time, actor, action, targets and result stay)",
               "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
             {"verification",
-             {{"storage", "stat returned not_found and list_versions of the object's prefix listed no version or delete marker"},
+             {{"storage", "a listing of every version and delete marker under the object's "
+                          "directory showed none of the object"},
               {"cache", "no cache entry and no working copy"},
               {"catalog", "catalog scrubbed after the key was erased and before verification"}}},
             {"artifacts", arts},

@@ -92,8 +92,16 @@ public:
     // On unversioned stores this is one entry per current object.
     virtual Result<std::vector<ObjectVersion>> list_versions(const std::string& prefix) = 0;
 
-    // Destroys `name` for good: every version and every delete marker.
-    // Removing an absent object succeeds (idempotent).
+    // Every stored version and delete marker of exactly these names (other
+    // objects that share a prefix with them are never reported). The default
+    // lists each group of names that share a directory once, by the group's
+    // longest common prefix (group_by_directory), so checking many objects
+    // costs one listing per directory rather than one per object.
+    virtual Result<std::vector<ObjectVersion>> versions_of(const std::vector<std::string>& names);
+
+    // Destroys `name` for good: every version and every delete marker, and
+    // any unfinished multipart upload of it (left by a killed or failed
+    // save). Removing an absent object succeeds (idempotent).
     virtual Status remove(const std::string& name) = 0;
 
     // Removes many objects (all versions of each); backends may batch.
@@ -104,6 +112,16 @@ public:
     // location supports. Never leaves the probe object behind on success.
     virtual ProbeReport probe() = 0;
 };
+
+// Names that share a directory ("objects/3f/"), to be listed together.
+struct NameGroup {
+    std::string prefix;             // the longest common prefix of `names`
+    std::vector<std::string> names; // sorted, without duplicates
+};
+
+// Groups names by directory (everything up to the last '/'); a group of one
+// name has that name as its prefix. Groups come in name order.
+std::vector<NameGroup> group_by_directory(const std::vector<std::string>& names);
 
 // Parameters needed to open a storage location, from the instance config.
 struct Location {

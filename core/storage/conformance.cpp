@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace cairn::storage {
@@ -69,6 +72,71 @@ stdfs::path make_large(Scratch& scratch, uint64_t size) {
 bool has_name(const std::vector<ObjectVersion>& versions, const std::string& name) {
     return std::any_of(versions.begin(), versions.end(),
                        [&](const ObjectVersion& v) { return v.name == name; });
+}
+
+using VersionSet = std::multiset<std::pair<std::string, std::string>>; // (name, version id)
+
+// The versions (and delete markers) of `names` among `versions`.
+VersionSet versions_named(const std::vector<ObjectVersion>& versions,
+                          const std::set<std::string>& names) {
+    VersionSet out;
+    for (const auto& v : versions)
+        if (names.count(v.name)) out.emplace(v.name, v.version_id);
+    return out;
+}
+
+// remove_many and versions_of on many objects in one directory: exactly the
+// named objects go, with all their versions, and their neighbours (even
+// those whose names extend a removed name, like obj1 and obj10) keep theirs.
+void check_subset_removal(Backend& backend, Scratch& scratch, const std::string& p,
+                          bool versioned) {
+    const std::string dir = p + "many/3f/", other = p + "many/40/";
+    std::set<std::string> all, removed;
+    for (int i = 0; i < 12; ++i)
+        all.insert(dir + "obj" + std::to_string(i));
+    all.insert(dir + "a b+c");
+    all.insert(other + "obj1");
+    all.insert(other + "obj2");
+    for (const auto& name : all)
+        REQUIRE(backend.put(name, scratch.write("many", "content of " + name)));
+    // Several versions of one object, more than a small listing page holds.
+    for (int i = 0; i < 4; ++i)
+        REQUIRE(backend.put(dir + "obj3", scratch.write("many", "version " + std::to_string(i))));
+    removed = {dir + "obj1", dir + "obj3",  dir + "obj5",
+               dir + "obj9", dir + "a b+c", other + "obj2"};
+    std::set<std::string> kept;
+    std::set_difference(all.begin(), all.end(), removed.begin(), removed.end(),
+                        std::inserter(kept, kept.end()));
+
+    auto asked = backend.versions_of({removed.begin(), removed.end()});
+    REQUIRE(asked);
+    std::set<std::string> asked_names;
+    for (const auto& v : *asked)
+        asked_names.insert(v.name);
+    CHECK(asked_names == removed); // never a neighbour sharing the prefix
+    CHECK(std::count_if(asked->begin(), asked->end(), [&](const ObjectVersion& v) {
+              return v.name == dir + "obj3";
+          }) == (versioned ? 5 : 1));
+
+    auto before = backend.list_versions(p + "many/");
+    REQUIRE(before);
+    CHECK(backend.remove_many({removed.begin(), removed.end()}).empty());
+    auto after = backend.list_versions(p + "many/");
+    REQUIRE(after);
+    CHECK(versions_named(*after, removed).empty());
+    CHECK(versions_named(*after, kept) == versions_named(*before, kept));
+    auto none = backend.versions_of({removed.begin(), removed.end()});
+    REQUIRE(none);
+    CHECK(none->empty());
+    for (const auto& name : kept) {
+        CAPTURE(name);
+        REQUIRE(backend.get(name, scratch.path("kept")));
+        CHECK(read(scratch.path("kept")) == "content of " + name);
+    }
+    CHECK(backend.remove_many({kept.begin(), kept.end()}).empty());
+    auto left = backend.list_versions(p + "many/");
+    REQUIRE(left);
+    CHECK(left->empty());
 }
 
 } // namespace
@@ -156,6 +224,8 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
         REQUIRE(versions);
         CHECK_FALSE(has_name(*versions, digits));
     }
+
+    check_subset_removal(backend, scratch, p, options.versioned);
 
     // remove_many: present and absent names alike.
     auto failed =

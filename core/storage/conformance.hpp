@@ -18,6 +18,8 @@ struct ConformanceOptions {
     uint64_t large_size = 0;
     // Versioned stores must also show no version or delete marker after remove.
     bool check_versions = true;
+    // Overwriting keeps the old version (an S3 bucket with versioning on).
+    bool versioned = false;
 };
 
 void run_conformance(Backend& backend, const ConformanceOptions& options);

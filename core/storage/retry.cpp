@@ -35,6 +35,9 @@ public:
     Result<std::vector<ObjectVersion>> list_versions(const std::string& prefix) override {
         return retry([&] { return m_inner->list_versions(prefix); });
     }
+    Result<std::vector<ObjectVersion>> versions_of(const std::vector<std::string>& names) override {
+        return retry([&] { return m_inner->versions_of(names); });
+    }
     Status remove(const std::string& name) override {
         return retry([&] { return m_inner->remove(name); });
     }

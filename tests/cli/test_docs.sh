@@ -34,7 +34,7 @@ for c in $(help_subcommands); do
 done
 for section in ENVIRONMENT FILES "EXIT STATUS"; do check "cairn.1 has $section" grep -q "^\.SH $section" "$man/cairn.1"; done
 for var in CAIRN_INSTANCE CAIRN_KEY_FILE CAIRN_PASSPHRASE_FILE CAIRN_IDENTITY CAIRN_RUN AWS_ENDPOINT_URL_S3 \
-    AWS_ENDPOINT_URL AWS_PROFILE AWS_CA_BUNDLE XDG_CACHE_HOME XDG_CONFIG_HOME NO_COLOR; do
+    AWS_ENDPOINT_URL AWS_PROFILE AWS_CA_BUNDLE CAIRN_STORAGE_TIMEOUT XDG_CACHE_HOME XDG_CONFIG_HOME NO_COLOR; do
     check "cairn.1 documents $var" grep -qF "$var" "$man/cairn.1"
 done
 for code in 0 1 2 3 4 5 6 7 8 9; do check "cairn.1 documents exit $code" grep -qx ".B $code" "$man/cairn.1"; done

@@ -115,7 +115,9 @@ Failure transport_failure(CURLcode code, const char* detail, const std::string& 
                        "cannot write the download: " + std::string(std::strerror(t.write_errno))};
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-        return Failure{FailureKind::timeout, what};
+        return Failure{FailureKind::timeout,
+                       "request to " + host_of(url) + " timed out (" +
+                           (*detail ? detail : curl_api().easy_strerror(code)) + ")"};
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:

@@ -59,6 +59,9 @@ Status S3Backend::put(const std::string& name, const std::filesystem::path& sour
     }
     Status st = size > m_options.multipart_threshold ? put_multipart(name, fd.get(), size)
                                                      : put_single(name, fd.get(), size);
+    // An earlier upload whose abort failed (the store was unreachable or
+    // throttling) may be abortable now.
+    retry_failed_aborts();
     if (!st) return st;
     // The store acknowledged the upload; make sure it holds what we sent.
     auto info = stat(name);
@@ -151,6 +154,41 @@ std::unique_ptr<Backend> open_s3_backend(const Location& location) {
     return open_s3_backend(location, S3Options{});
 }
 
+namespace {
+
+// Seconds from CAIRN_STORAGE_TIMEOUT; a config error names the variable.
+long timeout_from_env(const std::string& text) {
+    constexpr long k_max = 86'400;
+    long seconds = 0;
+    bool digits = !text.empty() && text.size() <= 5 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) seconds = std::stol(text);
+    if (seconds < 1 || seconds > k_max)
+        throw Error(
+            ErrorKind::config,
+            "CAIRN_STORAGE_TIMEOUT must be a whole number of seconds from 1 to 86400, not '" +
+                text + "'");
+    return seconds;
+}
+
+} // namespace
+
+S3Options resolve_s3_options(const S3Options& options) {
+    S3Options effective = options;
+    // A private CA is added by file, as the aws CLI does; verification stays on.
+    if (auto ca = options.env("AWS_CA_BUNDLE");
+        ca && !ca->empty() && effective.http.ca_bundle.empty())
+        effective.http.ca_bundle = *ca;
+    if (auto timeout = options.env("CAIRN_STORAGE_TIMEOUT"); timeout && !timeout->empty()) {
+        // One knob for "the store stopped answering": no progress for this
+        // long abandons a request (and the retry wrapper may try again).
+        long seconds = timeout_from_env(*timeout);
+        effective.http.low_speed_time_s = seconds;
+        effective.http.connect_timeout_s = std::min(options.http.connect_timeout_s, seconds);
+    }
+    return effective;
+}
+
 std::unique_ptr<Backend> open_s3_backend(const Location& location, const S3Options& options) {
     s3::AwsSettings settings = s3::resolve_aws_settings(options.env);
     s3::S3Config config = s3::resolve_s3_config(location, settings);
@@ -163,13 +201,8 @@ std::unique_ptr<Backend> open_s3_backend(const Location& location, const S3Optio
                           "~/.aws/credentials");
     if (options.upload_threads < 1 || (options.part_size != 0 && options.part_size < (5ull << 20)))
         throw Error(ErrorKind::config, "invalid S3 upload settings (threads >= 1, parts >= 5 MiB)");
-    S3Options effective = options;
-    // A private CA is added by file, as the aws CLI does; verification stays on.
-    if (auto ca = options.env("AWS_CA_BUNDLE");
-        ca && !ca->empty() && effective.http.ca_bundle.empty())
-        effective.http.ca_bundle = *ca;
     return std::make_unique<s3::S3Backend>(std::move(config), std::move(settings.credentials),
-                                           effective);
+                                           resolve_s3_options(options));
 }
 
 } // namespace cairn::storage

@@ -17,9 +17,18 @@ struct S3Options {
     // are needed. S3 requires at least 5 MiB for every part but the last.
     uint64_t part_size = 0;
     int upload_threads = 4;
+    // Entries per listing page (max-keys); 0: the server's default, 1000 on
+    // S3. Tests make it small to exercise pagination.
+    int list_page_size = 0;
     s3::HttpOptions http;
     s3::Getenv env = s3::process_env();
 };
+
+// The options with the environment's settings applied: AWS_CA_BUNDLE (when
+// no CA file is set) and CAIRN_STORAGE_TIMEOUT (seconds without progress
+// before a request is abandoned; connecting gives up after at most as long).
+// Throws cairn::Error (config) for an invalid timeout.
+S3Options resolve_s3_options(const S3Options& options);
 
 // Opens the backend. Throws cairn::Error (config) for invalid locations,
 // disallowed plain http, or when no credentials can be found.

@@ -5,6 +5,8 @@
 #include "core/storage/s3/s3_backend.hpp"
 #include "core/storage/s3/s3_client.hpp"
 
+#include <mutex>
+
 namespace cairn::storage::s3 {
 
 // SHA-256 (hex) of `length` bytes of fd at `offset`, in constant memory.
@@ -24,22 +26,58 @@ class S3Backend final : public Backend {
     Result<ObjectInfo> stat(const std::string& name) override;
     Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
     Result<std::vector<ObjectVersion>> list_versions(const std::string& prefix) override;
+    Result<std::vector<ObjectVersion>> versions_of(const std::vector<std::string>& names) override;
     Status remove(const std::string& name) override;
     std::vector<std::pair<std::string, Failure>>
     remove_many(const std::vector<std::string>& names) override;
     ProbeReport probe() override;
 
   private:
+    using Failures = std::vector<std::pair<std::string, Failure>>;
+    // Where a listing continues; both empty: it is complete.
+    struct PageMarker {
+        std::string key; // full key (location prefix included), decoded
+        std::string id;  // version id (generation on GCS) or upload id
+        bool done() const { return key.empty() && id.empty(); }
+    };
+    struct VersionPage {
+        std::vector<ObjectVersion> versions;
+        PageMarker next;
+    };
+    struct Upload {
+        std::string name; // relative to the location's prefix
+        std::string id;
+    };
+
     std::string key_of(const std::string& name) const { return m_client.config().prefix + name; }
     Status put_single(const std::string& name, int fd, uint64_t size);
     Status put_multipart(const std::string& name, int fd, uint64_t size);
-    // Deletes every version and delete marker of each name; per-name
-    // failures go to `failed`.
-    Status delete_versions_of(const std::vector<std::string>& names,
-                              std::vector<std::pair<std::string, Failure>>& failed);
+
+    // One page of ListObjectVersions under the location prefix + `prefix`.
+    Result<VersionPage> list_versions_page(const std::string& prefix, const PageMarker& from);
+    // Appends every version and delete marker of the group's names to `out`
+    // (nothing on failure).
+    Status collect_versions(const NameGroup& group, std::vector<ObjectVersion>& out);
+    // Unfinished multipart uploads under the location prefix + `prefix`.
+    Result<std::vector<Upload>> list_uploads(const std::string& prefix);
+    // Aborts every unfinished upload of `names`; per-name failures go to `failed`.
+    void abort_uploads_of(const std::vector<std::string>& names, Failures& failed);
+    void delete_plainly(const std::vector<std::string>& names, Failures& failed);
+    void delete_one_by_one(const std::vector<ObjectVersion>& versions, Failures& failed);
+    void delete_in_batches(const std::vector<ObjectVersion>& versions, Failures& failed);
+
+    // Aborts one multipart upload; an upload that is already gone counts as aborted.
+    Status abort_upload(const std::string& key, const std::string& upload_id);
+    // Aborts a failed upload, or remembers it when the abort failed in a
+    // retryable way (unreachable, throttling) so a later put tries again.
+    void abort_or_remember(const std::string& key, const std::string& upload_id);
+    // Tries the remembered aborts again; those that fail stay remembered.
+    void retry_failed_aborts();
 
     S3Client m_client;
     S3Options m_options;
+    std::mutex m_unaborted_mutex;
+    std::vector<std::pair<std::string, std::string>> m_unaborted; // (key, upload id)
 };
 
 } // namespace cairn::storage::s3

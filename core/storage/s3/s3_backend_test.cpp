@@ -5,11 +5,14 @@
 #include "core/storage/conformance.hpp"
 #include "core/storage/s3/s3_backend.hpp"
 #include "core/storage/s3/s3_client.hpp"
+#include "core/storage/s3/xml.hpp"
+#include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/random.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -73,6 +76,49 @@ Location rgw_location(const std::string& prefix) {
     return l;
 }
 
+bool versioned_bucket() {
+    return env_or("CAIRN_S3_VERSIONED", "1") == "1";
+}
+
+// Starts and lists multipart uploads under a prefix with a client of its
+// own, as another (killed) process would have left them.
+class Uploads {
+  public:
+    explicit Uploads(std::string prefix) : m_prefix(std::move(prefix)) {}
+
+    void start(const std::string& name) {
+        s3::S3Call call;
+        call.method = "POST";
+        call.key = m_prefix + name;
+        call.query = {{"uploads", ""}};
+        REQUIRE(client().send_ok(call));
+    }
+
+    // Names (relative to the prefix) of the unfinished uploads, sorted.
+    std::vector<std::string> unfinished() {
+        s3::S3Call call;
+        call.query = {{"uploads", ""}, {"prefix", m_prefix}};
+        auto response = client().send_ok(call);
+        REQUIRE(response);
+        auto doc = s3::parse_xml(response->body);
+        REQUIRE(doc);
+        REQUIRE(doc->child_text("IsTruncated") != "true");
+        std::vector<std::string> names;
+        for (const auto* upload : doc->children_named("Upload"))
+            names.push_back(upload->child_text("Key").substr(m_prefix.size()));
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
+  private:
+    s3::S3Client client() {
+        Location l = rgw_location("");
+        auto settings = s3::resolve_aws_settings(s3::process_env());
+        return s3::S3Client(s3::resolve_s3_config(l, settings), settings.credentials, {});
+    }
+    std::string m_prefix;
+};
+
 // Small thresholds so the multipart path runs with small files.
 S3Options small_parts() {
     S3Options o;
@@ -127,7 +173,66 @@ TEST_SUITE("core::storage::S3") {
         }
         std::string run = "conformance-" + random_hex(4) + "/";
         auto backend = open_s3_backend(rgw_location(run), small_parts());
-        run_conformance(*backend, {"", 23u << 20, true});
+        run_conformance(*backend, {"", 23u << 20, true, versioned_bucket()});
+    }
+
+    TEST_CASE("conformance: with two-entry listing pages, every listing paginates") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 pagination test did not run: S3_ENDPOINT is not set");
+            return;
+        }
+        S3Options tiny_pages;
+        tiny_pages.list_page_size = 2;
+        std::string run = "pages-" + random_hex(4) + "/";
+        auto backend = open_s3_backend(rgw_location(run), tiny_pages);
+        run_conformance(*backend, {"", 0, true, versioned_bucket()});
+    }
+
+    TEST_CASE("remove: aborts the unfinished multipart uploads of exactly its names") {
+        if (env_or("S3_ENDPOINT", "").empty()) {
+            MESSAGE("S3 upload test did not run: S3_ENDPOINT is not set");
+            return;
+        }
+        const std::string run = "uploads-" + random_hex(4) + "/";
+        Uploads uploads(run);
+        // "a" is a prefix of "a2": removing "a" must leave a2's upload alone.
+        for (const char* name : {"d/a", "d/a", "d/a2", "d/b"})
+            uploads.start(name);
+        REQUIRE(uploads.unfinished() == std::vector<std::string>{"d/a", "d/a", "d/a2", "d/b"});
+        S3Options one_per_page;
+        one_per_page.list_page_size = 1;
+        auto backend = open_s3_backend(rgw_location(run), one_per_page);
+        CHECK(backend->remove_many({"d/a", "d/b"}).empty());
+        CHECK(uploads.unfinished() == std::vector<std::string>{"d/a2"});
+        CHECK(backend->remove("d/a2"));
+        CHECK(uploads.unfinished().empty());
+    }
+
+    TEST_CASE("options: CAIRN_STORAGE_TIMEOUT sets the stall and connect timeouts") {
+        S3Options o;
+        o.env = [](const std::string& n) -> std::optional<std::string> {
+            if (n == "CAIRN_STORAGE_TIMEOUT") return std::string("7");
+            return std::nullopt;
+        };
+        S3Options seven = resolve_s3_options(o);
+        CHECK(seven.http.low_speed_time_s == 7);
+        CHECK(seven.http.connect_timeout_s == 7);
+        o.env = [](const std::string& n) -> std::optional<std::string> {
+            if (n == "CAIRN_STORAGE_TIMEOUT") return std::string("120");
+            return std::nullopt;
+        };
+        S3Options long_wait = resolve_s3_options(o);
+        CHECK(long_wait.http.low_speed_time_s == 120);
+        CHECK(long_wait.http.connect_timeout_s == 10); // connecting never waits longer than before
+        for (const char* bad : {"0", "-1", "1.5", "soon", "99999999999999999999"}) {
+            CAPTURE(bad);
+            o.env = [bad](const std::string& n) -> std::optional<std::string> {
+                if (n == "CAIRN_STORAGE_TIMEOUT") return std::string(bad);
+                return std::nullopt;
+            };
+            CHECK_THROWS_WITH_AS(resolve_s3_options(o), doctest::Contains("CAIRN_STORAGE_TIMEOUT"),
+                                 Error);
+        }
     }
 
     TEST_CASE("probe: radosgw reports read/write/list/delete and versioning") {

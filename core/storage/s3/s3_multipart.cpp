@@ -1,7 +1,9 @@
 // Multipart upload for large files: parts are read with pread straight from
 // the source file by `upload_threads` workers, each with its own curl handle,
 // so memory stays constant whatever the file size. Any failure aborts the
-// upload so no parts are left behind (and billed).
+// upload so no parts are left behind (and billed); an abort the store did not
+// take is tried again by the next put, and remove() aborts any unfinished
+// upload of its name (a killed save's, found through pending_upload).
 #include "core/storage/s3/s3_backend_impl.hpp"
 
 #include "core/storage/s3/xml.hpp"
@@ -129,15 +131,40 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
                            "completing the upload of " + name + " failed (" +
                                (result ? result->child_text("Code") : "no answer") + ")");
     }
-    if (!outcome) {
-        S3Call abort;
-        abort.method = "DELETE";
-        abort.key = key;
-        abort.subject = name;
-        abort.query = {{"uploadId", upload_id}};
-        (void)m_client.send(abort); // best effort; a lifecycle rule should clean up the rest
-    }
+    if (!outcome) abort_or_remember(key, upload_id);
     return outcome;
+}
+
+Status S3Backend::abort_upload(const std::string& key, const std::string& upload_id) {
+    S3Call abort;
+    abort.method = "DELETE";
+    abort.key = key;
+    abort.subject = key.substr(std::min(key.size(), m_client.config().prefix.size()));
+    abort.query = {{"uploadId", upload_id}};
+    auto response = m_client.send(abort);
+    if (!response) return unexpected(response.error());
+    if (response->status == 404 || (response->status >= 200 && response->status < 300)) return {};
+    return unexpected(m_client.failure_of(*response, abort));
+}
+
+void S3Backend::abort_or_remember(const std::string& key, const std::string& upload_id) {
+    Status aborted = abort_upload(key, upload_id);
+    if (aborted || !aborted.error().retryable()) return; // refused for good: nothing to retry
+    // Its parts would stay stored (and billed) for good. The store may be
+    // back by the next put; if this process dies first, the save's
+    // pending_upload row leads a later remove() to the upload.
+    std::lock_guard lock(m_unaborted_mutex);
+    m_unaborted.emplace_back(key, upload_id);
+}
+
+void S3Backend::retry_failed_aborts() {
+    std::vector<std::pair<std::string, std::string>> pending;
+    {
+        std::lock_guard lock(m_unaborted_mutex);
+        pending.swap(m_unaborted);
+    }
+    for (const auto& [key, upload_id] : pending)
+        abort_or_remember(key, upload_id);
 }
 
 } // namespace cairn::storage::s3
