@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace cairn {
@@ -12,12 +13,17 @@ namespace {
 constexpr size_t k_indent = 2;
 
 // Printable ASCII but '"' and '\\' needs no escaping, so most text (uids,
-// keys, times) is copied as it is.
+// keys, times) is copied as it is. A table: this check runs on every byte.
+constexpr auto k_plain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c)
+        plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
+    return plain;
+}();
+
 bool plain(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-    });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return k_plain[static_cast<unsigned char>(c)]; });
 }
 
 void append_quoted(std::string& out, std::string_view text) {
