@@ -121,7 +121,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 }
 
 struct Sample {
-    double ms;        // query + JSON rendering
+    double ms;        // query + rendering as JSON
     size_t nodes;
     int depth;
     double query_ms;  // query_graph alone
@@ -131,7 +131,8 @@ Sample time_query(catalog::Catalog& c, int64_t id, lineage::Direction d) {
     const auto t0 = std::chrono::steady_clock::now();
     const lineage::Graph g = lineage::query_graph(c, id, d, 0);
     const double query_ms = ms_since(t0);
-    const std::string json = lineage::render_json(g).dump();
+    // What `cairn lineage --json` prints.
+    const std::string json = lineage::render(g, lineage::Format::json);
     Sample s{ms_since(t0), g.artifacts.size() + g.runs.size(), 0, query_ms};
     for (const auto& a : g.artifacts) s.depth = std::max(s.depth, a.depth);
     return s;

@@ -18,7 +18,7 @@ cd "$work"
 "$cairn" init inst >/dev/null
 export CAIRN_INSTANCE=$work/inst
 
-echo "== in process: lineage::query_graph + render_json"
+echo "== in process: lineage::query_graph + render (JSON)"
 "$build/lineage_bench" inst/.cairn/catalog.db --artifacts "$artifacts" --runs "$runs" | tee bench.out
 uid=$(sed -n 's/^worst-case uid: //p' bench.out)
 typical=$(sqlite3 inst/.cairn/catalog.db "SELECT uid FROM artifact WHERE key LIKE 'p7/%' ORDER BY id DESC LIMIT 1" 2>/dev/null ||

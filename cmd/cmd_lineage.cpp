@@ -30,7 +30,7 @@ void run(const LineageOpts& o, GlobalOptions& g) {
                   {"lineage", {root.uid}, "ok", std::nullopt,
                    {{"direction", lineage::direction_name(direction)}, {"depth", graph.depth},
                     {"nodes", graph.artifacts.size() + graph.runs.size()}}});
-    std::cout << lineage::render(graph, format);
+    lineage::render(graph, format, std::cout);
 }
 
 } // namespace

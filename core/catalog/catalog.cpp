@@ -4,6 +4,7 @@
 #include "core/util/error.hpp"
 
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 namespace cairn::catalog {
@@ -61,7 +62,16 @@ void Catalog::migrate() {
 }
 
 void Catalog::write_transaction(const std::function<void()>& body) {
-    m_db.exec("BEGIN IMMEDIATE");
+    transaction("BEGIN IMMEDIATE", body);
+}
+
+void Catalog::read_transaction(const std::function<void()>& body) {
+    if (sqlite3_get_autocommit(m_db.getHandle()) == 0) return body();
+    transaction("BEGIN", body);
+}
+
+void Catalog::transaction(const char* begin, const std::function<void()>& body) {
+    m_db.exec(begin);
     try {
         body();
         m_db.exec("COMMIT");

@@ -26,6 +26,11 @@ public:
     // failing with SQLITE_BUSY at commit. Rolls back if `body` throws.
     void write_transaction(const std::function<void()>& body);
 
+    // Runs `body` inside BEGIN ... COMMIT so that all its queries read one
+    // snapshot, and the read lock is taken once rather than per statement.
+    // Inside a transaction already, just runs `body`.
+    void read_transaction(const std::function<void()>& body);
+
     // Checkpoints and truncates the WAL so deleted content does not linger in
     // it, then VACUUMs so freed pages leave the file (purge).
     void scrub();
@@ -34,6 +39,7 @@ private:
     Catalog(const std::filesystem::path& path, int flags);
     void configure();
     void migrate();
+    void transaction(const char* begin, const std::function<void()>& body);
 
     std::filesystem::path m_path;
     SQLite::Database m_db;

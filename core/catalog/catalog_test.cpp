@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 using namespace cairn;
 namespace stdfs = std::filesystem;
 
@@ -31,6 +33,38 @@ TEST_SUITE("core::catalog") {
         }
         CHECK_THROWS(catalog::Catalog::open(path));
         CHECK_THROWS(catalog::Catalog::open(path.string() + ".missing"));
+        stdfs::remove(path);
+    }
+
+    TEST_CASE("read_transaction: one snapshot while another connection writes") {
+        auto path = stdfs::temp_directory_path() / ("cairn-cat-" + random_hex(6) + ".db");
+        auto reader = catalog::Catalog::open(path, true);
+        auto writer = catalog::Catalog::open(path);
+        auto count = [&] {
+            return reader->db().execAndGet("SELECT COUNT(*) FROM storage").getInt();
+        };
+        auto add = [&](const char* url) {
+            writer->write_transaction([&] {
+                SQLite::Statement q(writer->db(),
+                                    "INSERT INTO storage (url, created_at) VALUES (?, 0)");
+                q.bind(1, url);
+                q.exec();
+            });
+        };
+        reader->read_transaction([&] {
+            CHECK(count() == 0);
+            add("/a");
+            CHECK(count() == 0); // still the snapshot the transaction began with
+        });
+        CHECK(count() == 1);
+        // Inside a write transaction it just runs the body (no nested BEGIN).
+        reader->write_transaction([&] { reader->read_transaction([&] { CHECK(count() == 1); }); });
+        CHECK_THROWS_AS(reader->read_transaction([] { throw std::runtime_error("x"); }),
+                        std::runtime_error);
+        add("/b"); // the failed transaction was closed, so the reader sees this row
+        CHECK(count() == 2);
+        reader.reset();
+        writer.reset();
         stdfs::remove(path);
     }
 

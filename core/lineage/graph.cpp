@@ -4,71 +4,54 @@
 #include "core/util/error.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace cairn::lineage {
 
 namespace {
 
-// One level up: from an artifact to the inputs of the run that produced it.
-constexpr const char* k_walk_up = R"sql(
-WITH RECURSIVE walk(id, depth) AS (
-    SELECT CAST(?1 AS INTEGER), 0
-    UNION
-    SELECT ri.artifact_id, walk.depth + 1
-    FROM walk
-    JOIN artifact a ON a.id = walk.id
-    JOIN run_input ri ON ri.run_id = a.run_id
-    WHERE walk.depth < ?2
-), reached(id, depth) AS (
-    SELECT id, MIN(depth) FROM walk GROUP BY id
-)
-)sql";
+// How a walk moves one level (one artifact -> run -> artifact hop) from the
+// artifact walk.id, and which run_input rows are edges at a reached artifact
+// a. Up: to the inputs of the run that produced it. Down: to the outputs of
+// the runs that read it.
+struct Step {
+    const char* next;
+    const char* joins;
+    const char* run_inputs;
+};
 
-// One level down: from an artifact to the outputs of the runs that read it.
-constexpr const char* k_walk_down = R"sql(
-WITH RECURSIVE walk(id, depth) AS (
-    SELECT CAST(?1 AS INTEGER), 0
-    UNION
-    SELECT o.id, walk.depth + 1
-    FROM walk
-    JOIN run_input ri ON ri.artifact_id = walk.id
-    JOIN artifact o ON o.run_id = ri.run_id
-    WHERE walk.depth < ?2
-), reached(id, depth) AS (
-    SELECT id, MIN(depth) FROM walk GROUP BY id
-)
-)sql";
+constexpr Step k_up{"ri.artifact_id",
+                    "JOIN artifact a ON a.id = walk.id JOIN run_input ri ON ri.run_id = a.run_id",
+                    "ri.run_id = a.run_id"};
+constexpr Step k_down{"o.id",
+                      "JOIN run_input ri ON ri.artifact_id = walk.id "
+                      "JOIN artifact o ON o.run_id = ri.run_id",
+                      "ri.artifact_id = a.id"};
 
-// The same walks without depth: UNION keeps each artifact once, so the walk
-// is linear in the size of the result however many paths lead to a node.
-constexpr const char* k_set_up = R"sql(
-WITH RECURSIVE walk(id) AS (
-    SELECT CAST(?1 AS INTEGER)
-    UNION
-    SELECT ri.artifact_id
-    FROM walk
-    JOIN artifact a ON a.id = walk.id
-    JOIN run_input ri ON ri.run_id = a.run_id
-), reached(id, depth) AS (
-    SELECT id, 0 FROM walk
-)
-)sql";
+// walk(id) holds every artifact reachable from the ids `anchor` selects.
+// UNION keeps each artifact once, so the walk is linear in the size of the
+// result however many paths lead to a node. With depth, walk(id, depth)
+// stops at ?2 and holds a row per artifact and depth it is reached at.
+std::string walk_cte(const Step& s, const std::string& anchor, bool with_depth) {
+    const std::string depth = with_depth ? ", depth" : "";
+    return "WITH RECURSIVE walk(id" + depth + ") AS (\n  " + anchor + "\n  UNION\n  SELECT " +
+           s.next + (with_depth ? ", walk.depth + 1" : "") + " FROM walk " + s.joins +
+           (with_depth ? " WHERE walk.depth < ?2" : "") + "\n)\n";
+}
 
-constexpr const char* k_set_down = R"sql(
-WITH RECURSIVE walk(id) AS (
-    SELECT CAST(?1 AS INTEGER)
-    UNION
-    SELECT o.id
-    FROM walk
-    JOIN run_input ri ON ri.artifact_id = walk.id
-    JOIN artifact o ON o.run_id = ri.run_id
-), reached(id, depth) AS (
-    SELECT id, 0 FROM walk
-)
-)sql";
+// reached(id, depth): the artifacts within `depth` hops of ?1. Up to
+// k_tracked_depth SQL tracks depth itself, so a shallow query on a deep
+// history stops early; deeper walks collect the node set and leave depths
+// to cut_to_depth().
+std::string reached_cte(const Step& s, int depth) {
+    if (depth <= k_tracked_depth)
+        return walk_cte(s, "SELECT CAST(?1 AS INTEGER), 0", true) +
+               ", reached(id, depth) AS (SELECT id, MIN(depth) FROM walk GROUP BY id)\n";
+    return walk_cte(s, "SELECT CAST(?1 AS INTEGER)", false) +
+           ", reached(id, depth) AS (SELECT id, 0 FROM walk)\n";
+}
 
 // Tombstones show when they were deleted, or when deletion was requested.
 constexpr const char* k_node_columns = R"sql(
@@ -77,24 +60,10 @@ SELECT r.depth, a.id, a.uid, a.key, a.version, a.is_latest, a.state, a.created_a
             ELSE COALESCE(a.deleted_at, (SELECT MAX(dr.requested_at) FROM deletion_target dt
                                          JOIN deletion_request dr ON dr.id = dt.request_id
                                          WHERE dt.artifact_id = a.id)) END
-FROM reached r JOIN artifact a ON a.id = r.id
 )sql";
+constexpr int k_node_column_count = 10;
 
-constexpr const char* k_edges_up = R"sql(
-SELECT a.id, a.run_id, ri.artifact_id
-FROM reached r
-JOIN artifact a ON a.id = r.id
-LEFT JOIN run_input ri ON ri.run_id = a.run_id
-WHERE r.depth < ?2 AND a.run_id IS NOT NULL
-)sql";
-
-constexpr const char* k_edges_down = R"sql(
-SELECT r.id, ri.run_id, o.id
-FROM reached r
-JOIN run_input ri ON ri.artifact_id = r.id
-LEFT JOIN artifact o ON o.run_id = ri.run_id
-WHERE r.depth < ?2
-)sql";
+constexpr const char* k_from_reached = " FROM reached r JOIN artifact a ON a.id = r.id";
 
 ArtifactNode read_node(SQLite::Statement& q) {
     ArtifactNode n;
@@ -112,36 +81,58 @@ ArtifactNode read_node(SQLite::Statement& q) {
     return n;
 }
 
-using EdgeSet = std::set<std::tuple<int, int64_t, int64_t>>;
+using Nodes = std::unordered_map<int64_t, ArtifactNode>;
 
-void add_edge(EdgeSet& edges, EdgeKind kind, int64_t artifact_id, int64_t run_id) {
-    edges.emplace(static_cast<int>(kind), artifact_id, run_id);
+bool edge_less(const Edge& a, const Edge& b) {
+    return std::tie(a.kind, a.artifact_id, a.run_id) < std::tie(b.kind, b.artifact_id, b.run_id);
+}
+
+// One walk's nodes and every edge at them, in one statement: a row per
+// reached artifact and run_input row at it. Edges may reach past the walk
+// (the producing run of the root going down, runs beyond the depth limit);
+// cut_to_depth() drops those.
+void fetch(catalog::Catalog& c, const Step& s, int64_t root, int depth, Nodes& nodes,
+           std::vector<Edge>& edges) {
+    SQLite::Statement q(c.db(), reached_cte(s, depth) + k_node_columns +
+                                    ", ri.artifact_id, ri.run_id" + k_from_reached +
+                                    " LEFT JOIN run_input ri ON " + s.run_inputs);
+    q.bind(1, root);
+    if (depth <= k_tracked_depth) q.bind(2, depth);
+    while (q.executeStep()) {
+        const int64_t id = q.getColumn(1).getInt64();
+        if (!nodes.count(id)) {
+            ArtifactNode n = read_node(q);
+            if (n.run_id) edges.push_back({EdgeKind::output, id, *n.run_id});
+            nodes.emplace(id, std::move(n));
+        }
+        if (!q.getColumn(k_node_column_count).isNull())
+            edges.push_back({EdgeKind::input, q.getColumn(k_node_column_count).getInt64(),
+                             q.getColumn(k_node_column_count + 1).getInt64()});
+    }
 }
 
 // Depths by breadth-first search from the root over one walk's edges (up:
 // artifact -> producing run -> its inputs; down: artifact -> reading runs ->
-// their outputs), keeping what lies within `depth`.
-void cut_to_depth(bool up, int64_t root, int depth, std::map<int64_t, ArtifactNode>& nodes, EdgeSet& edges) {
-    std::multimap<int64_t, int64_t> next_runs, next_artifacts; // artifact -> runs, run -> artifacts
-    for (const auto& [kind, artifact_id, run_id] : edges) {
-        const bool toward_run = up ? kind == static_cast<int>(EdgeKind::output) : kind == static_cast<int>(EdgeKind::input);
-        if (toward_run) next_runs.emplace(artifact_id, run_id);
-        else next_artifacts.emplace(run_id, artifact_id);
+// their outputs). Keeps the nodes within `depth` and the edges of the runs
+// expanded on the way, so a run at the depth limit is left out.
+void cut_to_depth(bool up, int64_t root, int depth, Nodes& nodes, std::vector<Edge>& edges) {
+    std::unordered_map<int64_t, std::vector<int64_t>> runs_of, artifacts_of; // next hops
+    for (const Edge& e : edges) {
+        if ((e.kind == EdgeKind::output) == up)
+            runs_of[e.artifact_id].push_back(e.run_id);
+        else
+            artifacts_of[e.run_id].push_back(e.artifact_id);
     }
-    std::map<int64_t, int> artifact_depth{{root, 0}};
-    std::set<int64_t> runs_seen;
+    std::unordered_map<int64_t, int> artifact_depth{{root, 0}};
+    std::unordered_set<int64_t> runs_seen;
     std::vector<int64_t> frontier{root};
     for (int level = 0; level < depth && !frontier.empty(); ++level) {
         std::vector<int64_t> next;
-        for (int64_t a : frontier) {
-            auto [rb, re] = next_runs.equal_range(a);
-            for (auto r = rb; r != re; ++r) {
-                if (!runs_seen.insert(r->second).second) continue;
-                auto [ab, ae] = next_artifacts.equal_range(r->second);
-                for (auto x = ab; x != ae; ++x)
-                    if (artifact_depth.emplace(x->second, level + 1).second) next.push_back(x->second);
-            }
-        }
+        for (int64_t a : frontier)
+            for (int64_t r : runs_of[a])
+                if (runs_seen.insert(r).second)
+                    for (int64_t x : artifacts_of[r])
+                        if (artifact_depth.emplace(x, level + 1).second) next.push_back(x);
         frontier = std::move(next);
     }
     for (auto it = nodes.begin(); it != nodes.end();) {
@@ -153,52 +144,31 @@ void cut_to_depth(bool up, int64_t root, int depth, std::map<int64_t, ArtifactNo
             ++it;
         }
     }
-    for (auto it = edges.begin(); it != edges.end();) {
-        const auto& [kind, artifact_id, run_id] = *it;
-        (void)kind;
-        if (runs_seen.count(run_id) && artifact_depth.count(artifact_id)) ++it;
-        else it = edges.erase(it);
-    }
+    std::erase_if(edges, [&](const Edge& e) {
+        return !runs_seen.count(e.run_id) || !artifact_depth.count(e.artifact_id);
+    });
 }
 
-void walk(catalog::Catalog& c, bool up, int64_t root, int depth, std::map<int64_t, ArtifactNode>& nodes, EdgeSet& all_edges) {
-    const bool tracked = depth <= k_tracked_depth;
-    const char* cte = up ? (tracked ? k_walk_up : k_set_up) : (tracked ? k_walk_down : k_set_down);
-    std::map<int64_t, ArtifactNode> found;
-    SQLite::Statement q(c.db(), std::string(cte) + k_node_columns);
-    q.bind(1, root);
-    if (tracked) q.bind(2, depth);
-    while (q.executeStep()) {
-        ArtifactNode n = read_node(q);
-        found.emplace(n.id, n);
-    }
-    EdgeSet edges;
-    SQLite::Statement e(c.db(), std::string(cte) + (up ? k_edges_up : k_edges_down));
-    e.bind(1, root);
-    e.bind(2, tracked ? depth : 1);
-    while (e.executeStep()) {
-        const int64_t a = e.getColumn(0).getInt64();
-        const int64_t run = e.getColumn(1).getInt64();
-        const bool has_other = !e.getColumn(2).isNull();
-        const int64_t other = has_other ? e.getColumn(2).getInt64() : 0;
-        if (up) {
-            add_edge(edges, EdgeKind::output, a, run);
-            if (has_other) add_edge(edges, EdgeKind::input, other, run);
-        } else {
-            add_edge(edges, EdgeKind::input, a, run);
-            if (has_other) add_edge(edges, EdgeKind::output, other, run);
-        }
-    }
-    cut_to_depth(up, root, depth, found, edges);
-    for (auto& [id, n] : found) {
-        auto [it, fresh] = nodes.emplace(id, n);
+void walk(catalog::Catalog& c, bool up, int64_t root, int depth, Nodes& all_nodes,
+          std::vector<Edge>& all_edges) {
+    Nodes nodes;
+    std::vector<Edge> edges;
+    fetch(c, up ? k_up : k_down, root, depth, nodes, edges);
+    cut_to_depth(up, root, depth, nodes, edges);
+    for (auto& [id, n] : nodes) {
+        // Only the root is in both walks; try_emplace leaves `n` alone then.
+        auto [it, fresh] = all_nodes.try_emplace(id, std::move(n));
         if (!fresh) it->second.depth = std::min(it->second.depth, n.depth);
     }
-    all_edges.insert(edges.begin(), edges.end());
+    all_edges.insert(all_edges.end(), edges.begin(), edges.end());
 }
 
-bool reaches(catalog::Catalog& c, const char* sql, int64_t from, int64_t target) {
-    SQLite::Statement q(c.db(), sql);
+// True if `target` is among the artifacts `anchor` (binding ?1 to `from`)
+// selects or reachable from them by `step`.
+bool reaches(catalog::Catalog& c, const Step& step, const char* anchor, int64_t from,
+             int64_t target) {
+    SQLite::Statement q(c.db(),
+                        walk_cte(step, anchor, false) + "SELECT COUNT(*) FROM walk WHERE id = ?2");
     q.bind(1, from);
     q.bind(2, target);
     q.executeStep();
@@ -212,8 +182,10 @@ void Graph::reindex() {
     m_run_index.clear();
     m_edges_by_run.clear();
     m_edges_by_artifact.clear();
-    for (size_t i = 0; i < artifacts.size(); ++i) m_artifact_index.emplace(artifacts[i].id, i);
-    for (size_t i = 0; i < runs.size(); ++i) m_run_index.emplace(runs[i].id, i);
+    for (size_t i = 0; i < artifacts.size(); ++i)
+        m_artifact_index.emplace(artifacts[i].id, i);
+    for (size_t i = 0; i < runs.size(); ++i)
+        m_run_index.emplace(runs[i].id, i);
     for (size_t i = 0; i < edges.size(); ++i) {
         m_edges_by_run.emplace(edges[i].run_id, i);
         m_edges_by_artifact.emplace(edges[i].artifact_id, i);
@@ -243,7 +215,8 @@ const RunRow* Graph::run(int64_t id) const {
 namespace {
 
 std::vector<Edge> select_edges(const Graph& g, const std::vector<Edge>& edges,
-                               const std::multimap<int64_t, size_t>& index, EdgeKind kind, bool by_run, int64_t id) {
+                               const std::unordered_multimap<int64_t, size_t>& index, EdgeKind kind,
+                               bool by_run, int64_t id) {
     std::vector<Edge> out;
     if (index.size() == edges.size()) {
         auto [b, e] = index.equal_range(id);
@@ -280,60 +253,67 @@ std::vector<Edge> Graph::runs_reading(int64_t artifact_id) const {
     return select_edges(*this, edges, m_edges_by_artifact, EdgeKind::input, false, artifact_id);
 }
 
+namespace {
+
+// Root first, then by depth, live before tombstones, key, version.
+void sort_artifacts(std::vector<ArtifactNode>& artifacts, int64_t root) {
+    using Rank = std::tuple<bool, int, bool, const std::string&, int, const std::string&>;
+    auto rank = [root](const ArtifactNode& a) {
+        return Rank(a.id != root, a.depth, a.tombstone(), a.key, a.version, a.uid);
+    };
+    std::sort(artifacts.begin(), artifacts.end(),
+              [&](const ArtifactNode& a, const ArtifactNode& b) { return rank(a) < rank(b); });
+}
+
+// The runs the edges go through, by start time.
+std::vector<RunRow> runs_of(catalog::Catalog& c, const std::vector<Edge>& edges) {
+    std::vector<int64_t> ids;
+    ids.reserve(edges.size());
+    for (const Edge& e : edges)
+        ids.push_back(e.run_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<RunRow> runs = find_runs(c, ids);
+    std::sort(runs.begin(), runs.end(), [](const RunRow& a, const RunRow& b) {
+        return std::tie(a.started_at, a.id) < std::tie(b.started_at, b.id);
+    });
+    return runs;
+}
+
+} // namespace
+
 Graph query_graph(catalog::Catalog& c, int64_t root, Direction direction, int depth) {
     Graph g;
     g.root = root;
     g.direction = direction;
     g.depth = depth <= 0 ? k_max_depth : std::min(depth, k_max_depth);
-    std::map<int64_t, ArtifactNode> nodes;
-    EdgeSet edges;
-    if (direction != Direction::down) walk(c, true, root, g.depth, nodes, edges);
-    if (direction != Direction::up) walk(c, false, root, g.depth, nodes, edges);
-    if (!nodes.count(root)) throw Error(ErrorKind::not_found, "no artifact with id " + std::to_string(root));
-
-    for (auto& [id, node] : nodes) g.artifacts.push_back(std::move(node));
-    std::sort(g.artifacts.begin(), g.artifacts.end(), [&](const ArtifactNode& a, const ArtifactNode& b) {
-        return std::tuple(a.id != root, a.depth, a.tombstone(), a.key, a.version, a.uid) <
-               std::tuple(b.id != root, b.depth, b.tombstone(), b.key, b.version, b.uid);
+    Nodes nodes;
+    // One snapshot, so the runs match the edges even while others save.
+    c.read_transaction([&] {
+        if (direction != Direction::down) walk(c, true, root, g.depth, nodes, g.edges);
+        if (direction != Direction::up) walk(c, false, root, g.depth, nodes, g.edges);
+        if (!nodes.count(root))
+            throw Error(ErrorKind::not_found, "no artifact with id " + std::to_string(root));
+        // Going up, each output of a run lists the run's inputs again.
+        std::sort(g.edges.begin(), g.edges.end(), edge_less);
+        g.edges.erase(std::unique(g.edges.begin(), g.edges.end()), g.edges.end());
+        g.runs = runs_of(c, g.edges);
     });
-    std::set<int64_t> run_ids;
-    for (const auto& [kind, artifact_id, run_id] : edges) {
-        g.edges.push_back({static_cast<EdgeKind>(kind), artifact_id, run_id});
-        run_ids.insert(run_id);
-    }
-    g.runs = find_runs(c, std::vector<int64_t>(run_ids.begin(), run_ids.end()));
-    std::sort(g.runs.begin(), g.runs.end(),
-              [](const RunRow& a, const RunRow& b) { return std::tie(a.started_at, a.id) < std::tie(b.started_at, b.id); });
+    g.artifacts.reserve(nodes.size());
+    for (auto& [id, node] : nodes)
+        g.artifacts.push_back(std::move(node));
+    sort_artifacts(g.artifacts, root);
     g.reindex();
     return g;
 }
 
 bool run_reaches(catalog::Catalog& c, int64_t run_id, int64_t artifact_id) {
-    return reaches(c, R"sql(
-WITH RECURSIVE down(id) AS (
-    SELECT id FROM artifact WHERE run_id = ?1
-    UNION
-    SELECT o.id FROM down
-    JOIN run_input ri ON ri.artifact_id = down.id
-    JOIN artifact o ON o.run_id = ri.run_id
-)
-SELECT COUNT(*) FROM down WHERE id = ?2
-)sql",
-                   run_id, artifact_id);
+    return reaches(c, k_down, "SELECT id FROM artifact WHERE run_id = ?1", run_id, artifact_id);
 }
 
 bool feeds_run(catalog::Catalog& c, int64_t artifact_id, int64_t run_id) {
-    return reaches(c, R"sql(
-WITH RECURSIVE up(id) AS (
-    SELECT artifact_id FROM run_input WHERE run_id = ?1
-    UNION
-    SELECT ri.artifact_id FROM up
-    JOIN artifact a ON a.id = up.id
-    JOIN run_input ri ON ri.run_id = a.run_id
-)
-SELECT COUNT(*) FROM up WHERE id = ?2
-)sql",
-                   run_id, artifact_id);
+    return reaches(c, k_up, "SELECT artifact_id FROM run_input WHERE run_id = ?1", run_id,
+                   artifact_id);
 }
 
 ArtifactNode resolve_node(catalog::Catalog& c, const std::string& ref) {
@@ -347,7 +327,9 @@ ArtifactNode resolve_node(catalog::Catalog& c, const std::string& ref) {
         if (!row) throw;
         id = row->id;
     }
-    SQLite::Statement q(c.db(), std::string("WITH reached(id, depth) AS (SELECT CAST(?1 AS INTEGER), 0)") + k_node_columns);
+    SQLite::Statement q(c.db(),
+                        std::string("WITH reached(id, depth) AS (SELECT CAST(?1 AS INTEGER), 0)") +
+                            k_node_columns + k_from_reached);
     q.bind(1, id);
     q.executeStep();
     return read_node(q);

@@ -8,9 +8,9 @@
 #include "core/lineage/runs.hpp"
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cairn::lineage {
@@ -69,8 +69,8 @@ struct Graph {
     void reindex();
 
 private:
-    std::map<int64_t, size_t> m_artifact_index, m_run_index;
-    std::multimap<int64_t, size_t> m_edges_by_run, m_edges_by_artifact;
+    std::unordered_map<int64_t, size_t> m_artifact_index, m_run_index;
+    std::unordered_multimap<int64_t, size_t> m_edges_by_run, m_edges_by_artifact;
 };
 
 // Ancestors (up), descendants (down) or both of artifact `root_id`, at most

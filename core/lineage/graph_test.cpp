@@ -19,6 +19,45 @@ std::set<std::string> uids(const Graph& g) {
     return out;
 }
 
+bool has_edge(const Graph& g, EdgeKind kind, int64_t artifact_id, int64_t run_id) {
+    return std::find(g.edges.begin(), g.edges.end(), Edge{kind, artifact_id, run_id}) !=
+           g.edges.end();
+}
+
+// R1 reads s and writes x and y; R2 reads x and writes z; R3 reads y and z
+// and writes root. Going up from root, x (depth 2) is reached through R2
+// while R1 is expanded from y (depth 1): at --depth 2 both ends of x <- R1
+// are shown.
+struct Diamond {
+    testing::Fixture f;
+    catalog::ArtifactRow s, x, y, z, root;
+    RunRow r1, r2, r3;
+    Diamond() {
+        s = f.artifact("s");
+        r1 = f.start("r1.sh");
+        f.load(r1, s);
+        x = f.artifact("x", &r1);
+        y = f.artifact("y", &r1);
+        r2 = f.start("r2.sh");
+        f.load(r2, x);
+        z = f.artifact("z", &r2);
+        r3 = f.start("r3.sh");
+        f.load(r3, y);
+        f.load(r3, z);
+        root = f.artifact("root", &r3);
+    }
+    // `hops` more runs on top of root, each reading the previous artifact.
+    catalog::ArtifactRow chain_on_top(int hops) {
+        catalog::ArtifactRow top = root;
+        for (int i = 0; i < hops; ++i) {
+            RunRow r = f.start("step.sh");
+            f.load(r, top);
+            top = f.artifact("c" + std::to_string(i), &r);
+        }
+        return top;
+    }
+};
+
 // raw -> R1(clean.sh) -> clean -> R2(train.py) -> model, with extra -> R2.
 struct Pipeline {
     testing::Fixture f;
@@ -96,6 +135,67 @@ TEST_SUITE("core::lineage::graph") {
         // The deleted artifact is still reachable by uid.
         CHECK(resolve_node(p.f.catalog(), p.raw.uid).id == p.raw.id);
         CHECK_THROWS_AS(resolve_node(p.f.catalog(), "data/raw.csv"), Error);
+    }
+
+    TEST_CASE("query_graph: at the depth limit, edges between shown nodes are kept") {
+        Diamond d;
+        const Graph shallow = query_graph(d.f.catalog(), d.root.id, Direction::up, 2);
+        CHECK(uids(shallow) ==
+              std::set<std::string>{d.root.uid, d.y.uid, d.z.uid, d.s.uid, d.x.uid});
+        CHECK(shallow.artifact(d.x.id)->depth == 2);
+        CHECK(shallow.runs.size() == 3);
+        CHECK(has_edge(shallow, EdgeKind::output, d.x.id, d.r1.id));
+        CHECK(has_edge(shallow, EdgeKind::input, d.s.id, d.r1.id));
+        CHECK(shallow.edges.size() == 8);
+
+        const Graph one = query_graph(d.f.catalog(), d.root.id, Direction::up, 1);
+        CHECK(uids(one) == std::set<std::string>{d.root.uid, d.y.uid, d.z.uid});
+        CHECK(one.runs.size() == 1); // r1 and r2 are beyond the limit
+        CHECK(one.edges.size() == 3);
+    }
+
+    TEST_CASE("query_graph: walks deeper than SQL tracks give the same graph") {
+        Diamond d;
+        const int hops = k_tracked_depth; // root at depth 16, x at 18
+        const catalog::ArtifactRow top = d.chain_on_top(hops);
+        const Graph deep = query_graph(d.f.catalog(), top.id, Direction::up, hops + 2);
+        const Graph shallow = query_graph(d.f.catalog(), d.root.id, Direction::up, 2);
+        CHECK(deep.artifacts.size() == shallow.artifacts.size() + hops);
+        CHECK(deep.artifact(d.x.id)->depth == hops + 2);
+        for (const Edge& e : shallow.edges)
+            CHECK(has_edge(deep, e.kind, e.artifact_id, e.run_id));
+        CHECK(deep.edges.size() == shallow.edges.size() + 2 * hops);
+        // One level less leaves out s, x, r1 and r2, as at depth 1 from root.
+        const Graph cut = query_graph(d.f.catalog(), top.id, Direction::up, hops + 1);
+        CHECK(cut.artifacts.size() == hops + 3);
+        CHECK_FALSE(cut.run(d.r1.id));
+        CHECK_FALSE(has_edge(cut, EdgeKind::input, d.s.id, d.r1.id));
+    }
+
+    TEST_CASE("query_graph: down, a run that wrote nothing still shows with its input") {
+        Pipeline p;
+        const RunRow report = p.f.start("report.sh");
+        p.f.load(report, p.clean);
+        const Graph g = query_graph(p.f.catalog(), p.raw.id, Direction::down, 0);
+        REQUIRE(g.run(report.id));
+        CHECK(g.runs.size() == 3);
+        CHECK(has_edge(g, EdgeKind::input, p.clean.id, report.id));
+        CHECK(g.outputs_of_run(report.id).empty());
+        CHECK(g.runs_reading(p.clean.id).size() == 2);
+        // extra is an input of r2, which is in the graph, but not derived from raw.
+        CHECK_FALSE(g.artifact(p.extra.id));
+        CHECK_FALSE(has_edge(g, EdgeKind::input, p.extra.id, p.r2.id));
+    }
+
+    TEST_CASE("query_graph: runs come whole, in start order, with their transform") {
+        Pipeline p;
+        const Graph g = query_graph(p.f.catalog(), p.model.id, Direction::both, 0);
+        REQUIRE(g.runs.size() == 2);
+        CHECK(g.runs[0].id == p.r1.id);
+        CHECK(g.runs[0].transform.key == "clean.sh");
+        CHECK(g.runs[1].transform.key == "train.py");
+        CHECK(g.runs[1].host == p.r2.host);
+        CHECK(g.artifacts.front().id == p.model.id);
     }
 
     TEST_CASE("run_reaches and feeds_run follow the graph") {

@@ -1,6 +1,7 @@
 #include "core/lineage/render.hpp"
 
 #include "core/util/error.hpp"
+#include "core/util/json_writer.hpp"
 #include "core/util/time.hpp"
 
 #include <set>
@@ -39,9 +40,9 @@ std::string run_summary(const RunRow& r) {
 
 class TextTree {
 public:
-    explicit TextTree(const Graph& g) : m_graph(g) {}
+    TextTree(const Graph& g, std::ostream& out) : m_graph(g), m_out(out) {}
 
-    std::string render() {
+    void write() {
         const ArtifactNode* root = m_graph.artifact(m_graph.root);
         m_out << artifact_line(*root) << "\n";
         if (m_graph.direction == Direction::both) {
@@ -55,7 +56,6 @@ public:
         } else {
             down_children(*root, "");
         }
-        return m_out.str();
     }
 
 private:
@@ -108,7 +108,7 @@ private:
     }
 
     const Graph& m_graph;
-    std::ostringstream m_out;
+    std::ostream& m_out;
     std::set<std::string> m_seen;
 };
 
@@ -196,7 +196,11 @@ const char* direction_name(Direction d) {
     return "up";
 }
 
-std::string render_text(const Graph& g) { return TextTree(g).render(); }
+std::string render_text(const Graph& g) {
+    std::ostringstream out;
+    TextTree(g, out).write();
+    return out.str();
+}
 
 std::string render_dot(const Graph& g) {
     std::ostringstream out;
@@ -250,89 +254,145 @@ std::string render_mermaid(const Graph& g) {
 
 namespace {
 
-nlohmann::json time_or_null(const std::optional<int64_t>& ms) {
-    return ms ? nlohmann::json(format_utc_ms(*ms)) : nlohmann::json(nullptr);
+// Keys are written in ascending order: JsonWriter prints what nlohmann would.
+
+void time_or_null(JsonWriter& w, const std::optional<int64_t>& ms) {
+    if (ms)
+        w.string(format_utc_ms(*ms));
+    else
+        w.null();
+}
+
+// `as_node` adds the id and type of a node of the lineage graph.
+void write_run(JsonWriter& w, const RunRow& r, bool as_node) {
+    w.begin_object();
+    w.key("command_line").string(r.command_line);
+    w.key("exit_status").number_or_null(r.exit_status);
+    w.key("finished_at");
+    time_or_null(w, r.finished_at);
+    w.key("host").string(r.host);
+    if (as_node) w.key("id").string("run:" + r.uid);
+    w.key("params").begin_object();
+    for (const auto& [name, value] : r.params)
+        w.key(name).string(value);
+    w.end_object();
+    w.key("pid").number(r.pid);
+    w.key("started_at").string(format_utc_ms(r.started_at));
+    w.key("status").string(status_name(r.status));
+    w.key("transform").begin_object();
+    w.key("key").string(r.transform.key);
+    w.key("kind").string(r.transform.kind);
+    w.key("source_hash").string_or_null(r.transform.source_hash);
+    w.key("uid").string(r.transform.uid);
+    w.end_object();
+    if (as_node) w.key("type").string("run");
+    w.key("uid").string(r.uid);
+    w.key("user").string(r.user);
+    w.end_object();
+}
+
+// Tombstones show no key, version or creation time.
+void write_artifact(JsonWriter& w, const ArtifactNode& a) {
+    const bool live = !a.tombstone();
+    w.begin_object();
+    if (live) w.key("created_at").string(format_utc_ms(a.created_at));
+    if (!live) {
+        w.key("deleted_at");
+        time_or_null(w, a.deleted_at);
+    }
+    w.key("depth").number(a.depth);
+    w.key("id").string("artifact:" + a.uid);
+    if (live) w.key("is_latest").boolean(a.is_latest).key("key").string(a.key);
+    w.key("state").string(a.state);
+    w.key("tombstone").boolean(!live);
+    w.key("type").string("artifact");
+    w.key("uid").string(a.uid);
+    if (live) w.key("version").number(a.version);
+    w.end_object();
+}
+
+void write_edge(JsonWriter& w, const Graph& g, const Edge& e) {
+    const std::string a = "artifact:" + g.artifact(e.artifact_id)->uid;
+    const std::string r = "run:" + g.run(e.run_id)->uid;
+    const bool input = e.kind == EdgeKind::input;
+    w.begin_object();
+    w.key("from").string(input ? a : r);
+    w.key("kind").string(input ? "input" : "output");
+    w.key("to").string(input ? r : a);
+    w.end_object();
+}
+
+// Streams the graph in pieces of 64 KiB: a large graph's JSON runs to
+// megabytes, and holding it whole doubled the command's page faults.
+void write_graph_json(const Graph& g, std::ostream& out) {
+    constexpr size_t k_piece = 64 * 1024;
+    std::string buffer;
+    JsonWriter w(buffer);
+    auto flush = [&](size_t at_least) {
+        if (buffer.size() < at_least) return;
+        out << buffer;
+        buffer.clear();
+    };
+    const ArtifactNode* root = g.artifact(g.root);
+    w.begin_object();
+    w.key("depth").number(g.depth);
+    w.key("direction").string(direction_name(g.direction));
+    w.key("edges").begin_array();
+    for (const auto& e : drawable_edges(g)) {
+        write_edge(w, g, e);
+        flush(k_piece);
+    }
+    w.end_array();
+    w.key("nodes").begin_array();
+    for (const auto& a : g.artifacts) {
+        write_artifact(w, a);
+        flush(k_piece);
+    }
+    for (const auto& r : g.runs) {
+        write_run(w, r, true);
+        flush(k_piece);
+    }
+    w.end_array();
+    w.key("root").string(root ? root->uid : "");
+    w.end_object();
+    buffer += '\n';
+    flush(0);
 }
 
 } // namespace
 
-// Fields are assigned one by one: nlohmann initializer lists copy nested
-// values, which dominated rendering of large graphs.
 nlohmann::json run_json(const RunRow& r) {
-    nlohmann::json t = nlohmann::json::object();
-    t["uid"] = r.transform.uid;
-    t["key"] = r.transform.key;
-    t["kind"] = r.transform.kind;
-    t["source_hash"] = r.transform.source_hash ? nlohmann::json(*r.transform.source_hash) : nlohmann::json(nullptr);
-    nlohmann::json j = nlohmann::json::object();
-    j["uid"] = r.uid;
-    j["transform"] = std::move(t);
-    j["status"] = status_name(r.status);
-    j["started_at"] = format_utc_ms(r.started_at);
-    j["finished_at"] = time_or_null(r.finished_at);
-    j["exit_status"] = r.exit_status ? nlohmann::json(*r.exit_status) : nlohmann::json(nullptr);
-    j["params"] = r.params;
-    j["command_line"] = r.command_line;
-    j["host"] = r.host;
-    j["user"] = r.user;
-    j["pid"] = r.pid;
-    return j;
+    std::string text;
+    JsonWriter w(text);
+    write_run(w, r, false);
+    return nlohmann::json::parse(text);
 }
 
 nlohmann::json render_json(const Graph& g) {
-    nlohmann::json nodes = nlohmann::json::array();
-    const ArtifactNode* root = g.artifact(g.root);
-    for (const auto& a : g.artifacts) {
-        nlohmann::json n = nlohmann::json::object();
-        n["id"] = "artifact:" + a.uid;
-        n["type"] = "artifact";
-        n["uid"] = a.uid;
-        n["state"] = a.state;
-        n["tombstone"] = a.tombstone();
-        n["depth"] = a.depth;
-        if (a.tombstone()) {
-            n["deleted_at"] = time_or_null(a.deleted_at);
-        } else {
-            n["key"] = a.key;
-            n["version"] = a.version;
-            n["is_latest"] = a.is_latest;
-            n["created_at"] = format_utc_ms(a.created_at);
-        }
-        nodes.push_back(std::move(n));
+    return nlohmann::json::parse(render(g, Format::json));
+}
+
+void render(const Graph& g, Format format, std::ostream& out) {
+    switch (format) {
+    case Format::text:
+        TextTree(g, out).write();
+        return;
+    case Format::dot:
+        out << render_dot(g);
+        return;
+    case Format::mermaid:
+        out << render_mermaid(g);
+        return;
+    case Format::json:
+        write_graph_json(g, out);
+        return;
     }
-    for (const auto& r : g.runs) {
-        nlohmann::json n = run_json(r);
-        n["id"] = "run:" + r.uid;
-        n["type"] = "run";
-        nodes.push_back(std::move(n));
-    }
-    nlohmann::json edges = nlohmann::json::array();
-    for (const auto& e : drawable_edges(g)) {
-        const std::string a = "artifact:" + g.artifact(e.artifact_id)->uid;
-        const std::string r = "run:" + g.run(e.run_id)->uid;
-        nlohmann::json j = nlohmann::json::object();
-        j["from"] = e.kind == EdgeKind::input ? a : r;
-        j["to"] = e.kind == EdgeKind::input ? r : a;
-        j["kind"] = e.kind == EdgeKind::input ? "input" : "output";
-        edges.push_back(std::move(j));
-    }
-    nlohmann::json out = nlohmann::json::object();
-    out["root"] = root ? root->uid : "";
-    out["direction"] = direction_name(g.direction);
-    out["depth"] = g.depth;
-    out["nodes"] = std::move(nodes);
-    out["edges"] = std::move(edges);
-    return out;
 }
 
 std::string render(const Graph& g, Format format) {
-    switch (format) {
-    case Format::text: return render_text(g);
-    case Format::dot: return render_dot(g);
-    case Format::mermaid: return render_mermaid(g);
-    case Format::json: return render_json(g).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    }
-    return {};
+    std::ostringstream out;
+    render(g, format, out);
+    return out.str();
 }
 
 } // namespace cairn::lineage

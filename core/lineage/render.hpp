@@ -7,6 +7,7 @@
 #include "core/lineage/graph.hpp"
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,13 @@ const char* direction_name(Direction direction);
 std::string render_text(const Graph& graph);
 std::string render_dot(const Graph& graph);
 std::string render_mermaid(const Graph& graph);
+// The document render(graph, Format::json) prints, parsed (for tests and
+// tools; the command streams the text without building it).
 nlohmann::json render_json(const Graph& graph);
 
+// Writes the rendering to `out` as it goes (a large graph's text can run to
+// tens of megabytes); the string form is for tests and small graphs.
+void render(const Graph& graph, Format format, std::ostream& out);
 std::string render(const Graph& graph, Format format);
 
 // One run as JSON (also the run nodes of render_json).

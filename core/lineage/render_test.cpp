@@ -73,6 +73,48 @@ TEST_SUITE("core::lineage::render") {
         CHECK(contains(m, "class a_" + s.clean.uid + " root"));
     }
 
+    TEST_CASE("json: the streamed text is what nlohmann prints for the same document") {
+        Small s;
+        StartOptions o;
+        o.transform = {"train.py", "script", std::nullopt, ""};
+        o.params = {"lr=0.1", "note=caf\xc3\xa9 \"x\"\n"};
+        const RunRow open = start_run(s.f.catalog(), s.f.actor(), o); // unfinished: nulls
+        s.f.load(open, s.clean);
+        s.f.artifact("model.bin", &open);
+        const Graph g = query_graph(s.f.catalog(), s.clean.id, Direction::both, 0);
+        const std::string text = render(g, Format::json);
+        // Parsing and dumping again sorts keys and re-indents: no change means
+        // the writer kept nlohmann's key order and layout.
+        CHECK(text ==
+              render_json(g).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        const auto j = render_json(g);
+        CHECK(j["nodes"].size() == 6);
+        CHECK(j["edges"].size() == 5);
+        bool run_seen = false;
+        for (const auto& n : j["nodes"])
+            if (n["id"] == "run:" + open.uid) {
+                run_seen = true;
+                CHECK(n["type"] == "run");
+                CHECK(n["params"]["note"] == "caf\xc3\xa9 \"x\"\n");
+                CHECK(n["finished_at"].is_null());
+                CHECK(n["exit_status"].is_null());
+                CHECK(n["transform"]["source_hash"].is_null());
+            }
+        CHECK(run_seen);
+    }
+
+    TEST_CASE("run_json: one run, without the graph node's id and type") {
+        Small s;
+        const auto j = run_json(*find_run(s.f.catalog(), s.run.uid));
+        CHECK(j["uid"] == s.run.uid);
+        CHECK(j["status"] == "succeeded");
+        CHECK(j["exit_status"] == 0);
+        CHECK(j["transform"]["key"] == "clean.sh");
+        CHECK(j["params"].is_object());
+        CHECK_FALSE(j.contains("id"));
+        CHECK_FALSE(j.contains("type"));
+    }
+
     TEST_CASE("json: nodes and edges for tools") {
         Small s;
         const auto j = render_json(s.up());

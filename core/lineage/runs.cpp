@@ -24,10 +24,14 @@ constexpr const char* k_run_select =
 
 std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
-std::string this_host() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    return host;
+// Read once: read_run() needs it for every run of a lineage graph.
+const std::string& this_host() {
+    static const std::string k_host = [] {
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        return std::string(host);
+    }();
+    return k_host;
 }
 
 RunRow read_run(SQLite::Statement& q) {

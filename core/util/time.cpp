@@ -13,7 +13,12 @@ int64_t now_ms() {
         .count();
 }
 
-std::string format_utc_ms(int64_t ms) {
+namespace {
+
+// 10000-01-01T00:00:00Z: below it (and from 1970) the fast path applies.
+constexpr int64_t k_year_10000_ms = 253'402'300'800'000;
+
+std::string format_with_libc(int64_t ms) {
     std::time_t secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
@@ -22,6 +27,33 @@ std::string format_utc_ms(int64_t ms) {
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms % 1000));
     return buf;
+}
+
+// Writes `value` as exactly `width` decimal digits, zero-padded.
+void put_digits(char* at, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+        at[i] = static_cast<char>('0' + value % 10);
+}
+
+} // namespace
+
+// Digits by hand: with snprintf, times were a third of the work of rendering
+// a lineage graph as JSON (a time per node).
+std::string format_utc_ms(int64_t ms) {
+    if (ms < 0 || ms >= k_year_10000_ms) return format_with_libc(ms);
+    using namespace std::chrono;
+    const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(ms)));
+    const year_month_day date(day);
+    const int64_t in_day = ms - duration_cast<milliseconds>(day.time_since_epoch()).count();
+    std::string s = "0000-00-00T00:00:00.000Z";
+    put_digits(&s[0], static_cast<int>(date.year()), 4);
+    put_digits(&s[5], static_cast<unsigned>(date.month()), 2);
+    put_digits(&s[8], static_cast<unsigned>(date.day()), 2);
+    put_digits(&s[11], in_day / 3'600'000, 2);
+    put_digits(&s[14], in_day / 60'000 % 60, 2);
+    put_digits(&s[17], in_day / 1000 % 60, 2);
+    put_digits(&s[20], in_day % 1000, 3);
+    return s;
 }
 
 int64_t parse_duration_ms(std::string_view text) {

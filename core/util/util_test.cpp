@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <ctime>
+
 using namespace cairn;
 
 TEST_SUITE("core::util") {
@@ -24,6 +27,31 @@ TEST_SUITE("core::util") {
         CHECK(a.size() == 16);
         CHECK(a != b);
         CHECK(a.find_first_not_of("0123456789abcdefghijklmnopqrstuv") == std::string::npos);
+    }
+
+    TEST_CASE("time: format_utc_ms matches gmtime across days, leap years and its range") {
+        auto reference = [](int64_t ms) {
+            const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+            std::tm tm{};
+            gmtime_r(&secs, &tm);
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                          static_cast<int>(ms % 1000));
+            return std::string(buf);
+        };
+        // A step that is no whole number of days or seconds visits every
+        // month, leap days and all times of day over 1970-2381.
+        int64_t first_mismatch = -1;
+        for (int64_t ms = 0; ms < 13'000'000'000'000 && first_mismatch < 0;
+             ms += 3 * k_ms_per_day + 3'723'457)
+            if (format_utc_ms(ms) != reference(ms)) first_mismatch = ms;
+        CHECK(first_mismatch == -1);
+        CHECK(format_utc_ms(951'782'400'000) == "2000-02-29T00:00:00.000Z");
+        CHECK(format_utc_ms(4'107'542'399'999) == "2100-02-28T23:59:59.999Z");
+        CHECK(format_utc_ms(253'402'300'799'999) == "9999-12-31T23:59:59.999Z");
+        for (int64_t ms : {int64_t{-1}, int64_t{-86'400'001}, int64_t{253'402'300'800'000}})
+            CHECK(format_utc_ms(ms) == reference(ms));
     }
 
     TEST_CASE("time: format and parse agree; durations") {
