@@ -6,6 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cairn=${CAIRN_BIN:-$here/build/cairn}
 helper=${CAIRN_AUDIT_BENCH:-$here/build/cairn_audit_bench}
+# The helper is EXCLUDE_FROM_ALL: build it here so the script works on a fresh build.
+[ -n "${CAIRN_AUDIT_BENCH:-}" ] || ninja -C "$here/build" cairn_audit_bench >/dev/null
 n=${1:-1000000}
 work=$(mktemp -d /tmp/cairn-audit-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
