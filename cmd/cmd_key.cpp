@@ -104,7 +104,7 @@ void register_key(CLI::App& app, GlobalOptions& g) {
         "Example:\n  cairn key export-write-only /etc/batch/cairn-wo.key\n"
         "  CAIRN_KEY_FILE=/etc/batch/cairn-wo.key cairn save out.csv\n\n"
         "Needs the full key (or an admin member). Rotating the key makes the file outdated.\n"
-        "EXIT STATUS: 0 ok, 6 key missing or not allowed, 8 FILE exists.");
+        "EXIT STATUS: 0 ok, 3 FILE's directory does not exist, 6 key missing or not allowed, 8 FILE exists.");
     exp->add_option("file", *file, "Where to write the write-only key file")->required();
     exp->callback([file, &g] { run_export(*file, g); });
 
@@ -115,8 +115,8 @@ void register_key(CLI::App& app, GlobalOptions& g) {
         "Example:\n  CAIRN_IDENTITY=~/.ssh/cairn-admin.pem cairn key export ~/.config/cairn/new.key\n\n"
         "Admin only. Use it after an admin member rotated the key, or to make a backup.\n"
         "With --passphrase the file is sealed under the passphrase in $CAIRN_PASSPHRASE_FILE.\n"
-        "EXIT STATUS: 0 ok, 2 --passphrase without CAIRN_PASSPHRASE_FILE, 6 key missing or not "
-        "allowed, 8 FILE exists.");
+        "EXIT STATUS: 0 ok, 2 --passphrase without CAIRN_PASSPHRASE_FILE, 3 FILE's directory or\n"
+        "the passphrase file does not exist, 6 key missing or not allowed, 8 FILE exists.");
     full->add_option("file", *full_file, "Where to write the key file")->required();
     full->add_flag("--passphrase", *full_passphrase,
                    "Seal the key file under the passphrase in $CAIRN_PASSPHRASE_FILE");

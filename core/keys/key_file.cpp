@@ -235,6 +235,12 @@ void store(const stdfs::path& path, const KeyFile& f) {
         if (stdfs::exists(path))
             throw Error(ErrorKind::conflict,
                         "key file " + path.string() + " already exists; not overwriting it");
+        const stdfs::path dir = path.parent_path();
+        if (!dir.empty() && !stdfs::is_directory(dir))
+            throw Error(ErrorKind::not_found,
+                        "cannot write key file " + path.string() + ": directory " + dir.string() +
+                            " does not exist",
+                        "create it first (mkdir -m 700 " + dir.string() + ") or choose another path");
         throw;
     }
     fs::write_all(fd.get(), crypto::byte_view(text), path);

@@ -109,6 +109,8 @@ check "member rotation says the key file is outdated" grep -q "cairn key export"
 expect_exit 6 "stale key file opens nothing after a member rotation" cairn load k/a -o -
 expect_exit 6 "a writer member cannot export the key" env CAIRN_IDENTITY="$T/x.pem" "$CAIRN_BIN" key export "$T/keys/by-writer.key"
 check "refused export wrote no file" [ ! -e "$T/keys/by-writer.key" ]
+expect_exit 3 "export into a missing directory" env CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key export "$T/nodir/k.key"
+expect_err_contains "mkdir -m 700"
 CAIRN_IDENTITY="$T/adm.pem" "$CAIRN_BIN" key export "$T/keys/fresh.key" >/dev/null
 check "exported key file is 0600" [ "$(stat -c %a "$T/keys/fresh.key")" = 600 ]
 check "exported key file loads" bash -c "CAIRN_KEY_FILE='$T/keys/fresh.key' \"$CAIRN_BIN\" load k/data -o - | cmp -s - data.bin"
