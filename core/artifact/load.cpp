@@ -22,8 +22,30 @@ using LoadProgress = std::function<void(uint64_t, uint64_t)>;
 
 constexpr auto k_private = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
-// Returns the cached ciphertext, downloading it on a miss.
+[[noreturn]] void missing_object(Instance& inst, const catalog::ArtifactRow& a, const std::string& why) {
+    throw Error(ErrorKind::integrity, "cannot read artifact " + a.uid + " from " + inst.storage().describe() + ": " + why,
+                "the stored object is missing; the artifact cannot be restored");
+}
+
+// A local-directory store's object, read in place: nothing to download or
+// cache. Its size is checked here; every byte is authenticated on read.
+stdfs::path in_place(Instance& inst, const catalog::ArtifactRow& a, const stdfs::path& object) {
+    std::error_code ec;
+    const auto size = stdfs::file_size(object, ec);
+    if (ec) missing_object(inst, a, ec.message());
+    if (size != a.stored_size)
+        throw Error(ErrorKind::integrity, "stored object of artifact " + a.uid + " has the wrong size",
+                    "the object in storage is damaged");
+    return object;
+}
+
+// Returns the ciphertext: in place for a local directory, else the cached
+// copy, downloading it on a miss.
 stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cache) {
+    if (auto object = inst.storage().local_path(a.object_name)) {
+        from_cache = false;
+        return in_place(inst, a, *object);
+    }
     if (auto hit = inst.cache().lookup(a.object_name, a.stored_size)) {
         from_cache = true;
         return *hit;

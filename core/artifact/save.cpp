@@ -157,8 +157,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     if (auto existing = find_same_content(inst.catalog(), key, row.hash)) return keep_existing(inst, *existing, plan);
 
     register_pending(inst, row.object_name);
-    temp.close();
-    if (auto st = inst.storage().put(row.object_name, temp.path()); !st) {
+    if (auto st = inst.storage().put_temp(row.object_name, temp); !st) {
         // A failed put may still have stored the object (the store took it
         // but its answer timed out) or an unfinished multipart upload. Only
         // once they are removed is the pending row dropped; if the store is
@@ -201,8 +200,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
         return keep_existing(inst, *raced, plan);
     }
-    inst.cache().insert(temp, row.object_name);
-    inst.cache().evict();
+    // A local-directory store is read in place (the temp file became the
+    // object); only copies of remote objects are worth caching.
+    if (!inst.storage().local_path(row.object_name)) {
+        inst.cache().insert(temp, row.object_name);
+        inst.cache().evict();
+    }
     return {row, false, link};
 }
 

@@ -10,6 +10,7 @@
 // Backends never throw for I/O failures: they return a Failure so callers can
 // retry, tolerate or report. They may throw cairn::Error for programming
 // errors or invalid configuration.
+#include "core/util/fs.hpp"
 #include "core/util/result.hpp"
 
 #include <cstdint>
@@ -72,6 +73,17 @@ public:
     // Stores the content of `source` as `name`. Atomic: afterwards the object
     // is complete or absent, never partial. Overwrites an existing object.
     virtual Status put(const std::string& name, const std::filesystem::path& source) = 0;
+
+    // Stores the finished temp file `temp` as `name`, as put() does. A
+    // directory on the same filesystem as `temp` renames it into place
+    // instead (fsynced, so `temp.committed()` afterwards): the content is
+    // written once. Other backends upload it and leave `temp` alone.
+    virtual Status put_temp(const std::string& name, fs::TempFile& temp) { return put(name, temp.path()); }
+
+    // The object's file when the store is a directory on this machine, so
+    // readers open it in place and no cached copy is kept; remote stores
+    // return nothing. The file may be absent or damaged: readers check.
+    virtual std::optional<std::filesystem::path> local_path(const std::string& /*name*/) const { return std::nullopt; }
 
     // Downloads `name` into `dest` (created or truncated). On failure `dest`
     // may hold partial data; the caller writes to a temp file.

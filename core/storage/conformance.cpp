@@ -164,6 +164,22 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
     CHECK(std::any_of(listed_names->begin(), listed_names->end(),
                       [&](const ObjectInfo& o) { return o.name == p + "objects/a b+c=d~e%f"; }));
 
+    // put_temp stores a finished temp file; a store that renames it into
+    // place (a local directory) consumes it, any other leaves it intact.
+    {
+        const std::string name = p + "objects/cd/from-temp";
+        fs::TempFile temp(scratch.path(""), ".conformance");
+        const std::string content = "written once";
+        fs::write_all(temp.fd(), std::as_bytes(std::span(content)), temp.path());
+        REQUIRE(backend.put_temp(name, temp));
+        CHECK(temp.committed() == !stdfs::exists(temp.path()));
+        if (!temp.committed()) CHECK(read(temp.path()) == content);
+        CHECK(backend.get(name, scratch.path("from-temp")));
+        CHECK(read(scratch.path("from-temp")) == content);
+        if (auto in_place = backend.local_path(name)) CHECK(read(*in_place) == content);
+        CHECK(backend.remove(name));
+    }
+
     const std::string empty = p + "empty";
     REQUIRE(backend.put(empty, scratch.write("zero", "")));
     CHECK(backend.get(empty, scratch.path("zero-back")));

@@ -20,6 +20,12 @@ public:
     Status put(const std::string& name, const std::filesystem::path& source) override {
         return retry([&] { return m_inner->put(name, source); });
     }
+    Status put_temp(const std::string& name, fs::TempFile& temp) override {
+        return retry([&] { return m_inner->put_temp(name, temp); });
+    }
+    std::optional<std::filesystem::path> local_path(const std::string& name) const override {
+        return m_inner->local_path(name);
+    }
     Status get(const std::string& name, const std::filesystem::path& dest) override {
         return retry([&] { return m_inner->get(name, dest); });
     }

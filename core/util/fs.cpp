@@ -138,13 +138,18 @@ void TempFile::commit(const stdfs::path& dest, Sync sync) {
     if (::stat(dest.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         throw Error(ErrorKind::usage, dest.string() + " exists and is not a regular file; it is left alone",
                     "choose a regular file path, or write to stdout and redirect");
-    if (m_fd) {
-        if (sync == Sync::yes) fsync_fd(m_fd.get(), m_path);
-        m_fd = Fd();
-    }
+    // A closed temp file is reopened for the fsync: its data must be on
+    // disk before its name is.
+    if (sync == Sync::yes) fsync_fd(m_fd ? m_fd.get() : open_read(m_path).get(), m_path);
+    m_fd = Fd();
     if (::rename(m_path.c_str(), dest.c_str()) != 0) throw io_error("rename into", dest, errno);
     m_committed = true;
     if (sync == Sync::yes) sync_dir(dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path());
+}
+
+bool same_filesystem(const stdfs::path& a, const stdfs::path& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
 }
 
 void require_private_file(const stdfs::path& path, std::string_view what) {

@@ -73,12 +73,18 @@ public:
     // fsyncs, closes and renames to dest (atomic on one filesystem).
     void commit(const stdfs::path& dest, Sync sync = Sync::yes);
     void close() { m_fd = Fd(); }
+    // True once commit() moved the file to its final name.
+    bool committed() const { return m_committed; }
 
 private:
     stdfs::path m_path;
     Fd m_fd;
     bool m_committed = false;
 };
+
+// True if `a` and `b` (both existing) are on one filesystem, so a rename
+// between them moves the name instead of copying the data.
+bool same_filesystem(const stdfs::path& a, const stdfs::path& b);
 
 // Throws permission error if `path` is readable or writable by group/others.
 void require_private_file(const stdfs::path& path, std::string_view what);

@@ -36,6 +36,9 @@ wc=$(cairn load people/alice.bin)
 object=$(sql "SELECT object_name FROM artifact WHERE uid = '$uid'")
 wrapped=$(sql "SELECT wrapped_key FROM artifact WHERE uid = '$uid'")
 check "object stored" [ -f ".cairn/storage/$object" ]
+# Local objects are read in place, but caches written by older versions
+# held copies: plant one, purge must destroy it too.
+mkdir -p "$(dirname "$(cache_dir)/$object")" && cp ".cairn/storage/$object" "$(cache_dir)/$object"
 check "cache entry present" [ -f "$(cache_dir)/$object" ]
 check "working copy present" [ -f "$wc" ]
 check "wrapped key is in the catalog before purge" in_catalog "$wrapped"

@@ -57,6 +57,20 @@ public:
         }
     }
 
+    Status put_temp(const std::string& name, fs::TempFile& temp) override {
+        try {
+            stdfs::path dest = path_of(name);
+            fs::ensure_dir(dest.parent_path());
+            if (!fs::same_filesystem(temp.path(), dest.parent_path())) return put(name, temp.path());
+            temp.commit(dest); // fsync, rename, fsync the directory
+            return {};
+        } catch (const std::exception& e) {
+            return unexpected(failure_from(e));
+        }
+    }
+
+    std::optional<stdfs::path> local_path(const std::string& name) const override { return path_of(name); }
+
     Status get(const std::string& name, const stdfs::path& dest) override {
         try {
             fs::Fd in = fs::open_read(path_of(name));

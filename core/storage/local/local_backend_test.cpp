@@ -1,6 +1,7 @@
 #include "core/storage/conformance.hpp"
 #include "core/storage/local/local_backend.hpp"
 #include "core/util/error.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/random.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +17,38 @@ TEST_SUITE("core::storage::Local") {
         auto backend = open_local_backend(root);
         run_conformance(*backend, {"run-" + random_hex(4) + "/", 3u << 20, true});
         std::filesystem::remove_all(root);
+    }
+
+    TEST_CASE("put_temp: renamed into place on one filesystem, copied across filesystems") {
+        namespace stdfs = std::filesystem;
+        const auto root = stdfs::temp_directory_path() / ("cairn-local-" + random_hex(6));
+        auto backend = open_local_backend(root);
+        const std::string content = "ciphertext";
+        auto write_temp = [&](const stdfs::path& dir) {
+            fs::TempFile temp(dir, ".t");
+            fs::write_all(temp.fd(), std::as_bytes(std::span(content)), temp.path());
+            return temp;
+        };
+        fs::ensure_dir(root);
+        fs::TempFile near = write_temp(root);
+        REQUIRE(backend->put_temp("objects/ab/near", near));
+        CHECK(near.committed());
+        CHECK_FALSE(stdfs::exists(near.path()));
+        CHECK(fs::read_file(root / "objects/ab/near") == content);
+        CHECK((stdfs::status(root / "objects/ab/near").permissions() & stdfs::perms::all) ==
+              (stdfs::perms::owner_read | stdfs::perms::owner_write));
+        CHECK(backend->local_path("objects/ab/near") == root / "objects/ab/near");
+
+        // /dev/shm is a tmpfs on Linux: another filesystem than the temp dir.
+        const stdfs::path other("/dev/shm");
+        REQUIRE(stdfs::is_directory(other));
+        REQUIRE_FALSE(fs::same_filesystem(other, root));
+        fs::TempFile far = write_temp(other);
+        REQUIRE(backend->put_temp("objects/ab/far", far));
+        CHECK_FALSE(far.committed());
+        CHECK(fs::read_file(far.path()) == content);
+        CHECK(fs::read_file(root / "objects/ab/far") == content);
+        stdfs::remove_all(root);
     }
 
     TEST_CASE("open: relative directories are refused") {
