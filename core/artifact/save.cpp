@@ -144,8 +144,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     row.wrapped_key = keyring.wrap(data_key);
 
     fs::TempFile temp = inst.cache().new_temp();
+    fs::WriteBehind write_behind(temp.fd()); // storing it fsyncs: start early
     crypto::StreamEncryptor enc(data_key, {row.uid, row.key_id, crypto::k_default_segment_size},
-                                [&](std::span<const std::byte> c) { fs::write_all(temp.fd(), c, temp.path()); });
+                                [&](std::span<const std::byte> c) {
+                                    fs::write_all(temp.fd(), c, temp.path());
+                                    write_behind.wrote(c.size());
+                                });
     Prepared p = hash_and_encrypt(o, enc);
     data_key.clear();
     row.kind = p.kind;

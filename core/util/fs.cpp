@@ -84,6 +84,15 @@ void fsync_fd(int fd, const stdfs::path& what) {
     if (::fsync(fd) != 0) throw io_error("sync", what, errno);
 }
 
+void WriteBehind::wrote(uint64_t n) {
+    m_written += n;
+    if (m_written - m_started < m_step) return;
+    // Advisory: a filesystem that does not support it loses nothing but speed.
+    (void)::sync_file_range(m_fd, static_cast<off_t>(m_started), static_cast<off_t>(m_written - m_started),
+                            SYNC_FILE_RANGE_WRITE);
+    m_started = m_written;
+}
+
 std::string read_file(const stdfs::path& path) {
     Fd fd = open_read(path);
     std::string out;

@@ -55,6 +55,20 @@ void pread_exact(int fd, std::span<std::byte> buf, uint64_t offset, const stdfs:
 void write_all(int fd, std::span<const std::byte> data, const stdfs::path& what);
 void fsync_fd(int fd, const stdfs::path& what);
 
+// Starts the kernel's writeback of what was appended to `fd` every `step`
+// bytes (sync_file_range, not waiting), so the disk writes while the CPU
+// encrypts and the final fsync waits for the tail only, not the whole file.
+class WriteBehind {
+public:
+    explicit WriteBehind(int fd, uint64_t step = 16u << 20) : m_fd(fd), m_step(step) {}
+    void wrote(uint64_t n);
+
+private:
+    int m_fd;
+    uint64_t m_step;
+    uint64_t m_written = 0, m_started = 0;
+};
+
 // Whether commit() forces the data to disk first. Catalog-referenced files
 // (cache, storage) are synced; plaintext the user asked for is not, as cp
 // does not sync either.

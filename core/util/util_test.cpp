@@ -79,6 +79,28 @@ TEST_SUITE("core::util") {
         CHECK_THROWS_AS(fs::read_file(dir / "missing"), Error);
         std::filesystem::remove_all(dir);
     }
+
+    TEST_CASE("fs: a temp file written behind and committed holds every byte; a closed one is still synced") {
+        auto dir = std::filesystem::temp_directory_path() / ("cairn-util-" + random_hex(4));
+        fs::ensure_dir(dir);
+        fs::TempFile temp(dir, ".wb");
+        fs::WriteBehind behind(temp.fd(), 4096); // a writeback every few chunks
+        std::string expected;
+        for (int i = 0; i < 100; ++i) {
+            const std::string chunk(1000 + i, static_cast<char>('a' + i % 26));
+            fs::write_all(temp.fd(), std::as_bytes(std::span(chunk)), temp.path());
+            behind.wrote(chunk.size());
+            expected += chunk;
+        }
+        temp.close();
+        CHECK_FALSE(temp.committed());
+        temp.commit(dir / "done");
+        CHECK(temp.committed());
+        CHECK(fs::read_file(dir / "done") == expected);
+        CHECK_FALSE(std::filesystem::exists(temp.path()));
+        CHECK(fs::same_filesystem(dir, dir / "done"));
+        std::filesystem::remove_all(dir);
+    }
 }
 
 #include "core/crypto/background_hasher.hpp"
