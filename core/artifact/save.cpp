@@ -10,6 +10,7 @@
 #include "core/util/random.hpp"
 #include "core/util/time.hpp"
 
+#include <array>
 #include <csignal>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -35,26 +36,37 @@ struct Prepared {
 
 // One pass over the source: every byte read is hashed and encrypted.
 Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
+    // A file is read into two buffers in turn: the next chunk is read while
+    // the hasher still hashes the last (submit waits for it). Declared
+    // before the hasher, so they outlive its thread on every exit path.
+    std::array<std::vector<std::byte>, 2> buffers;
     crypto::BackgroundHasher hasher;
     Prepared p;
     uint64_t done = 0;
     const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
-    auto sink = [&](std::span<const std::byte> data) {
+    auto feed = [&](std::span<const std::byte> data) {
         hasher.submit(data);
         enc.write(data);
-        hasher.wait();
         done += data.size();
         if (o.progress) o.progress(done, total);
     };
     if (stdfs::is_directory(o.path)) {
-        FolderStats stats = pack_folder(o.path, sink);
+        // The packer reuses its buffer once the sink returns: wait each time.
+        FolderStats stats = pack_folder(o.path, [&](std::span<const std::byte> data) {
+            feed(data);
+            hasher.wait();
+        });
         p.kind = "folder";
         p.n_files = stats.n_files;
         p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
-        std::vector<std::byte> buf(4 << 20);
-        while (size_t n = fs::read_some(fd.get(), buf, o.path)) sink(std::span(buf.data(), n));
+        for (auto& b : buffers) b.resize(4 << 20);
+        for (size_t turn = 0;; turn ^= 1) {
+            const size_t n = fs::read_some(fd.get(), buffers[turn], o.path);
+            if (n == 0) break;
+            feed(std::span(buffers[turn].data(), n));
+        }
         p.kind = "file";
         p.size = done;
     }
