@@ -100,6 +100,10 @@ ChainMac::ChainMac(const crypto::SecretKey& key) {
     }
 }
 
+ChainMac::ChainMac(const ChainMac& other) : m_ctx(EVP_MAC_CTX_dup(other.m_ctx)) {
+    if (!m_ctx) throw Error(ErrorKind::internal, "OpenSSL: cannot copy the HMAC-SHA-256 context");
+}
+
 ChainMac::~ChainMac() { EVP_MAC_CTX_free(m_ctx); }
 
 ChainValue ChainMac::compute(std::span<const std::byte> canonical, const ChainValue& prev) {
@@ -167,18 +171,24 @@ private:
 // Column `text_col` of `row` as covered by the chain: its stored digest,
 // if the text (when present) matches it, or the row is marked redacted
 // (when absent). Anything else serialises as a bare 'x' tag, which no
-// appended event ever contains, so the MAC fails at this seq.
-void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out) {
+// appended event ever contains, so the MAC fails at this seq. With
+// `deferred`, a text whose match remains to be checked goes there.
+void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out,
+                       std::vector<TextCheck>* deferred) {
     const auto* stored = static_cast<const std::byte*>(sqlite3_column_blob(row, digest_col));
     const size_t stored_len = stored ? static_cast<size_t>(sqlite3_column_bytes(row, digest_col)) : 0;
     const int type = sqlite3_column_type(row, text_col);
     bool consistent = false;
-    if (type == SQLITE_TEXT) {
+    if (type == SQLITE_TEXT && stored_len == TextDigest{}.size()) {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(row, text_col));
-        const TextDigest d =
-            text_digest(domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(row, text_col))));
-        consistent = stored_len == d.size() &&
-                     crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored, d.size()));
+        TextCheck check{domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(row, text_col))), {}};
+        std::copy(stored, stored + stored_len, check.stored.begin());
+        if (deferred) {
+            deferred->push_back(check);
+            consistent = true;
+        } else {
+            consistent = check.ok();
+        }
     } else if (type == SQLITE_NULL) {
         consistent = sqlite3_column_type(row, k_redacted_at_column) != SQLITE_NULL;
     }
@@ -210,13 +220,18 @@ TextDigest text_digest(std::string_view domain, std::string_view text) {
     return digester.digest(head, text);
 }
 
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out) {
+bool TextCheck::ok() const {
+    const TextDigest d = text_digest(domain, text);
+    return crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored));
+}
+
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, std::vector<TextCheck>* deferred) {
     out.reset(k_event_domain);
     for (int i = 0; i < k_event_field_count; ++i) {
         if (i == k_command_line_column)
-            redactable_column(row, i, k_command_line_digest_column, k_command_line_domain, out);
+            redactable_column(row, i, k_command_line_digest_column, k_command_line_domain, out, deferred);
         else if (i == k_details_column)
-            redactable_column(row, i, k_details_digest_column, k_details_domain, out);
+            redactable_column(row, i, k_details_digest_column, k_details_domain, out, deferred);
         else
             out.column(row, i);
     }
