@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -53,7 +54,9 @@ private:
 // during verify, so no one waits. A no-op unless SQLite is in serialized mode.
 class HoldConnection {
 public:
-    explicit HoldConnection(SQLite::Database& db) : m_mutex(sqlite3_db_mutex(db.getHandle())) { sqlite3_mutex_enter(m_mutex); }
+    explicit HoldConnection(SQLite::Database& db) : m_mutex(sqlite3_db_mutex(db.getHandle())) {
+        sqlite3_mutex_enter(m_mutex);
+    }
     ~HoldConnection() { sqlite3_mutex_leave(m_mutex); }
     HoldConnection(const HoldConnection&) = delete;
     HoldConnection& operator=(const HoldConnection&) = delete;
@@ -296,9 +299,11 @@ private:
     std::atomic<bool> m_failed = false;
 };
 
+// One worker per core, but no more than 4: the reading thread does about
+// as much work per event as a worker, so beyond a few workers only wait.
 unsigned default_workers() {
     const unsigned cores = std::thread::hardware_concurrency();
-    return cores > 1 ? cores : 0;
+    return cores > 1 ? std::min(cores, 4U) : 0;
 }
 
 void fail(VerifyReport& r, Problem p, int64_t seq, std::string message) {
@@ -419,7 +424,8 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     while (!checker.failed() && q.step()) {
         const int64_t seq = sqlite3_column_int64(q.get(), 0);
         if (seq < expected) {
-            fail(gap.emplace(), Problem::inserted, seq, "event at seq " + std::to_string(seq) + " lies in the pruned range");
+            fail(gap.emplace(), Problem::inserted, seq,
+                 "event at seq " + std::to_string(seq) + " lies in the pruned range");
             break;
         }
         if (seq > expected) {

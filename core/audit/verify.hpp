@@ -44,8 +44,9 @@ struct VerifyReport {
 // batches and a set number of workers to exercise the parallel path.
 struct VerifyTuning {
     // Threads hashing batches while the calling thread reads the log:
-    // nullopt for one per core (none on a single core), 0 to do everything
-    // on the calling thread. A log that fits in one batch never starts any.
+    // nullopt for one per core, up to 4 (none on a single core); 0 to do
+    // everything on the calling thread. A log that fits in one batch never
+    // starts any.
     std::optional<unsigned> workers;
     size_t batch_events = 4096;
 };
