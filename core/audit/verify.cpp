@@ -15,6 +15,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -205,8 +206,8 @@ public:
     // A full batch, with more events to come: the workers start here, so a
     // log that fits in one batch is checked without threads (see finish).
     void submit(std::unique_ptr<Batch> b) {
-        if (m_workers == 0) return check_inline(std::move(b));
-        if (m_threads.empty()) start();
+        if (!m_started) start();
+        if (m_threads.empty()) return check_inline(std::move(b));
         {
             std::lock_guard lock(m_mutex);
             m_queue.push_back(std::move(b));
@@ -226,9 +227,15 @@ public:
 
 private:
     void start() {
+        m_started = true;
         // Copies made here, before any thread runs: m_mac is not thread-safe.
         for (unsigned i = 0; i < m_workers; ++i) m_macs.push_back(std::make_unique<ChainMac>(m_mac));
-        for (unsigned i = 0; i < m_workers; ++i) m_threads.emplace_back([this, i] { work(*m_macs[i]); });
+        try {
+            for (unsigned i = 0; i < m_workers; ++i) m_threads.emplace_back([this, i] { work(*m_macs[i]); });
+        } catch (const std::system_error&) {
+            // No thread to spare (e.g. a process limit): fewer workers, or
+            // none and every batch checked on this thread.
+        }
     }
 
     void stop() {
@@ -288,6 +295,7 @@ private:
     const unsigned m_workers;
     std::vector<std::unique_ptr<ChainMac>> m_macs; // one per worker
     std::vector<std::thread> m_threads;
+    bool m_started = false;
     std::mutex m_mutex; // guards everything below
     std::condition_variable m_ready, m_done;
     std::deque<std::unique_ptr<Batch>> m_queue;
@@ -435,7 +443,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
                                            " are missing (deleted)");
             break;
         }
-        if (batch->events.size() >= tuning.batch_events) {
+        if (batch->events.size() >= std::max<size_t>(tuning.batch_events, 1)) {
             checker.submit(std::move(batch));
             batch = checker.next_batch(read);
         }
