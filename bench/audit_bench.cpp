@@ -1,7 +1,7 @@
 // Audit trail benchmark helper.
 //   cairn_audit_bench generate CATALOG N   append N events in one transaction
 //   cairn_audit_bench append CATALOG N     N events, one transaction each; prints the mean cost
-//   cairn_audit_bench verify CATALOG       verify in-process; prints the time
+//   cairn_audit_bench verify CATALOG [W]   verify in-process (W worker threads, 0: all on one); prints the time
 // bench/audit_bench.sh drives it against a real instance.
 #include "core/audit/audit.hpp"
 #include "core/audit/verify.hpp"
@@ -45,9 +45,11 @@ int main(int argc, char** argv) {
         const double s = since(t0);
         std::printf("append: %ld events, one transaction each: %.3f ms per event (target < 1 ms)\n", n, s * 1000 / static_cast<double>(n));
     } else if (mode == "verify") {
-        auto r = cairn::audit::verify(*catalog);
-        std::printf("verify (in-process): %lld events %s in %.2f s\n", static_cast<long long>(r.events),
-                    r.ok() ? "OK" : "FAILED", since(t0));
+        cairn::audit::VerifyTuning tuning;
+        if (argc > 3) tuning.workers = static_cast<unsigned>(n);
+        auto r = cairn::audit::verify(*catalog, nullptr, tuning);
+        std::printf("verify (in-process, %s workers): %lld events %s in %.2f s\n", argc > 3 ? argv[3] : "default",
+                    static_cast<long long>(r.events), r.ok() ? "OK" : "FAILED", since(t0));
         return r.ok() ? 0 : 4;
     } else {
         std::fprintf(stderr, "unknown mode %s\n", mode.c_str());

@@ -29,5 +29,6 @@ for run in 1 2 3; do
     end=$(date +%s.%N)
     python3 -c "print(f'  run $run: {$end - $start:.2f} s')"
 done
-echo "== in-process verify"
+echo "== in-process verify (default workers, then all on one thread)"
 "$helper" verify "$db"
+"$helper" verify "$db" 0

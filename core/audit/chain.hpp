@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct evp_mac_ctx_st;
 struct sqlite3_stmt;
@@ -78,11 +79,14 @@ private:
 };
 
 // HMAC-SHA-256 keyed once; compute() may be called any number of times.
+// Not thread-safe: give each thread its own copy.
 class ChainMac {
 public:
     explicit ChainMac(const crypto::SecretKey& key);
     ~ChainMac();
-    ChainMac(const ChainMac&) = delete;
+    // Duplicates the keyed context (EVP_MAC_CTX_dup): no key reload or
+    // re-keying. `other` must not be in use by another thread meanwhile.
+    ChainMac(const ChainMac& other);
     ChainMac& operator=(const ChainMac&) = delete;
     // MAC over `canonical` followed by the previous chain value.
     ChainValue compute(std::span<const std::byte> canonical, const ChainValue& prev);
@@ -96,12 +100,28 @@ private:
 // don't reread the file per event). Throws like load_mac_key().
 ChainMac& chain_mac_for(const std::filesystem::path& dir);
 
+// A redactable column's text and the digest stored for it, whose check
+// canonical_from_row() left to the caller. The views point into the row
+// (valid until the next step).
+struct TextCheck {
+    std::string_view domain;
+    std::string_view text;
+    TextDigest stored;
+    // text_digest(domain, text) == stored, compared in constant time.
+    bool ok() const;
+};
+
 // Canonical serialisation of the first k_event_field_count columns of `row`
 // (selected with k_event_columns) into `out`; for command_line and details,
 // their stored digest. The text, when present, must match its digest; when
 // absent, the row must be marked redacted (redacted_at). A row that breaks
 // either rule gets a serialisation no event ever has, so its MAC fails.
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out);
+//
+// With `deferred`, texts are not hashed here: each text with a 32-byte
+// stored digest is appended to it (at most two per row) and serialised as if
+// it matched; the caller must then treat a failed TextCheck::ok() like a
+// failed MAC at this row (verify hashes on worker threads this way).
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, std::vector<TextCheck>* deferred = nullptr);
 
 // Length of the canonical prefix before the first field after seq (the
 // domain tag and the seq integer).

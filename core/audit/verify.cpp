@@ -8,6 +8,15 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace cairn::audit {
@@ -37,6 +46,24 @@ public:
 
 private:
     SQLite::Database& m_db;
+};
+
+// Holds the connection's mutex while this thread reads the log. SQLite
+// takes it in every sqlite3_step and sqlite3_column_* call; it is
+// recursive, so while held those are a counter bump instead of an atomic
+// lock and unlock (some 40 per event). Only this thread uses the connection
+// during verify, so no one waits. A no-op unless SQLite is in serialized mode.
+class HoldConnection {
+public:
+    explicit HoldConnection(SQLite::Database& db) : m_mutex(sqlite3_db_mutex(db.getHandle())) {
+        sqlite3_mutex_enter(m_mutex);
+    }
+    ~HoldConnection() { sqlite3_mutex_leave(m_mutex); }
+    HoldConnection(const HoldConnection&) = delete;
+    HoldConnection& operator=(const HoldConnection&) = delete;
+
+private:
+    sqlite3_mutex* m_mutex;
 };
 
 // A raw prepared statement for the hot loop (SQLiteCpp's Column objects
@@ -90,6 +117,201 @@ std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq) {
                         chain_from_column(q.get(), k_chain_column)});
     }
     return rows;
+}
+
+// A run of consecutive events as read from the log, to be checked (text
+// digests, MAC) on any thread. Each MAC is checked against the *stored*
+// chain value of the event before, so batches can be checked independently.
+struct Batch {
+    struct Text {
+        std::string_view domain;
+        size_t begin, size; // in `bytes`
+        TextDigest stored;
+    };
+    struct Event {
+        size_t begin, size; // canonical serialisation, in `bytes`
+        std::array<Text, 2> texts;
+        size_t text_count;
+        ChainValue stored, prev;
+    };
+    int64_t first_index = 0; // position of events[0] among the events read
+    std::string bytes;       // copies: the row's memory is gone after the next step
+    std::vector<Event> events;
+
+    void add(std::string_view canonical, const std::vector<TextCheck>& texts, const ChainValue& stored,
+             const ChainValue& prev) {
+        Event e{bytes.size(), canonical.size(), {}, 0, stored, prev};
+        bytes.append(canonical);
+        for (const TextCheck& t : texts) {
+            e.texts.at(e.text_count++) = {t.domain, bytes.size(), t.text.size(), t.stored};
+            bytes.append(t.text);
+        }
+        events.push_back(e);
+    }
+
+    // Index in `events` of the first event that fails its checks, or events.size().
+    size_t first_bad(ChainMac& mac) const {
+        const std::string_view all = bytes;
+        for (size_t i = 0; i < events.size(); ++i) {
+            const Event& e = events[i];
+            for (size_t t = 0; t < e.text_count; ++t) {
+                const Text& x = e.texts[t];
+                if (!TextCheck{x.domain, all.substr(x.begin, x.size), x.stored}.ok()) return i;
+            }
+            const std::string_view canonical = all.substr(e.begin, e.size);
+            if (!same(mac.compute(std::as_bytes(std::span(canonical.data(), canonical.size())), e.prev), e.stored))
+                return i;
+        }
+        return events.size();
+    }
+};
+
+// The first event that failed its checks: its position among the events
+// read, and the chain value it was checked against.
+struct Failure {
+    int64_t index;
+    ChainValue prev;
+};
+
+// Checks batches, on the calling thread or on worker threads, and keeps
+// the failure that comes first in the log, whichever thread finds it.
+class Checker {
+public:
+    Checker(ChainMac& mac, unsigned workers) : m_mac(mac), m_workers(workers) {}
+    ~Checker() { stop(); }
+    Checker(const Checker&) = delete;
+    Checker& operator=(const Checker&) = delete;
+
+    // True once some failure (or error) is known: reading further is moot.
+    bool failed() const { return m_failed.load(std::memory_order_relaxed); }
+
+    // An empty batch (recycled, so its buffers are already grown); waits
+    // while enough are queued, which bounds memory.
+    std::unique_ptr<Batch> next_batch(int64_t first_index) {
+        std::unique_lock lock(m_mutex);
+        m_done.wait(lock, [&] { return m_in_flight < 2 * m_workers + 1; });
+        std::unique_ptr<Batch> b;
+        if (m_spare.empty()) {
+            b = std::make_unique<Batch>();
+        } else {
+            b = std::move(m_spare.back());
+            m_spare.pop_back();
+        }
+        b->first_index = first_index;
+        b->bytes.clear();
+        b->events.clear();
+        return b;
+    }
+
+    // A full batch, with more events to come: the workers start here, so a
+    // log that fits in one batch is checked without threads (see finish).
+    void submit(std::unique_ptr<Batch> b) {
+        if (!m_started) start();
+        if (m_threads.empty()) return check_inline(std::move(b));
+        {
+            std::lock_guard lock(m_mutex);
+            m_queue.push_back(std::move(b));
+            ++m_in_flight;
+        }
+        m_ready.notify_one();
+    }
+
+    // The last batch: waits for every batch, then returns the first failure.
+    std::optional<Failure> finish(std::unique_ptr<Batch> last) {
+        if (m_threads.empty()) check_inline(std::move(last));
+        else submit(std::move(last));
+        stop();
+        if (m_error) std::rethrow_exception(m_error);
+        return m_failure;
+    }
+
+private:
+    void start() {
+        m_started = true;
+        // Copies made here, before any thread runs: m_mac is not thread-safe.
+        for (unsigned i = 0; i < m_workers; ++i) m_macs.push_back(std::make_unique<ChainMac>(m_mac));
+        try {
+            for (unsigned i = 0; i < m_workers; ++i) m_threads.emplace_back([this, i] { work(*m_macs[i]); });
+        } catch (const std::system_error&) {
+            // No thread to spare (e.g. a process limit): fewer workers, or
+            // none and every batch checked on this thread.
+        }
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_ready.notify_all();
+        for (auto& t : m_threads) t.join();
+        m_threads.clear();
+    }
+
+    // Checks `b` unless a failure is already known in an earlier batch;
+    // records what it finds. Call with m_mutex not held.
+    void check(const Batch& b, ChainMac& mac) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_failure && m_failure->index < b.first_index) return;
+        }
+        std::optional<Failure> found;
+        std::exception_ptr error;
+        try {
+            const size_t i = b.first_bad(mac);
+            if (i < b.events.size()) found = Failure{b.first_index + static_cast<int64_t>(i), b.events[i].prev};
+        } catch (...) {
+            error = std::current_exception();
+        }
+        std::lock_guard lock(m_mutex);
+        if (found && (!m_failure || found->index < m_failure->index)) m_failure = found;
+        if (error && !m_error) m_error = error;
+        if (found || error) m_failed = true;
+    }
+
+    void check_inline(std::unique_ptr<Batch> b) {
+        check(*b, m_mac);
+        std::lock_guard lock(m_mutex);
+        m_spare.push_back(std::move(b));
+    }
+
+    void work(ChainMac& mac) {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_ready.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+            if (m_queue.empty()) return; // stopping, and nothing left to check
+            std::unique_ptr<Batch> b = std::move(m_queue.front());
+            m_queue.pop_front();
+            lock.unlock();
+            check(*b, mac);
+            lock.lock();
+            m_spare.push_back(std::move(b));
+            --m_in_flight;
+            m_done.notify_one();
+        }
+    }
+
+    ChainMac& m_mac;
+    const unsigned m_workers;
+    std::vector<std::unique_ptr<ChainMac>> m_macs; // one per worker
+    std::vector<std::thread> m_threads;
+    bool m_started = false;
+    std::mutex m_mutex; // guards everything below
+    std::condition_variable m_ready, m_done;
+    std::deque<std::unique_ptr<Batch>> m_queue;
+    std::vector<std::unique_ptr<Batch>> m_spare;
+    unsigned m_in_flight = 0;
+    bool m_stopping = false;
+    std::optional<Failure> m_failure;
+    std::exception_ptr m_error;
+    std::atomic<bool> m_failed = false;
+};
+
+// One worker per core, but no more than 4: the reading thread does about
+// as much work per event as a worker, so beyond a few workers only wait.
+unsigned default_workers() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores > 1 ? std::min(cores, 4U) : 0;
 }
 
 void fail(VerifyReport& r, Problem p, int64_t seq, std::string message) {
@@ -173,7 +395,7 @@ const char* problem_name(Problem p) {
     return "unknown";
 }
 
-VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint) {
+VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, const VerifyTuning& tuning) {
     VerifyReport r;
     const auto dir = audit_dir(catalog);
     ReadSnapshot snapshot(catalog.db());
@@ -195,33 +417,58 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint) {
     // reads instead of one pread per page.
     catalog.db().exec("PRAGMA mmap_size = 1073741824");
     std::optional<ChainValue> head_at_cp;
+    const HoldConnection hold(catalog.db());
     RawStatement q(catalog.db(), "SELECT " + std::string(k_event_columns) + " FROM audit_event ORDER BY seq");
+    // This thread reads and serialises rows (SQLite wants one thread per
+    // connection); the checker hashes them. A gap in seq is found here, a bad
+    // digest or MAC there; whichever comes first in the log is reported.
+    Checker checker(mac, tuning.workers.value_or(default_workers()));
+    const int64_t first_seq = expected;
+    int64_t read = 0; // events read, all in seq order without a gap
+    std::optional<VerifyReport> gap;
     CanonicalWriter w(k_event_domain);
-    while (q.step()) {
+    std::vector<TextCheck> texts;
+    auto batch = checker.next_batch(0);
+    while (!checker.failed() && q.step()) {
         const int64_t seq = sqlite3_column_int64(q.get(), 0);
         if (seq < expected) {
-            fail(r, Problem::inserted, seq, "event at seq " + std::to_string(seq) + " lies in the pruned range");
-            return r;
+            fail(gap.emplace(), Problem::inserted, seq,
+                 "event at seq " + std::to_string(seq) + " lies in the pruned range");
+            break;
         }
         if (seq > expected) {
-            fail(r, Problem::deleted, expected,
+            fail(gap.emplace(), Problem::deleted, expected,
                  seq == expected + 1 ? "event " + std::to_string(expected) + " is missing (deleted)"
                                      : "events " + std::to_string(expected) + ".." + std::to_string(seq - 1) +
                                            " are missing (deleted)");
-            return r;
+            break;
         }
-        canonical_from_row(q.get(), w);
+        if (batch->events.size() >= std::max<size_t>(tuning.batch_events, 1)) {
+            checker.submit(std::move(batch));
+            batch = checker.next_batch(read);
+        }
+        texts.clear();
+        canonical_from_row(q.get(), w, &texts);
         const ChainValue stored = chain_from_column(q.get(), k_chain_column);
-        if (!same(mac.compute(w.bytes(), prev), stored)) {
-            diagnose(catalog, mac, seq, prev, r);
-            return r;
-        }
-        if (r.events == 0) r.first_seq = seq;
-        r.last_seq = seq;
-        ++r.events;
+        batch->add(w.view(), texts, stored, prev);
         if (checkpoint && seq == checkpoint->count) head_at_cp = stored;
         prev = stored;
         ++expected;
+        ++read;
+    }
+    const std::optional<Failure> bad = checker.finish(std::move(batch));
+    r.events = bad ? bad->index : read; // a bad event always precedes a gap: it was read
+    if (r.events > 0) {
+        r.first_seq = first_seq;
+        r.last_seq = first_seq + r.events - 1;
+    }
+    if (bad) {
+        diagnose(catalog, mac, first_seq + bad->index, bad->prev, r);
+        return r;
+    }
+    if (gap) {
+        fail(r, gap->problem, *gap->bad_seq, std::move(gap->message));
+        return r;
     }
     if (checkpoint) check_checkpoint(catalog, *checkpoint, head_at_cp, anchor, r);
     return r;

@@ -3,6 +3,7 @@
 #include "core/audit/checkpoint.hpp"
 #include "core/catalog/catalog.hpp"
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -39,9 +40,21 @@ struct VerifyReport {
     bool ok() const { return problem == Problem::none; }
 };
 
+// How verify() spreads its work. The defaults suit the CLI; tests use small
+// batches and a set number of workers to exercise the parallel path.
+struct VerifyTuning {
+    // Threads hashing batches while the calling thread reads the log:
+    // nullopt for one per core, up to 4 (none on a single core); 0 to do
+    // everything on the calling thread. A log that fits in one batch never
+    // starts any.
+    std::optional<unsigned> workers;
+    size_t batch_events = 4096;
+};
+
 // Verifies the whole chain (from the newest prune anchor, if any) on one
-// read snapshot, then, if given, the checkpoint against it.
-VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint = nullptr);
+// read snapshot, then, if given, the checkpoint against it. The report does
+// not depend on `tuning`.
+VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint = nullptr, const VerifyTuning& tuning = {});
 
 nlohmann::json to_json(const VerifyReport& r);
 
