@@ -10,6 +10,7 @@
 #include "core/util/random.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -53,7 +54,9 @@ Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
         p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
-        std::vector<std::byte> buf(4 << 20);
+        // Up to 4 MiB, but no more than the file: a 2 KiB file need not zero
+        // (and fault in) 4 MiB.
+        std::vector<std::byte> buf(std::clamp<uint64_t>(total, 1, 4 << 20));
         while (size_t n = fs::read_some(fd.get(), buf, o.path)) sink(std::span(buf.data(), n));
         p.kind = "file";
         p.size = done;
