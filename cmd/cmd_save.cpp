@@ -4,6 +4,7 @@
 #include "cmd/output.hpp"
 #include "cmd/progress.hpp"
 #include "core/artifact/save.hpp"
+#include "core/storage/warm_up.hpp"
 
 #include <iostream>
 
@@ -18,6 +19,9 @@ struct SaveOpts {
 
 void run(const SaveOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
+    // The upload needs libcurl for remote storage: load it while the file is
+    // hashed and encrypted.
+    std::jthread warm = storage::warm_up(inst.config().storage);
     artifact::cleanup_leftovers(inst, 3'600'000);
     artifact::SaveResult r = [&] {
         ProgressLine progress(g, "saving " + o.path);

@@ -3,7 +3,6 @@
 #include "core/util/error.hpp"
 
 #include <charconv>
-#include <regex>
 
 namespace cairn::artifact {
 
@@ -27,6 +26,19 @@ bool is_valid_utf8(std::string_view s) {
     return true;
 }
 
+namespace {
+
+// Where a trailing "@v<digits>" starts (@v[0-9]+$), or npos.
+size_t version_suffix_at(std::string_view s) {
+    size_t digits = s.size();
+    while (digits > 0 && s[digits - 1] >= '0' && s[digits - 1] <= '9') --digits;
+    if (digits == s.size() || digits < 2 || s[digits - 2] != '@' || s[digits - 1] != 'v')
+        return std::string_view::npos;
+    return digits - 2;
+}
+
+} // namespace
+
 void validate_key(std::string_view key) {
     auto bad = [&](const std::string& why) {
         throw Error(ErrorKind::usage, "invalid key: " + why,
@@ -47,27 +59,35 @@ void validate_key(std::string_view key) {
         if (part == "." || part == "..") bad("has a '" + std::string(part) + "' path component");
         start = end + 1;
     }
-    static const std::regex k_version_suffix(R"(@v[0-9]+$)");
-    if (std::regex_search(std::string(key), k_version_suffix)) bad("ends with '@vN', which means a version");
+    if (version_suffix_at(key) != std::string_view::npos) bad("ends with '@vN', which means a version");
 }
 
 namespace {
 
-const std::regex k_uid_pattern("^[0-9a-v]{16}$");
+// (These were std::regex patterns; compiling them cost every command time.)
+// ^[0-9a-v]{16}$
+bool looks_like_uid(std::string_view ref) {
+    if (ref.size() != 16) return false;
+    for (char c : ref)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'v'))) return false;
+    return true;
+}
 
 catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& ref, bool any_state) {
     auto usable = [&](const std::optional<catalog::ArtifactRow>& row) {
         return row && (any_state ? row->state != "deleted" : row->state == "active");
     };
-    if (std::regex_match(ref, k_uid_pattern)) {
+    if (looks_like_uid(ref)) {
         auto row = catalog::find_by_uid(catalog, ref);
         if (usable(row)) return *row;
     }
-    static const std::regex k_versioned(R"(^(.+)@v([0-9]{1,9})$)");
-    std::smatch m;
+    // ^(.+)@v([0-9]{1,9})$ ('.' matches neither '\n' nor '\r')
+    const size_t at = version_suffix_at(ref);
+    const bool versioned = at != std::string_view::npos && at > 0 && ref.size() - at - 2 <= 9 &&
+                           ref.find_first_of("\n\r") >= at;
     std::optional<catalog::ArtifactRow> row;
-    if (std::regex_match(ref, m, k_versioned)) {
-        row = catalog::find_version(catalog, m[1].str(), std::stoi(m[2].str()));
+    if (versioned) {
+        row = catalog::find_version(catalog, ref.substr(0, at), std::stoi(ref.substr(at + 2)));
     } else if (any_state) {
         SQLite::Statement q(catalog.db(), std::string("SELECT ") + catalog::k_artifact_columns +
                                               " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"

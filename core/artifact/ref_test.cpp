@@ -11,12 +11,15 @@ TEST_SUITE("core::artifact::ref") {
         CHECK_NOTHROW(artifact::validate_key("données/été.parquet"));
         CHECK_NOTHROW(artifact::validate_key("a b+c=d~e%f"));
         CHECK_NOTHROW(artifact::validate_key("x@v1y"));
+        CHECK_NOTHROW(artifact::validate_key("x@v"));
+        CHECK_NOTHROW(artifact::validate_key("x@vv1"));
+        CHECK_NOTHROW(artifact::validate_key("x@V1"));
     }
 
     TEST_CASE("validate_key: refuses hostile keys") {
         for (std::string bad : {std::string(""), std::string("../x"), std::string("a/../b"), std::string("/abs"),
                                 std::string("a//b"), std::string("a/./b"), std::string("a\nb"), std::string("a\0b", 3),
-                                std::string("bad\xff"), std::string("\xc0\xaf"), std::string("x@v12"),
+                                std::string("bad\xff"), std::string("\xc0\xaf"), std::string("x@v12"), std::string("@v0"), std::string("a@v@v3"),
                                 std::string(1025, 'a'), std::string("\xed\xa0\x80")}) {
             CHECK_THROWS_AS(artifact::validate_key(bad), Error);
         }

@@ -10,6 +10,7 @@
 #include "core/util/random.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <unistd.h>
@@ -61,7 +62,9 @@ Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
         p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
-        for (auto& b : buffers) b.resize(4 << 20);
+        // Up to 4 MiB each, but no more than the file: a 2 KiB file need not
+        // zero (and fault in) 8 MiB.
+        for (auto& b : buffers) b.resize(std::clamp<uint64_t>(total, 1, 4 << 20));
         for (size_t turn = 0;; turn ^= 1) {
             const size_t n = fs::read_some(fd.get(), buffers[turn], o.path);
             if (n == 0) break;

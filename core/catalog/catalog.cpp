@@ -37,7 +37,16 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool c
 }
 
 void Catalog::configure() {
+    // Keep catalog.db-wal and catalog.db-shm between commands instead of
+    // deleting them when the last connection closes and creating them again
+    // in the next command (~5 ms a command on ext4). The last connection to
+    // close still checkpoints everything into catalog.db, so a copy of
+    // catalog.db alone is complete, and journal_size_limit=0 then truncates
+    // the WAL to zero bytes, so no old page lingers in it.
+    int persist = 1;
+    sqlite3_file_control(m_db.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     m_db.exec("PRAGMA journal_mode=WAL");
+    m_db.exec("PRAGMA journal_size_limit=0");
     m_db.exec("PRAGMA synchronous=NORMAL");
     m_db.exec("PRAGMA foreign_keys=ON");
     m_db.exec("PRAGMA secure_delete=ON");

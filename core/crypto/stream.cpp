@@ -125,24 +125,37 @@ ScopedNoncePrefix::~ScopedNoncePrefix() {
 struct StreamEncryptor::Impl {
     Impl(const SecretKey& key, Header h, ByteSink sink)
         : cipher(key, h, 1), out(std::move(sink)), segment_size(h.segment_size),
-          buf(segment_size + k_tag_size) {
+          // Not zeroed: a small file touches a few bytes of the 1 MiB, and
+          // only bytes written (up to `used`) are ever read or wiped.
+          buf(new std::byte[segment_size + k_tag_size]) {
         emit(h.bytes.data(), h.bytes.size());
     }
-    ~Impl() { OPENSSL_cleanse(buf.data(), buf.size()); }
+    ~Impl() { wipe(); }
 
     void emit(const std::byte* p, size_t n) {
         out(std::span<const std::byte>(p, n));
         total += n;
     }
     void seal_from(const std::byte* in, size_t n, bool last) {
-        cipher.seal(index++, last, in, n, buf.data());
-        emit(buf.data(), n + k_tag_size);
+        used = std::max(used, n + k_tag_size);
+        cipher.seal(index++, last, in, n, buf.get());
+        emit(buf.get(), n + k_tag_size);
+    }
+    void stage(const std::byte* p, size_t n) {
+        std::memcpy(buf.get() + fill, p, n);
+        fill += n;
+        used = std::max(used, fill);
+    }
+    void wipe() {
+        OPENSSL_cleanse(buf.get(), used);
+        used = 0;
     }
 
     SegmentCipher cipher;
     ByteSink out;
     size_t segment_size;
-    std::vector<std::byte> buf; // staged plaintext, then ciphertext || tag in place
+    std::unique_ptr<std::byte[]> buf; // staged plaintext, then ciphertext || tag in place
+    size_t used = 0;                  // bytes of buf written since the last wipe
     size_t fill = 0;
     uint64_t index = 0;
     uint64_t total = 0;
@@ -175,11 +188,10 @@ void StreamEncryptor::write(std::span<const std::byte> plaintext) {
             continue;
         }
         size_t n = std::min(s.segment_size - s.fill, plaintext.size());
-        std::memcpy(s.buf.data() + s.fill, plaintext.data(), n);
-        s.fill += n;
+        s.stage(plaintext.data(), n);
         plaintext = plaintext.subspan(n);
         if (s.fill == s.segment_size) {
-            s.seal_from(s.buf.data(), s.fill, false);
+            s.seal_from(s.buf.get(), s.fill, false);
             s.fill = 0;
         }
     }
@@ -189,9 +201,9 @@ void StreamEncryptor::finish() {
     Impl& s = *m_impl;
     if (s.finished) throw Error(ErrorKind::internal, "finish called twice on an encrypted stream");
     s.finished = true;
-    s.seal_from(s.buf.data(), s.fill, true);
+    s.seal_from(s.buf.get(), s.fill, true);
     s.fill = 0;
-    OPENSSL_cleanse(s.buf.data(), s.buf.size());
+    s.wipe();
 }
 
 uint64_t StreamEncryptor::ciphertext_bytes() const {

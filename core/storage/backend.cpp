@@ -1,6 +1,8 @@
 #include "core/storage/backend.hpp"
+#include "core/storage/warm_up.hpp"
 
 #include "core/storage/local/local_backend.hpp"
+#include "core/storage/s3/http.hpp"
 #include "core/util/error.hpp"
 
 #include <algorithm>
@@ -73,6 +75,18 @@ std::unique_ptr<Backend> open_backend(const Location& location) {
     if (starts_with(url, "/")) return open_local_backend(url);
     throw Error(ErrorKind::config, "unsupported storage location '" + url + "'",
                 "use an absolute directory, file:///dir, s3://bucket/prefix or gs://bucket/prefix");
+}
+
+std::jthread warm_up(const Location& location) {
+    const std::string& url = location.url;
+    if (!starts_with(url, "s3://") && !starts_with(url, "gs://")) return {};
+    return std::jthread([] {
+        try {
+            s3::http_global_init();
+        } catch (...) {
+            // The first request loads it again and reports the failure.
+        }
+    });
 }
 
 } // namespace cairn::storage

@@ -153,6 +153,8 @@ check "three 503s were served ($(logged ' 503$'))" [ "$(logged ' 503$')" = 3 ]
 put_path=$(awk '$2 == "PUT" && $4 == "503" {print $3}' "$proxy_log" | sort -u)
 check "the refused PUT was retried until it went through" \
     [ "$(awk -v p="$put_path" '$2 == "PUT" && $3 == p && $4 == "forward"' "$proxy_log" | wc -l)" = 1 ]
+check "the single PUT was verified by its ETag, without a HEAD ($(logged '^[0-9]+ HEAD '))" \
+    [ "$(logged '^[0-9]+ HEAD ')" = 0 ]
 stop_proxy
 loads_back f/burst small.bin
 check_store_matches_catalog "503 burst"
@@ -163,6 +165,7 @@ expect_exit 0 "multipart save through 503s" cairn save big.bin --key f/big
 check "four 503s were served ($(logged ' 503$'))" [ "$(logged ' 503$')" = 4 ]
 check "a second upload was started" [ "$(logged '^[0-9]+ POST .*uploads= forward$')" = 2 ]
 check "the refused abort was sent again" [ "$(logged '^[0-9]+ DELETE .*uploadId=.* forward$')" = 1 ]
+check "the multipart upload's size was checked with a HEAD" [ "$(logged '^[0-9]+ HEAD .* forward$')" = 1 ]
 stop_proxy
 loads_back f/big big.bin
 check_store_matches_catalog "multipart 503s"
@@ -185,7 +188,7 @@ expect_exit 0 "save through a slow server" cairn save slow.bin --key f/slow
 rm -rf "$XDG_CACHE_HOME/cairn"
 expect_exit 0 "load through a slow server" cairn load f/slow -o slow.out
 check "f/slow loads back byte-identical through the slow server" same_file slow.bin slow.out
-check "the requests went through the slow proxy ($(logged ' forward$'))" [ "$(logged ' forward$')" -ge 3 ]
+check "the requests went through the slow proxy ($(logged ' forward$'))" [ "$(logged ' forward$')" -ge 2 ]
 stop_proxy
 check_store_matches_catalog "slow server"
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <unistd.h>
@@ -18,6 +19,9 @@ namespace {
 // larger than this is not a sane answer (and get_range is bounded by its caller).
 constexpr size_t k_max_memory_body = 64u << 20;
 
+// PUT bodies up to this size are sent without waiting for "100 Continue".
+constexpr curl_off_t k_expect_threshold = 1 << 20;
+
 struct Transfer {
     const HttpRequest* request = nullptr;
     HttpResponse* response = nullptr;
@@ -25,7 +29,33 @@ struct Transfer {
     uint64_t sent = 0;
     bool write_failed = false;
     int write_errno = 0;
+    // Stall detection (see on_progress).
+    curl_off_t min_bytes = 0; // to move within every window
+    std::chrono::seconds window{0};
+    std::chrono::steady_clock::time_point window_start{};
+    curl_off_t window_bytes = 0;
+    bool stalled = false;
 };
+
+// The documented timeout: a request that moves less than low_speed_limit
+// bytes a second for low_speed_time_s seconds, waiting for the answer
+// included, is abandoned. libcurl's own low-speed check (kept as well)
+// averages over its last few seconds, so a body sent in one burst kept a
+// request alive for seconds after the server stopped answering. libcurl
+// calls this at least once a second, whether or not bytes move.
+int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+    auto* t = static_cast<Transfer*>(user);
+    const auto now = std::chrono::steady_clock::now();
+    const curl_off_t moved = dlnow + ulnow;
+    if (moved - t->window_bytes >= t->min_bytes) { // enough since the window began: a new one
+        t->window_start = now;
+        t->window_bytes = moved;
+        return 0;
+    }
+    if (now - t->window_start < t->window) return 0;
+    t->stalled = true;
+    return 1; // CURLE_ABORTED_BY_CALLBACK
+}
 
 size_t read_body(char* buf, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -113,6 +143,11 @@ Failure transport_failure(CURLcode code, const char* detail, const std::string& 
     if (t.write_failed)
         return Failure{FailureKind::error,
                        "cannot write the download: " + std::string(std::strerror(t.write_errno))};
+    if (t.stalled)
+        return Failure{FailureKind::timeout,
+                       "request to " + host_of(url) + " timed out (less than " +
+                           std::to_string(t.min_bytes) + " bytes moved in " +
+                           std::to_string(t.window.count()) + " s)"};
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
         return Failure{FailureKind::timeout,
@@ -165,7 +200,10 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     CURL* c = static_cast<CURL*>(m_curl);
     curl_api().easy_reset(c); // keeps the connection cache, drops last request's options
     HttpResponse response;
-    Transfer t{&request, &response, c, 0, false, 0};
+    Transfer t;
+    t.request = &request;
+    t.response = &response;
+    t.curl = c;
     char error_buf[CURL_ERROR_SIZE] = {0};
 
     curl_api().easy_setopt(c, CURLOPT_URL, request.url.c_str());
@@ -188,6 +226,14 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     curl_api().easy_setopt(c, CURLOPT_WRITEDATA, &t);
     curl_api().easy_setopt(c, CURLOPT_HEADERFUNCTION, header_line);
     curl_api().easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    if (m_options.low_speed_time_s > 0) {
+        t.window = std::chrono::seconds(m_options.low_speed_time_s);
+        t.min_bytes = static_cast<curl_off_t>(m_options.low_speed_limit_bytes) * m_options.low_speed_time_s;
+        t.window_start = std::chrono::steady_clock::now();
+        curl_api().easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_api().easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+        curl_api().easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
 
     bool has_body = request.upload_fd >= 0 || !request.body.empty();
     auto length = static_cast<curl_off_t>(request.upload_fd >= 0 ? request.upload_length
@@ -215,6 +261,11 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
         headers = curl_api().slist_append(headers, (name + ": " + value).c_str());
     // curl's defaults that the signature does not cover or S3 does not want.
     headers = curl_api().slist_append(headers, "Accept:");
+    // libcurl asks before every PUT body ("Expect: 100-continue") and waits
+    // for the go-ahead: a round trip that only pays off when a large body
+    // would be refused. Small bodies go at once (as libcurl does for POST).
+    if (request.method == "PUT" && length <= k_expect_threshold)
+        headers = curl_api().slist_append(headers, "Expect:");
     if (request.method == "POST")
         headers = curl_api().slist_append(headers, "Content-Type: application/xml");
     curl_api().easy_setopt(c, CURLOPT_HTTPHEADER, headers);

@@ -1,14 +1,18 @@
-// Object I/O of the S3 backend: put (single or multipart, then verified by
-// HEAD), get (streamed to a file), ranged reads and stat.
+// Object I/O of the S3 backend: put (single or multipart, then verified),
+// get (streamed to a file), ranged reads and stat.
 #include "core/storage/s3/s3_backend_impl.hpp"
 
 #include "core/crypto/sha256.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -23,17 +27,80 @@ Failure io_failure(const std::exception& e) {
 
 } // namespace
 
-std::string sha256_of_range(int fd, uint64_t offset, uint64_t length,
-                            const std::filesystem::path& what) {
-    crypto::Sha256 hash;
-    std::vector<std::byte> buf(1 << 20);
+namespace {
+
+// MD5 over OpenSSL EVP, for Content-MD5 and the ETag of a single PUT. An
+// OpenSSL without MD5 (FIPS-only) leaves it unavailable.
+class Md5 {
+  public:
+    Md5() : m_ctx(EVP_MD_CTX_new()) {
+        m_ok = m_ctx && EVP_DigestInit_ex(m_ctx, EVP_md5(), nullptr) == 1;
+    }
+    ~Md5() { EVP_MD_CTX_free(m_ctx); }
+    Md5(const Md5&) = delete;
+    Md5& operator=(const Md5&) = delete;
+    void update(std::span<const std::byte> data) {
+        m_ok = m_ok && EVP_DigestUpdate(m_ctx, data.data(), data.size()) == 1;
+    }
+    // The digest, or nothing when MD5 is unavailable.
+    std::optional<std::array<unsigned char, 16>> finish() {
+        std::array<unsigned char, 16> out{};
+        unsigned len = 0;
+        if (!m_ok || EVP_DigestFinal_ex(m_ctx, out.data(), &len) != 1 || len != out.size())
+            return std::nullopt;
+        return out;
+    }
+
+  private:
+    EVP_MD_CTX* m_ctx;
+    bool m_ok = false;
+};
+
+std::string base64(std::span<const unsigned char> data) {
+    std::string out(4 * ((data.size() + 2) / 3), '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
+                            static_cast<int>(data.size()));
+    out.resize(static_cast<size_t>(std::max(n, 0)));
+    return out;
+}
+
+// Whether an ETag ("\"<hex>\"") names this MD5.
+bool etag_is_md5(std::string etag, const std::array<unsigned char, 16>& md5) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+        etag = etag.substr(1, etag.size() - 2);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string want;
+    for (unsigned char c : md5) {
+        want += k_hex[c >> 4];
+        want += k_hex[c & 15];
+    }
+    return etag.size() == want.size() &&
+           std::equal(etag.begin(), etag.end(), want.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+}
+
+// Reads `length` bytes of fd at `offset` once, in constant memory, handing
+// every chunk to `sink`.
+template <class Sink>
+void read_range(int fd, uint64_t offset, uint64_t length, const std::filesystem::path& what,
+                Sink&& sink) {
+    std::vector<std::byte> buf(static_cast<size_t>(std::min<uint64_t>(length, 1 << 20)));
     while (length > 0) {
         size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), length));
         fs::pread_exact(fd, std::span(buf.data(), n), offset, what);
-        hash.update(std::span<const std::byte>(buf.data(), n));
+        sink(std::span<const std::byte>(buf.data(), n));
         offset += n;
         length -= n;
     }
+}
+
+} // namespace
+
+std::string sha256_of_range(int fd, uint64_t offset, uint64_t length,
+                            const std::filesystem::path& what) {
+    crypto::Sha256 hash;
+    read_range(fd, offset, length, what, [&](std::span<const std::byte> d) { hash.update(d); });
     return hash.finish_hex();
 }
 
@@ -57,13 +124,20 @@ Status S3Backend::put(const std::string& name, const std::filesystem::path& sour
     } catch (const std::exception& e) {
         return unexpected(io_failure(e));
     }
+    bool verified = false;
     Status st = size > m_options.multipart_threshold ? put_multipart(name, fd.get(), size)
-                                                     : put_single(name, fd.get(), size);
+                                                     : put_single(name, fd.get(), size, verified);
     // An earlier upload whose abort failed (the store was unreachable or
     // throttling) may be abortable now.
     retry_failed_aborts();
     if (!st) return st;
-    // The store acknowledged the upload; make sure it holds what we sent.
+    // The store acknowledged the upload; make sure it holds what we sent. A
+    // single PUT answered with the MD5 of our body as its ETag already says
+    // so: the store checked the received body against the signed SHA-256
+    // and the Content-MD5, and names the MD5 of what it stored, so the
+    // object has our bytes and hence our size. Otherwise (multipart uploads,
+    // ETags that are no MD5, e.g. with SSE-KMS) ask for the stored size.
+    if (verified) return {};
     auto info = stat(name);
     if (!info) return unexpected(info.error());
     if (info->size != size)
@@ -73,20 +147,33 @@ Status S3Backend::put(const std::string& name, const std::filesystem::path& sour
     return {};
 }
 
-Status S3Backend::put_single(const std::string& name, int fd, uint64_t size) {
+Status S3Backend::put_single(const std::string& name, int fd, uint64_t size, bool& verified) {
+    verified = false;
     S3Call call;
     call.method = "PUT";
     call.key = key_of(name);
     call.subject = name;
     call.upload_fd = fd;
     call.upload_length = size;
+    std::optional<std::array<unsigned char, 16>> md5;
     try {
-        call.payload_hash = sha256_of_range(fd, 0, size, name);
+        crypto::Sha256 sha; // one pass over the body for both digests
+        Md5 md;
+        read_range(fd, 0, size, name, [&](std::span<const std::byte> d) {
+            sha.update(d);
+            md.update(d);
+        });
+        call.payload_hash = sha.finish_hex();
+        md5 = md.finish();
     } catch (const std::exception& e) {
         return unexpected(io_failure(e));
     }
+    // The store refuses a body whose MD5 differs (BadDigest), as it refuses
+    // one whose SHA-256 differs from the signed x-amz-content-sha256.
+    if (md5) call.headers.emplace_back("content-md5", base64(*md5));
     auto response = m_client.send_ok(call);
     if (!response) return unexpected(response.error());
+    verified = md5 && etag_is_md5(response->header("etag"), *md5);
     return {};
 }
 

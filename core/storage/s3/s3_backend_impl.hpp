@@ -50,7 +50,8 @@ class S3Backend final : public Backend {
     };
 
     std::string key_of(const std::string& name) const { return m_client.config().prefix + name; }
-    Status put_single(const std::string& name, int fd, uint64_t size);
+    // `verified`: the store answered with the MD5 of the body as the ETag.
+    Status put_single(const std::string& name, int fd, uint64_t size, bool& verified);
     Status put_multipart(const std::string& name, int fd, uint64_t size);
 
     // One page of ListObjectVersions under the location prefix + `prefix`.
