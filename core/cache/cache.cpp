@@ -88,12 +88,14 @@ uint64_t Cache::evict() {
     std::vector<Entry> entries;
     uint64_t total = 0;
     std::error_code ec;
+    // One stat per entry: this walk runs after every insert.
     for (auto it = stdfs::recursive_directory_iterator(m_root / "objects", ec);
          !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
         if (it->path().filename().string().rfind(k_temp_prefix, 0) == 0) continue;
-        uint64_t size = it->file_size(ec);
-        entries.push_back({it->path(), size, mtime_ms(it->path())});
+        struct stat st {};
+        if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        const auto size = static_cast<uint64_t>(st.st_size);
+        entries.push_back({it->path(), size, int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000});
         total += size;
     }
     if (total <= m_max_bytes) return 0;
@@ -109,8 +111,10 @@ uint64_t Cache::evict() {
 void Cache::remove_stale_temps(int64_t age_ms) {
     std::error_code ec;
     const int64_t cutoff = now_ms() - age_ms;
-    for (auto it = stdfs::recursive_directory_iterator(m_root / "objects", ec);
-         !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    // new_temp() creates temps at the top of objects/ only: no need to walk
+    // the entries below it (this runs on every save).
+    for (auto it = stdfs::directory_iterator(m_root / "objects", ec); !ec && it != stdfs::directory_iterator();
+         it.increment(ec)) {
         if (it->path().filename().string().rfind(k_temp_prefix, 0) != 0) continue;
         if (mtime_ms(it->path()) < cutoff) stdfs::remove(it->path(), ec);
     }
