@@ -50,7 +50,7 @@ hyperfine --runs 3 --export-json encrypt.json \
   -n "cairn save" "$cairn save input.bin --key bench/input.bin >/dev/null" >/dev/null
 rm -rf repo
 
-echo "== load ${size} MiB (cache hit): cairn load vs cp"
+echo "== load ${size} MiB (read in place from the directory store): cairn load vs cp"
 hyperfine --runs 3 --export-json load.json \
   -n "cp" "cp input.bin copy.bin && rm copy.bin" \
   -n "cairn load" "$cairn load bench/input.bin -o out.bin -f >/dev/null && rm out.bin" >/dev/null
