@@ -9,6 +9,13 @@
 using namespace cairn;
 namespace stdfs = std::filesystem;
 
+namespace {
+// The catalog keeps its -wal and -shm files after closing (PERSIST_WAL).
+void remove_catalog(const stdfs::path& db) {
+    for (const char* suffix : {"", "-wal", "-shm"}) stdfs::remove(db.string() + suffix);
+}
+} // namespace
+
 TEST_SUITE("core::catalog") {
     TEST_CASE("open: migrates to the latest version with WAL, foreign keys and secure_delete") {
         auto path = stdfs::temp_directory_path() / ("cairn-cat-" + random_hex(6) + ".db");
@@ -22,7 +29,7 @@ TEST_SUITE("core::catalog") {
         auto again = catalog::Catalog::open(path);
         CHECK(again->schema_version() == catalog::latest_schema_version());
         CHECK(((stdfs::status(path).permissions() & stdfs::perms::others_read) == stdfs::perms::none));
-        stdfs::remove(path);
+        remove_catalog(path);
     }
 
     TEST_CASE("open: refuses a newer schema and a missing file") {
@@ -33,7 +40,7 @@ TEST_SUITE("core::catalog") {
         }
         CHECK_THROWS(catalog::Catalog::open(path));
         CHECK_THROWS(catalog::Catalog::open(path.string() + ".missing"));
-        stdfs::remove(path);
+        remove_catalog(path);
     }
 
     TEST_CASE("read_transaction: one snapshot while another connection writes") {
@@ -65,7 +72,7 @@ TEST_SUITE("core::catalog") {
         CHECK(count() == 2);
         reader.reset();
         writer.reset();
-        stdfs::remove(path);
+        remove_catalog(path);
     }
 
     TEST_CASE("insert_artifact: versions count up and is_latest moves") {
@@ -92,6 +99,6 @@ TEST_SUITE("core::catalog") {
         CHECK(catalog::list_artifacts(*c, "", true).size() == 3);
         CHECK(catalog::list_artifacts(*c, "%", true).empty());
         CHECK(catalog::find_same_content(*c, "k", "h1")->version == 2);
-        stdfs::remove(path);
+        remove_catalog(path);
     }
 }
