@@ -22,47 +22,40 @@ using LoadProgress = std::function<void(uint64_t, uint64_t)>;
 
 constexpr auto k_private = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
-[[noreturn]] void missing_object(Instance& inst, const catalog::ArtifactRow& a, const std::string& why) {
-    throw Error(ErrorKind::integrity, "cannot read artifact " + a.uid + " from " + inst.storage().describe() + ": " + why,
-                "the stored object is missing; the artifact cannot be restored");
+[[noreturn]] void cannot_read(Instance& inst, const catalog::ArtifactRow& a, bool missing, const std::string& why) {
+    throw Error(missing ? ErrorKind::integrity : ErrorKind::storage,
+                "cannot read artifact " + a.uid + " from " + inst.storage().describe() + ": " + why,
+                missing ? "the stored object is missing; the artifact cannot be restored" : "check the storage and try again");
 }
 
-// A local-directory store's object, read in place: nothing to download or
-// cache. Its size is checked here; every byte is authenticated on read.
-stdfs::path in_place(Instance& inst, const catalog::ArtifactRow& a, const stdfs::path& object) {
-    std::error_code ec;
-    const auto size = stdfs::file_size(object, ec);
-    if (ec) missing_object(inst, a, ec.message());
+// The object's size is checked before anything is decrypted (every byte
+// is authenticated on read as well).
+void check_stored_size(const catalog::ArtifactRow& a, uint64_t size) {
     if (size != a.stored_size)
         throw Error(ErrorKind::integrity, "stored object of artifact " + a.uid + " has the wrong size",
                     "the object in storage is damaged");
-    return object;
 }
 
-// Returns the ciphertext: in place for a local directory, else the cached
-// copy, downloading it on a miss.
+// Returns the ciphertext: in place for a local directory (nothing to
+// download or cache), else the cached copy, downloading it on a miss.
 stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cache) {
+    from_cache = false;
     if (auto object = inst.storage().local_path(a.object_name)) {
-        from_cache = false;
-        return in_place(inst, a, *object);
+        std::error_code ec;
+        const auto size = stdfs::file_size(*object, ec);
+        if (ec) cannot_read(inst, a, ec == std::errc::no_such_file_or_directory, ec.message());
+        check_stored_size(a, size);
+        return *object;
     }
     if (auto hit = inst.cache().lookup(a.object_name, a.stored_size)) {
         from_cache = true;
         return *hit;
     }
-    from_cache = false;
     fs::TempFile temp = inst.cache().new_temp();
     temp.close();
-    if (auto st = inst.storage().get(a.object_name, temp.path()); !st) {
-        ErrorKind kind = st.error().kind == storage::FailureKind::not_found ? ErrorKind::integrity : ErrorKind::storage;
-        throw Error(kind, "cannot download artifact " + a.uid + " from " + inst.storage().describe() + ": " +
-                              st.error().message,
-                    kind == ErrorKind::integrity ? "the stored object is missing; the artifact cannot be restored"
-                                                 : "check the storage and try again");
-    }
-    if (stdfs::file_size(temp.path()) != a.stored_size)
-        throw Error(ErrorKind::integrity, "stored object of artifact " + a.uid + " has the wrong size",
-                    "the object in storage is damaged");
+    if (auto st = inst.storage().get(a.object_name, temp.path()); !st)
+        cannot_read(inst, a, st.error().kind == storage::FailureKind::not_found, st.error().message);
+    check_stored_size(a, stdfs::file_size(temp.path()));
     stdfs::path cached = inst.cache().insert(temp, a.object_name);
     inst.cache().evict();
     return cached;

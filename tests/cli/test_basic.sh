@@ -60,4 +60,22 @@ objects=$(echo "$XDG_CACHE_HOME"/cairn/*/objects)
 check "no cached copy of local objects" [ "$(find "$objects" -type f | wc -l)" = 0 ]
 check "load of a local object is not from the cache" bash -c "\"$CAIRN_BIN\" --json load small.csv -o s.out | grep -q '\"from_cache\": false'"
 
+# A damaged or missing object in a directory store: exit 4, nothing written,
+# and the message names what is wrong.
+obj=".cairn/storage/$(python3 -c "import sqlite3; print(sqlite3.connect('.cairn/catalog.db').execute(\"select object_name from artifact where key='small.csv'\").fetchone()[0])")"
+cp "$obj" "$T/orig.obj"
+python3 -c "
+import sys; p=sys.argv[1]; d=bytearray(open(p,'rb').read()); d[len(d)//2]^=1; open(p,'wb').write(d)" "$obj"
+expect_exit 4 "a flipped bit in the stored object fails" cairn load small.csv -o bad1.out
+check "and writes nothing" [ ! -e bad1.out ]
+truncate -s 10 "$obj"
+expect_exit 4 "a truncated stored object fails" cairn load small.csv -o bad2.out
+expect_err_contains "wrong size"
+rm "$obj"
+expect_exit 4 "a missing stored object fails" cairn load small.csv -o bad3.out
+expect_err_contains "missing"
+check "and writes nothing" [ ! -e bad3.out ]
+cp "$T/orig.obj" "$obj"
+check "the restored object loads again" bash -c "\"$CAIRN_BIN\" load small.csv -o - | grep -q marker-7f3a9c"
+
 finish
