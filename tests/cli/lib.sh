@@ -37,7 +37,27 @@ expect_exit() {
 # expect_err_contains TEXT : the last expect_exit's stderr contains TEXT
 expect_err_contains() { if grep -qF -- "$1" "$T/err"; then pass; else fail "stderr lacks '$1': $(head -c 400 "$T/err")"; fi; }
 
+# check_not "description" command... : passes when the command fails. Use it
+# only on plain tools (grep, test) whose input cairn produced under an
+# expect_exit first, so that a cairn that did not run cannot pass it.
+check_not() { local d=$1; shift; if "$@"; then fail "$d"; else pass; fi; }
+
 same_file() { cmp -s "$1" "$2"; }
+
+# wait_until "description" SECONDS command... : polls the command every 50 ms
+# until it succeeds. Tests wait for the state they need, never for a fixed
+# time; a deadline that passes is a failure (returns 1), never a silent go-on.
+wait_until() {
+    local d=$1 secs=$2; shift 2
+    local deadline=$((SECONDS + secs))
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then fail "timed out after ${secs}s waiting for: $d"; return 1; fi
+        sleep 0.05
+    done
+}
+
+# free_port : a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 finish() {
     echo "$(basename "$0"): $PASSED passed, $FAILED failed"
