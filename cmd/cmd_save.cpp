@@ -32,9 +32,11 @@ void run(const SaveOpts& o, GlobalOptions& g) {
         auto j = artifact_json(a);
         j["existed"] = r.existed;
         j["lineage"] = r.lineage.to_json();
+        j["skipped"] = r.skipped;
         print_json(j);
         return;
     }
+    for (const auto& s : r.skipped) info(g, "skipped " + s + " (cairn's own instance, cache or key files)");
     if (r.existed)
         info(g, "unchanged: " + a.key + " v" + std::to_string(a.version) + " already has this content");
     else

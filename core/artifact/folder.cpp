@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fcntl.h>
+#include <set>
 #include <sys/stat.h>
 #include <vector>
 
@@ -35,7 +36,24 @@ struct Member {
     uint64_t size;
 };
 
-std::vector<Member> list_members(const stdfs::path& dir) {
+// Device and inode of each existing excluded path.
+using FileIds = std::set<std::pair<uint64_t, uint64_t>>;
+
+FileIds ids_of(const std::vector<stdfs::path>& paths) {
+    FileIds ids;
+    for (const auto& p : paths) {
+        struct stat st {};
+        if (!p.empty() && ::stat(p.c_str(), &st) == 0) ids.emplace(st.st_dev, st.st_ino);
+    }
+    return ids;
+}
+
+bool is_excluded(const FileIds& excluded, const stdfs::path& p) {
+    struct stat st {};
+    return !excluded.empty() && ::lstat(p.c_str(), &st) == 0 && excluded.count({st.st_dev, st.st_ino}) > 0;
+}
+
+std::vector<Member> list_members(const stdfs::path& dir, const FileIds& excluded, std::vector<std::string>& skipped) {
     std::vector<Member> members;
     std::error_code ec;
     auto it = stdfs::recursive_directory_iterator(dir, stdfs::directory_options::none, ec);
@@ -43,8 +61,14 @@ std::vector<Member> list_members(const stdfs::path& dir) {
     for (; it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) throw Error(ErrorKind::permission, "cannot read folder " + dir.string() + ": " + ec.message());
         const auto status = it->symlink_status();
+        // lexically: relative() would resolve a symbolic link and name its target.
+        std::string rel = it->path().lexically_relative(dir).generic_string();
+        if (is_excluded(excluded, it->path())) {
+            if (stdfs::is_directory(status)) it.disable_recursion_pending();
+            skipped.push_back(rel);
+            continue;
+        }
         if (stdfs::is_directory(status)) continue;
-        std::string rel = stdfs::relative(it->path(), dir).generic_string();
         if (stdfs::is_symlink(status))
             throw Error(ErrorKind::usage, "folder contains a symbolic link: " + rel,
                         "cairn saves regular files only; replace or remove the link");
@@ -77,9 +101,10 @@ void validate_member_path(const std::string& path) {
     }
 }
 
-FolderStats pack_folder(const stdfs::path& dir, const Sink& sink) {
-    const auto members = list_members(dir);
+FolderStats pack_folder(const stdfs::path& dir, const Sink& sink, const std::vector<stdfs::path>& excluded) {
     FolderStats stats;
+    const auto members = list_members(dir, ids_of(excluded), stats.skipped);
+    std::sort(stats.skipped.begin(), stats.skipped.end());
     std::vector<std::byte> header;
     for (char c : k_magic) header.push_back(static_cast<std::byte>(c));
     put_be(header, 1, 4);
@@ -94,14 +119,17 @@ FolderStats pack_folder(const stdfs::path& dir, const Sink& sink) {
         put_be(header, m.size, 8);
         sink(header);
         fs::Fd fd = fs::open_read(m.abs);
+        const fs::FileIdentity before = fs::identity_of(fd.get(), m.abs);
+        // The header already promised m.size bytes: a file that changed
+        // since the listing, or while it is read, would be saved torn.
+        if (before.size != m.size) fs::throw_changed(m.abs);
         uint64_t done = 0;
         while (size_t n = fs::read_some(fd.get(), buf, m.abs)) {
             done += n;
             if (done > m.size) break;
             sink(std::span(buf.data(), n));
         }
-        if (done != m.size)
-            throw Error(ErrorKind::conflict, "file changed while saving: " + m.abs.string(), "save again when it is stable");
+        fs::require_unchanged(fd.get(), before, done, m.abs);
         ++stats.n_files;
         stats.total_bytes += m.size;
     }

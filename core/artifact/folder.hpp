@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace cairn::artifact {
 
@@ -20,11 +21,17 @@ using Sink = std::function<void(std::span<const std::byte>)>;
 struct FolderStats {
     uint64_t n_files = 0;
     uint64_t total_bytes = 0; // file contents only
+    std::vector<std::string> skipped; // relative paths left out (see pack_folder)
 };
 
 // Lists the folder first (refusing symlinks, devices and unreadable entries
-// with a clear error), then streams it to `sink` in bounded memory.
-FolderStats pack_folder(const std::filesystem::path& dir, const Sink& sink);
+// with a clear error), then streams it to `sink` in bounded memory. Files and
+// folders that are one of `excluded` (matched by device and inode, so any
+// spelling of the path counts) are left out and listed in `skipped`: cairn
+// passes its instance, caches and key files, which must never end up inside
+// an artifact.
+FolderStats pack_folder(const std::filesystem::path& dir, const Sink& sink,
+                        const std::vector<std::filesystem::path>& excluded = {});
 
 // Rebuilds a folder from the stream into `dest` (which must exist and be
 // empty). Refuses hostile paths (absolute, "..", empty components, NUL).

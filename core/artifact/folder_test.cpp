@@ -78,4 +78,40 @@ TEST_SUITE("core::artifact::folder") {
         stdfs::create_symlink("/etc/passwd", src.path / "link");
         CHECK_THROWS_AS(pack(src.path), Error);
     }
+
+    TEST_CASE("pack: excluded folders and files are left out and listed, by inode whatever the spelling") {
+        TempDir src, dst;
+        write(src.path / "keep.txt", "keep");
+        write(src.path / ".cairn/catalog.db", "catalog");
+        write(src.path / "keys/k.key", "secret");
+        write(src.path / "keys/other.txt", "other");
+        std::vector<std::byte> out;
+        auto stats = artifact::pack_folder(
+            src.path, [&](std::span<const std::byte> d) { out.insert(out.end(), d.begin(), d.end()); },
+            {src.path / "keys/../.cairn", src.path / "keys" / "k.key", src.path / "does-not-exist"});
+        CHECK(stats.n_files == 2);
+        CHECK(stats.skipped == std::vector<std::string>{".cairn", "keys/k.key"});
+        artifact::FolderUnpacker unpacker(dst.path);
+        unpacker.feed(out);
+        unpacker.finish();
+        CHECK(stdfs::exists(dst.path / "keep.txt"));
+        CHECK(stdfs::exists(dst.path / "keys/other.txt"));
+        CHECK_FALSE(stdfs::exists(dst.path / ".cairn"));
+        CHECK_FALSE(stdfs::exists(dst.path / "keys/k.key"));
+    }
+
+    TEST_CASE("fs::require_unchanged: any change of size, content time or inode is refused") {
+        TempDir dir;
+        const stdfs::path f = dir.path / "f";
+        write(f, "0123456789");
+        fs::Fd fd = fs::open_read(f);
+        const auto before = fs::identity_of(fd.get(), f);
+        CHECK_NOTHROW(fs::require_unchanged(fd.get(), before, 10, f));
+        CHECK(test_support::kind_of([&] { fs::require_unchanged(fd.get(), before, 9, f); }) == ErrorKind::conflict);
+        auto changed = before;
+        changed.mtime_ns += 1;
+        CHECK(test_support::kind_of([&] { fs::require_unchanged(fd.get(), changed, 10, f); }) == ErrorKind::conflict);
+        stdfs::resize_file(f, 4);
+        CHECK(test_support::kind_of([&] { fs::require_unchanged(fd.get(), before, 10, f); }) == ErrorKind::conflict);
+    }
 }

@@ -33,10 +33,12 @@ struct Prepared {
     uint64_t size = 0;
     uint64_t n_files = 1;
     std::string hash;
+    std::vector<std::string> skipped;
 };
 
 // One pass over the source: every byte read is hashed and encrypted.
-Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
+Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& excluded,
+                          crypto::StreamEncryptor& enc) {
     // A file is read into two buffers in turn: the next chunk is read while
     // the hasher still hashes the last (submit waits for it). Declared
     // before the hasher, so they outlive its thread on every exit path.
@@ -53,29 +55,81 @@ Prepared hash_and_encrypt(const SaveOptions& o, crypto::StreamEncryptor& enc) {
     };
     if (stdfs::is_directory(o.path)) {
         // The packer reuses its buffer once the sink returns: wait each time.
-        FolderStats stats = pack_folder(o.path, [&](std::span<const std::byte> data) {
-            feed(data);
-            hasher.wait();
-        });
+        FolderStats stats = pack_folder(
+            o.path,
+            [&](std::span<const std::byte> data) {
+                feed(data);
+                hasher.wait();
+            },
+            excluded);
+        p.skipped = std::move(stats.skipped);
         p.kind = "folder";
         p.n_files = stats.n_files;
         p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
+        const fs::FileIdentity before = fs::identity_of(fd.get(), o.path);
         // Up to 4 MiB each, but no more than the file: a 2 KiB file need not
         // zero (and fault in) 8 MiB.
-        for (auto& b : buffers) b.resize(std::clamp<uint64_t>(total, 1, 4 << 20));
+        for (auto& b : buffers) b.resize(std::clamp<uint64_t>(before.size, 1, 4 << 20));
         for (size_t turn = 0;; turn ^= 1) {
             const size_t n = fs::read_some(fd.get(), buffers[turn], o.path);
             if (n == 0) break;
             feed(std::span(buffers[turn].data(), n));
         }
+        // A file written while it was read would be saved torn.
+        fs::require_unchanged(fd.get(), before, done, o.path);
         p.kind = "file";
         p.size = done;
     }
     enc.finish();
     p.hash = hasher.finish_hex();
     return p;
+}
+
+// The directory of a local store ("/abs/dir" or "file:///abs/dir").
+std::optional<stdfs::path> local_storage_dir(const std::string& url) {
+    if (url.starts_with("file://")) return stdfs::path(url.substr(7));
+    if (url.starts_with("/")) return stdfs::path(url);
+    return std::nullopt;
+}
+
+// Where cairn keeps its own state: the instance (catalog, audit keys, a
+// local store), the caches (ciphertext of other artifacts, plaintext working
+// copies) and key files. None of it may end up inside an artifact: loading
+// that artifact would bring back purged data and the keys to read it.
+std::vector<stdfs::path> cairn_private_paths(Instance& inst) {
+    std::vector<stdfs::path> paths{inst.dir(), inst.cache().root().parent_path(), inst.key_path()};
+    try {
+        paths.push_back(keys::default_key_path(inst.config().instance_id).parent_path().parent_path());
+    } catch (const Error&) {
+        // Neither XDG_CONFIG_HOME nor HOME: there is no default key folder.
+    }
+    if (auto dir = local_storage_dir(inst.config().storage.url)) paths.push_back(*dir);
+    if (auto identity = access::identity_from_env()) paths.push_back(*identity);
+    if (const char* pass = std::getenv("CAIRN_PASSPHRASE_FILE"); pass && *pass) paths.push_back(pass);
+    return paths;
+}
+
+// Refuses a source that is one of cairn's private paths or lies inside one
+// (compared by device and inode, so links and bind mounts count too).
+void refuse_private_source(const stdfs::path& source, const std::vector<stdfs::path>& private_paths) {
+    std::error_code ec;
+    stdfs::path p = stdfs::weakly_canonical(stdfs::absolute(source), ec);
+    for (;;) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0)
+            for (const auto& priv : private_paths) {
+                struct stat pst {};
+                if (::stat(priv.c_str(), &pst) == 0 && pst.st_dev == st.st_dev && pst.st_ino == st.st_ino)
+                    throw Error(ErrorKind::usage,
+                                "refusing to save " + source.string() + ": it is or lies inside cairn's own " +
+                                    priv.string(),
+                                "cairn never stores its instance, caches or key files as data");
+            }
+        if (p == p.parent_path()) return;
+        p = p.parent_path();
+    }
 }
 
 void check_source(const stdfs::path& path) {
@@ -125,7 +179,7 @@ std::vector<std::string> save_targets(const std::string& uid, const lineage::Out
 
 // Same content again: the existing artifact, with this save's lineage.
 SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const lineage::OutputPlan& plan) {
-    SaveResult r{std::move(existing), true, {}};
+    SaveResult r{std::move(existing), true, {}, {}};
     inst.catalog().write_transaction([&] {
         r.lineage = lineage::record_output(inst.catalog(), inst.actor(), plan, r.artifact);
         audit::append(inst.catalog(), inst.actor(), {"save", save_targets(r.artifact.uid, r.lineage), "ok", std::nullopt,
@@ -139,6 +193,8 @@ SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const li
 SaveResult save(Instance& inst, const SaveOptions& o) {
     keys::require(inst.principal(), keys::Action::save);
     check_source(o.path);
+    const std::vector<stdfs::path> private_paths = cairn_private_paths(inst);
+    refuse_private_source(o.path, private_paths);
     const std::string key = o.key.empty() ? default_key(o.path) : o.key;
     validate_key(key);
     const lineage::OutputPlan plan = lineage::plan_output(inst.catalog(), o.from);
@@ -165,7 +221,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
                                     fs::write_all(temp.fd(), c, temp.path());
                                     write_behind.wrote(c.size());
                                 });
-    Prepared p = hash_and_encrypt(o, enc);
+    Prepared p = hash_and_encrypt(o, private_paths, enc);
     data_key.clear();
     row.kind = p.kind;
     row.size = p.size;
@@ -173,7 +229,11 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     row.hash = p.hash;
     row.stored_size = enc.ciphertext_bytes();
 
-    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) return keep_existing(inst, *existing, plan);
+    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) {
+        SaveResult r = keep_existing(inst, *existing, plan);
+        r.skipped = std::move(p.skipped);
+        return r;
+    }
 
     register_pending(inst, row.object_name);
     if (auto st = inst.storage().put_temp(row.object_name, temp); !st) {
@@ -217,7 +277,9 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     if (raced) {
         (void)inst.storage().remove(row.object_name);
         inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
-        return keep_existing(inst, *raced, plan);
+        SaveResult r = keep_existing(inst, *raced, plan);
+        r.skipped = std::move(p.skipped);
+        return r;
     }
     // A local-directory store is read in place (the temp file became the
     // object); only copies of remote objects are worth caching.
@@ -225,7 +287,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         inst.cache().insert(temp, row.object_name);
         inst.cache().evict();
     }
-    return {row, false, link};
+    return {row, false, link, std::move(p.skipped)};
 }
 
 int cleanup_leftovers(Instance& inst, int64_t age_ms) {

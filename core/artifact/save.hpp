@@ -25,6 +25,9 @@ struct SaveResult {
     catalog::ArtifactRow artifact;
     bool existed = false; // same content was already saved under this key
     lineage::OutputLink lineage; // the run it was recorded as an output of
+    // Folder entries left out because they are cairn's own instance, cache
+    // or key files (relative to the saved folder).
+    std::vector<std::string> skipped;
 };
 
 // Hashes and encrypts PATH in one streaming pass into a cache temp file,

@@ -40,6 +40,23 @@ Fd open_read(const stdfs::path& path) {
     return Fd(fd);
 }
 
+FileIdentity identity_of(int fd, const stdfs::path& what) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw io_error("stat", what, errno);
+    auto ns = [](const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; };
+    return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+            ns(st.st_mtim), ns(st.st_ctim)};
+}
+
+void require_unchanged(int fd, const FileIdentity& before, uint64_t bytes_read, const stdfs::path& path) {
+    if (identity_of(fd, path) != before || bytes_read != before.size) throw_changed(path);
+}
+
+void throw_changed(const stdfs::path& path) {
+    throw Error(ErrorKind::conflict, "file changed while saving: " + path.string(),
+                "save again once nothing writes to it; nothing was saved");
+}
+
 Fd create_exclusive(const stdfs::path& path, stdfs::perms mode) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                     static_cast<mode_t>(mode));

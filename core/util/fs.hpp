@@ -48,6 +48,21 @@ Fd open_read(const stdfs::path& path);
 // Creates a new file exclusively with the given mode (O_EXCL; never follows a symlink).
 Fd create_exclusive(const stdfs::path& path, stdfs::perms mode);
 
+// What identifies a file's content without reading it. Saves compare it
+// before and after reading: any difference (a write, a truncation, a
+// replacement) means the bytes read may mix two versions of the file.
+struct FileIdentity {
+    uint64_t dev = 0, ino = 0, size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+};
+FileIdentity identity_of(int fd, const stdfs::path& what);
+
+// Throws conflict error (exit 8) naming `path` unless the file still has the
+// identity it had when reading started and `bytes_read` equals its size.
+void require_unchanged(int fd, const FileIdentity& before, uint64_t bytes_read, const stdfs::path& path);
+[[noreturn]] void throw_changed(const stdfs::path& path);
+
 // Reads up to buf.size() bytes; returns 0 at end of file. Retries on EINTR.
 size_t read_some(int fd, std::span<std::byte> buf, const stdfs::path& what);
 // Reads exactly buf.size() bytes at offset or throws (integrity error on short read).
