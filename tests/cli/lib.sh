@@ -82,6 +82,28 @@ wait_until() {
     done
 }
 
+# exited PID : the process has exited (a zombie not yet waited for, or gone)
+exited() {
+    local st
+    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 0
+    [ -z "$st" ] || [ "$st" = Z ]
+}
+
+# wait_exit VAR SECONDS PID : waits, with a deadline, for the background
+# process PID to exit and stores its exit status in VAR. Past the deadline
+# the test fails, PID is killed and VAR is "timeout".
+wait_exit() {
+    local __v=$1 secs=$2 pid=$3 rc=0
+    if ! wait_until "process $pid to exit" "$secs" exited "$pid"; then
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        printf -v "$__v" timeout
+        return 0
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    printf -v "$__v" %s "$rc"
+}
+
 # Kill tests. A save hashes and encrypts into a temp file (.incoming.tmp-*)
 # in the instance's cache before it stores it; waiting until that file has
 # grown proves a save has opened the catalog and is mid-way.

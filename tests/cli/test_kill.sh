@@ -25,7 +25,7 @@ for mib in 1 16 40; do
     bg_started $pid
     wait_until "the save wrote $mib MiB" 600 new_temp_holds "$cache" "$T/known_temps" $((mib << 20))
     kill -9 "$pid" 2>/dev/null || true   # whether it landed mid-save is checked next
-    exit_of got wait "$pid" 2>/dev/null   # (no "Killed" notice from bash)
+    wait_exit got 120 "$pid"
     check "kill -9 landed mid-save after $mib MiB (exit $got)" [ "$got" = 137 ]
     left=$(temp_of_save)
     check "the killed save left its temp file" [ -n "$left" ]

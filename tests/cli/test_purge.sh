@@ -122,7 +122,7 @@ while kill -0 $pid 2>/dev/null && [ "$(find .cairn/storage -type f | wc -l)" -ge
     if [ $SECONDS -ge $deadline ]; then fail "purge run removed no object in 300 s"; break; fi
 done
 kill -9 $pid 2>/dev/null || true   # the check below says whether it landed
-got=0; wait $pid 2>/dev/null || got=$?
+wait_exit got 120 $pid
 check "kill -9 landed mid-run" [ "$got" = 137 ]
 check "the killed run left work to resume" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state != 'verified'")" -gt 0 ]
 expect_exit 0 "run after kill -9 completes" cairn purge run
