@@ -31,7 +31,7 @@ if [ "$(id -u)" = 0 ]; then
 else
     as_user() { "$@"; }
 fi
-check_not "the file is unreadable where cairn runs" as_user bash -c 'cat unreadable' 2>/dev/null
+check_not "the file is unreadable where cairn runs" as_user bash -c 'cat unreadable 2>/dev/null'
 expect_exit 0 "cairn works there otherwise" as_user "$CAIRN_BIN" ls
 expect_exit 6 "unreadable file" as_user "$CAIRN_BIN" save unreadable
 expect_err_contains "cannot read unreadable"

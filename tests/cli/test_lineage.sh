@@ -130,7 +130,7 @@ wait_until "cairn run exec waits for its plain child" 120 waiting_for_child $epi
 kill -TERM $epid
 wait_exit got 120 $epid
 check "SIGTERM forwarded: 128+15 (got $got)" [ "$got" = 143 ]
-check_not "the plain child is gone" kill -0 "$plain_pid" 2>/dev/null
+check "the plain child is gone" exited "$plain_pid"
 expect_exit 0 "run ls after TERM" cairn run ls --transform plain_child --json
 check "the TERM-killed run finished with 143" python3 -c '
 import json, sys
