@@ -8,13 +8,23 @@ T=$(mktemp -d /tmp/cairn-test.XXXXXX)
 export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
 mkdir -p "$HOME"
 unset CAIRN_INSTANCE CAIRN_KEY_FILE CAIRN_RUN CAIRN_PASSPHRASE_FILE
-# Background processes a test starts (bg_started PID) are killed, by pid, when
-# the test exits on any path, so none outlives it or holds its files.
+# Background processes a test starts (bg_started PID) are killed when the test
+# exits on any path, so none outlives it or holds its files (or a pipe that
+# ctest reads). Each is known by pid and start time, so a pid that the
+# system has since given to another process is left alone.
 BG_PIDS=()
-bg_started() { BG_PIDS+=("$1"); }
+proc_start() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+bg_started() {
+    local st
+    st=$(proc_start "$1") || return 0
+    [ -n "$st" ] && BG_PIDS+=("$1:$st")
+    return 0
+}
 cleanup_test() {
-    local p
-    for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    local e
+    for e in "${BG_PIDS[@]}"; do
+        if [ "$(proc_start "${e%%:*}")" = "${e#*:}" ]; then kill -9 "${e%%:*}" 2>/dev/null || true; fi
+    done
     rm -rf "$T"
 }
 trap cleanup_test EXIT

@@ -89,9 +89,9 @@ assert len(r)==2, runs'"
 # cannot land before the forwarding handler is installed.
 cat > trap_term.sh <<'SH'
 #!/usr/bin/env bash
-sleep 300 & s=$!
+sleep 300 >/dev/null 2>&1 & s=$!
 trap 'kill $s; echo "$CAIRN_RUN" > term.got; exit 99' TERM
-echo $$ > term.pid.tmp && mv term.pid.tmp term.pid
+echo "$$ $s" > term.pid.tmp && mv term.pid.tmp term.pid
 wait $s
 SH
 cat > plain_child.sh <<'SH'
@@ -107,10 +107,11 @@ waiting_for_child() { [ "$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = S
 "$CAIRN_BIN" run exec --transform trap_term -- ./trap_term.sh 2>/dev/null & epid=$!
 bg_started $epid
 wait_until "the TERM-trapping child runs" 120 test -s term.pid
-bg_started "$(cat term.pid)"
+read -r child_pid sleep_pid < term.pid
+bg_started "$child_pid"; bg_started "$sleep_pid"   # killed on exit if TERM never reached them
 wait_until "cairn run exec waits for its child" 120 waiting_for_child $epid
 kill -TERM $epid
-wait_exit got 120 $epid
+wait_exit got 60 $epid   # a forwarded TERM ends it at once; a lost one never
 check "SIGTERM forwarded: cairn exits with the child's status 99 (got $got)" [ "$got" = 99 ]
 check "SIGTERM forwarded: the child trapped it" test -s term.got
 trun=$(cat term.got 2>/dev/null || true)
@@ -128,7 +129,7 @@ plain_pid=$(cat plain.pid)
 bg_started "$plain_pid"
 wait_until "cairn run exec waits for its plain child" 120 waiting_for_child $epid
 kill -TERM $epid
-wait_exit got 120 $epid
+wait_exit got 60 $epid   # a forwarded TERM ends it at once; a lost one never
 check "SIGTERM forwarded: 128+15 (got $got)" [ "$got" = 143 ]
 check "the plain child is gone" exited "$plain_pid"
 expect_exit 0 "run ls after TERM" cairn run ls --transform plain_child --json
