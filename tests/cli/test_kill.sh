@@ -45,12 +45,13 @@ check "no pending upload: every kill landed before the upload" [ "$(sql 'SELECT 
 # A save killed after it registered its upload (pending_upload, committed
 # before the object is stored) leaves an object no artifact names. That
 # window is too short to hit with a kill from outside, so the row and the
-# object are written here as such a save leaves them: the pid of the last
-# killed save, this host, the instance's storage.
+# object are written here as such a save leaves them: this host, the
+# instance's storage, and a dead pid (pid_max, which no process can have: the
+# pid of a killed save could be reused meanwhile, and a live pid keeps the row).
 orphan=objects/0f/0f$(head -c 7 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p ".cairn/storage/$(dirname "$orphan")"
 head -c 5000 /dev/urandom > ".cairn/storage/$orphan"
-python3 - "$DB" "$orphan" "$pid" <<'PY'
+python3 - "$DB" "$orphan" "$(cat /proc/sys/kernel/pid_max)" <<'PY'
 import socket, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
 sid = db.execute("SELECT storage_id FROM artifact LIMIT 1").fetchone()[0]
