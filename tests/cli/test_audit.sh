@@ -58,13 +58,17 @@ PY
 check "export to stdout with a filter" bash -c "[ \$(\"$CAIRN_BIN\" audit export --action save | wc -l) = 1 ]"
 
 # Secrets typed on the command line never reach the trail.
-cairn load 'token=SECRETAAA' -o - >/dev/null 2>&1 || true
-cairn ls 'password=SECRETBBB' >/dev/null 2>&1 || true
-cairn audit --actor 'api_token=SECRETCCC' >/dev/null 2>&1 || true
-cairn --instance . ls 'https://u:SECRETDDD@example.com/x' >/dev/null 2>&1 || true
-cairn audit --artifact 'x?X-Amz-Signature=SECRETEEE' >/dev/null 2>&1 || true
+expect_exit 3 "load of a secret-bearing ref that names nothing" cairn load 'token=SECRETAAA' -o -
+expect_exit 0 "ls with a secret-bearing prefix" cairn ls 'password=SECRETBBB'
+expect_exit 0 "audit with a secret-bearing actor" cairn audit --actor 'api_token=SECRETCCC'
+expect_exit 0 "ls with credentials in a URL" cairn --instance . ls 'https://u:SECRETDDD@example.com/x'
+expect_exit 0 "audit with a presigned-URL artifact" cairn audit --artifact 'x?X-Amz-Signature=SECRETEEE'
 cairn audit export -o all.jsonl 2>/dev/null
-check "secret-bearing commands were recorded" [ "$(grep -c 'token=\*\*\*\|password=\*\*\*' all.jsonl)" -ge 2 ]
+for redacted in 'load token=***' 'ls password=***' 'audit --actor api_token=***' 'ls https://***@example.com/x' \
+    'audit --artifact x?X-Amz-Signature=***'; do
+    check "recorded redacted: $redacted" grep -qF -- "$redacted" all.jsonl
+done
+check_no_match "no secret in the export" -q SECRET all.jsonl
 check "no secret in the catalog's audit rows" python3 - <<'PY'
 import sqlite3
 db = sqlite3.connect(".cairn/catalog.db")
@@ -93,25 +97,38 @@ expect_exit 0 "chain valid after concurrency" cairn audit verify
 after=$(cairn audit export | wc -l)
 check "every concurrent command recorded ($before -> $after)" [ $((after - before)) -ge 96 ]
 
-# kill -9 mid-save leaves a valid chain.
-head -c 100000000 /dev/zero > big.bin
-for delay in 0.05 0.2 0.5; do
-    echo "$delay" >> big.bin
+# kill -9 mid-save leaves a valid chain. Each kill waits until the save has
+# opened the catalog and written part of its temp file, so it lands mid-save
+# (a fixed delay could land before the catalog was opened, or after the end).
+head -c 200000000 /dev/zero > big.bin
+cache=$(cache_objects_dir)
+: > "$T/known_temps"
+saves_before=$(cairn audit --action save --json | n)
+for mib in 1 16 40; do
+    echo "$mib" >> big.bin
     "$CAIRN_BIN" save big.bin --key big >/dev/null 2>&1 &
     pid=$!
-    sleep "$delay"
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    expect_exit 0 "chain valid after kill -9 at ${delay}s" cairn audit verify
+    bg_started $pid
+    wait_until "the save wrote $mib MiB" 600 new_temp_holds "$cache" "$T/known_temps" $((mib << 20))
+    kill -9 "$pid" 2>/dev/null || true   # whether it landed mid-save is checked next
+    wait_exit got 120 "$pid"
+    check "kill -9 landed mid-save after $mib MiB (exit $got)" [ "$got" = 137 ]
+    left=$(new_temp "$cache" "$T/known_temps")
+    check "the killed save left its temp file" [ -n "$left" ]
+    echo "$left" >> "$T/known_temps" && sort -o "$T/known_temps" "$T/known_temps"
+    expect_exit 0 "chain valid after kill -9 after $mib MiB" cairn audit verify
 done
+check "the killed saves recorded no save event" [ "$(cairn audit --action save --json | n)" = "$saves_before" ]
+expect_exit 0 "a save after the kills" cairn save big.bin --key big
+expect_exit 0 "chain valid after the save that follows the kills" cairn audit verify
 
 # Checkpoint, then tamper (python3's sqlite3; no sqlite3 CLI needed).
 expect_exit 0 "checkpoint" cairn audit checkpoint -o cp.json
 check "checkpoint is 0600 JSON with a signature" python3 -c "import json; c=json.load(open('cp.json')); assert len(c['signature'])==128 and c['count']>0"
 expect_exit 0 "verify against checkpoint" cairn audit verify --checkpoint cp.json
 cp .cairn/catalog.db pristine.db
-cairn audit public-key | grep -q 'BEGIN PUBLIC KEY'
-check "public key exported" [ $? = 0 ]
+expect_exit 0 "audit public-key" cairn audit public-key
+check "public key exported" grep -q 'BEGIN PUBLIC KEY' "$T/out"
 
 tamper() { python3 -c "import sqlite3,sys; db=sqlite3.connect('.cairn/catalog.db'); [db.execute(s) for s in sys.argv[1:]]; db.commit()" "$@"; }
 restore() { rm -f .cairn/catalog.db-wal .cairn/catalog.db-shm; cp pristine.db .cairn/catalog.db; }
@@ -120,18 +137,22 @@ bad_seq() { python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("pr
 tamper "UPDATE audit_event SET actor='mallory' WHERE seq=5"
 expect_exit 4 "edited row fails with exit 4" cairn audit verify
 expect_err_contains "seq 5"
-check "edited at 5" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "edited 5" ]
+expect_exit 4 "edited row, --json" cairn audit verify --json
+check "edited at 5" [ "$(bad_seq < "$T/out")" = "edited 5" ]
 restore
 tamper "DELETE FROM audit_event WHERE seq=6"
-check "deleted at 6" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "deleted 6" ]
+expect_exit 4 "deleted row fails with exit 4" cairn audit verify --json
+check "deleted at 6" [ "$(bad_seq < "$T/out")" = "deleted 6" ]
 restore
 tamper "UPDATE audit_event SET seq=-1 WHERE seq=3" "UPDATE audit_event SET seq=3 WHERE seq=4" "UPDATE audit_event SET seq=4 WHERE seq=-1"
-check "reordered at 3" [ "$(cairn audit verify --json 2>/dev/null | bad_seq)" = "reordered 3" ]
+expect_exit 4 "reordered rows fail with exit 4" cairn audit verify --json
+check "reordered at 3" [ "$(bad_seq < "$T/out")" = "reordered 3" ]
 restore
 last=$(python3 -c "import json; print(json.load(open('cp.json'))['count'])")
 tamper "DELETE FROM audit_event WHERE seq > $((last - 3))"
 expect_exit 0 "a cut tail is invisible without a checkpoint" cairn audit verify
-check "truncated tail found with the checkpoint" [ "$(cairn audit verify --checkpoint cp.json --json 2>/dev/null | bad_seq)" = "truncated $((last - 1))" ]  # the verify above appended one event
+expect_exit 4 "a cut tail fails with the checkpoint" cairn audit verify --checkpoint cp.json --json
+check "truncated tail found with the checkpoint" [ "$(bad_seq < "$T/out")" = "truncated $((last - 1))" ]  # the verify above appended one event
 restore
 python3 - <<'PY'
 import json

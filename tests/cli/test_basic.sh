@@ -44,19 +44,26 @@ h=$(cairn ls exp/data.bin --json | python3 -c 'import json,sys; print(json.load(
 check "hash is sha256 of content" [ "$h" = "$(sha256sum data.bin | cut -d' ' -f1)" ]
 
 # Discovery from a subdirectory and via CAIRN_INSTANCE.
-mkdir -p deep/er && (cd deep/er && "$CAIRN_BIN" ls >/dev/null)
-check "found from subdirectory" [ $? = 0 ]
-(cd / && CAIRN_INSTANCE="$T/proj" "$CAIRN_BIN" ls --json >/dev/null)
-check "found via CAIRN_INSTANCE" [ $? = 0 ]
+mkdir -p deep/er
+expect_exit 0 "ls from a subdirectory" env -C deep/er "$CAIRN_BIN" ls
+check "found from subdirectory" grep -q exp/data.bin "$T/out"
+expect_exit 0 "ls via CAIRN_INSTANCE" env -C / CAIRN_INSTANCE="$T/proj" "$CAIRN_BIN" ls --json
+check "found via CAIRN_INSTANCE" grep -q exp/data.bin "$T/out"
 
 # Object names in storage reveal nothing.
-check "no key in object names" bash -c "! find .cairn/storage -type f | grep -q -e data -e exp -e $h"
+find .cairn/storage -type f > "$T/objects"
+check "storage holds the 3 objects saved (got $(wc -l < "$T/objects"))" [ "$(wc -l < "$T/objects")" = 3 ]
+check_no_match "no key in object names" -q -e data -e exp -e "$h" "$T/objects"
 cairn save small.csv --key small.csv >/dev/null
-check "storage holds ciphertext only" bash -c "! grep -rqF marker-7f3a9c .cairn/storage"
-check "stored object is not the plaintext" bash -c "! cmp -s data.bin \$(find .cairn/storage -type f -size +2M | head -1)"
+check "storage holds small.csv's object" [ "$(find .cairn/storage -type f | wc -l)" = 4 ]
+check_no_match "storage holds ciphertext only" -rqF marker-7f3a9c .cairn/storage
+big_object=$(find .cairn/storage -type f -size +2M | head -1)
+check "a stored object of data.bin's size" [ -n "$big_object" ]
+check_not "stored object is not the plaintext" cmp -s data.bin "$big_object"
 # A local-directory store is read in place: saves and loads cache no copy
 # (S3 caching is tested in tests/s3/test_cli_s3.sh).
-objects=$(echo "$XDG_CACHE_HOME"/cairn/*/objects)
+objects=$(cache_objects_dir)
+check "the cache's objects folder exists" [ -d "$objects" ]
 check "no cached copy of local objects" [ "$(find "$objects" -type f | wc -l)" = 0 ]
 check "load of a local object is not from the cache" bash -c "\"$CAIRN_BIN\" --json load small.csv -o s.out | grep -q '\"from_cache\": false'"
 

@@ -17,6 +17,10 @@ bash_complete() {
     bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _cairn
              printf "%s\n" "${COMPREPLY[@]}"' _ "$comp/cairn.bash" "$@" | sort -u
 }
+# The lists below come from --help: first make sure parsing it works.
+check_help_parse
+commands=$(help_subcommands)
+paths=$(command_paths)
 global_long=$(help_long_flags | grep -vx -- --version)
 
 same_lists() { # same_lists DESCRIPTION WANT GOT
@@ -24,26 +28,32 @@ same_lists() { # same_lists DESCRIPTION WANT GOT
 }
 
 check "bash: 'cairn lo' completes to load" [ "$(bash_complete cairn lo)" = load ]
-same_lists "bash: commands" "$(help_subcommands | sort)" "$(bash_complete cairn '')"
-for c in $(help_subcommands); do
+same_lists "bash: commands" "$(sort <<<"$commands")" "$(bash_complete cairn '')"
+n_with_subs=0
+for c in $commands; do
     subs=$(help_subcommands "$c" | sort)
     if [ -n "$subs" ]; then
         same_lists "bash: subcommands of $c" "$subs" "$(bash_complete cairn "$c" '')"
+        n_with_subs=$((n_with_subs + 1))
     fi
 done
+check "commands with subcommands were compared ($n_with_subs)" [ "$n_with_subs" -ge 5 ]
 while read -r path; do
     # shellcheck disable=SC2086
     want=$( { help_long_flags $path; echo "$global_long"; } | sort -u)
     # shellcheck disable=SC2086
     same_lists "bash: flags of '$path'" "$want" "$(bash_complete cairn $path -- | grep -- '^--')"
-done < <(command_paths)
+done <<<"$paths"
 
 # zsh and fish: every command, subcommand and long flag appears, and every
 # long flag they mention exists.
-all_long=$(while read -r path; do help_long_flags $path; done < <(command_paths); echo "$global_long"; echo --version)
+# shellcheck disable=SC2086
+all_long=$(while read -r path; do help_long_flags $path; done <<<"$paths"; echo "$global_long"; echo --version)
+check "long flags parsed: --json, --key, --reason, --checkpoint among $(sort -u <<<"$all_long" | wc -l)" \
+    bash -c 'for f in --json --key --reason --checkpoint; do grep -qx -- "$f" <<<"$1" || exit 1; done' _ "$all_long"
 for script in _cairn cairn.fish; do
     f=$comp/$script
-    for c in $(help_subcommands); do
+    for c in $commands; do
         check "$script: command $c" grep -qw -- "$c" "$f"
         for s in $(help_subcommands "$c"); do check "$script: $c $s" grep -qF -- "$s" "$f"; done
     done
@@ -52,6 +62,7 @@ for script in _cairn cairn.fish; do
     else
         mentioned=$(grep -o -- "--[a-z][a-z-]*" "$f" | sort -u)
     fi
+    check "$script mentions flags ($(grep -c . <<<"$mentioned"))" [ "$(grep -c . <<<"$mentioned")" -ge 20 ]
     for flag in $(echo "$all_long" | sort -u); do
         check "$script: flag $flag" grep -qF -- "$(if [ "$script" = cairn.fish ]; then echo "-l ${flag#--}"; else echo "$flag"; fi)" "$f"
     done
@@ -76,11 +87,16 @@ check "bash: save --from completes keys" [ "$(bash_complete cairn save --from ex
 check "fish: load completes keys" [ "$(fish -c "source $comp/cairn.fish; complete -C 'cairn load exp/'" | tr '\n' ' ')" = "exp/a.txt exp/b.txt " ]
 check "fish: 'cairn lo' completes to load" bash -c "fish -c \"source $comp/cairn.fish; complete -C 'cairn lo'\" | cut -f1 | grep -qx load"
 check "__complete-keys prints keys only" [ "$(cairn __complete-keys | tr '\n' ' ')" = "data/x exp/a.txt exp/b.txt " ]
-check "__complete-keys is hidden" bash -c "! \"$CAIRN_BIN\" --help | grep -q complete"
+expect_exit 0 "cairn --help" cairn --help
+check "--help lists load" grep -q '^  load ' "$T/out"
+check_no_match "__complete-keys is hidden" -q complete "$T/out"
 events_after=$(count_events)
 # 'audit' itself logs one event.
 check "completion writes no audit events" [ "$events_after" = $((events_before + 1)) ]
 cd "$T"
+check "completion outside an instance still completes commands" [ "$(bash_complete cairn lo)" = load ]
+check "completion outside an instance, given --instance, completes keys" \
+    [ "$(bash_complete cairn --instance "$T/proj" load e | tr '\n' ' ')" = "exp/a.txt exp/b.txt " ]
 check "completion outside an instance prints nothing" [ -z "$(bash_complete cairn load e)" ]
 
 finish

@@ -2,6 +2,22 @@
 # Key files, passphrases, write-only keys, rotation, members and revocation.
 source "$(dirname "$0")/lib.sh"
 
+# Every cairn call goes through a wrapper that keeps a copy of everything it
+# printed (stdout and stderr, one pair of files per call), so the end can
+# check that no call, not only the last, ever printed key material.
+export CAIRN_REAL=$CAIRN_BIN CAIRN_LOG_DIR=$T/printed
+mkdir -p "$CAIRN_LOG_DIR" "$T/logbin"
+cat > "$T/logbin/cairn" <<'SH'
+#!/usr/bin/env bash
+o=$(mktemp "$CAIRN_LOG_DIR/out.XXXXXX") && e=$(mktemp "$CAIRN_LOG_DIR/err.XXXXXX") || exit 125
+rc=0
+"$CAIRN_REAL" "$@" >"$o" 2>"$e" || rc=$?
+cat "$o" && cat "$e" >&2
+exit $rc
+SH
+chmod +x "$T/logbin/cairn"
+CAIRN_BIN=$T/logbin/cairn
+
 cairn init proj --key-file "$T/keys/proj.key" >/dev/null
 cd proj
 KEY=$T/keys/proj.key
@@ -30,7 +46,7 @@ expect_err_contains "no key file"
 # Write-only key files: save works, load fails with the key ring's message.
 cairn key export-write-only "$T/wo.key" >/dev/null
 check "write-only key file is 0600" [ "$(stat -c %a "$T/wo.key")" = 600 ]
-check "write-only key file holds no instance key" bash -c "! grep -q instance-key '$T/wo.key'"
+check_no_match "write-only key file holds no instance key" -q instance-key "$T/wo.key"
 echo "batch output" > batch.txt
 uid_b=$(CAIRN_KEY_FILE="$T/wo.key" "$CAIRN_BIN" save batch.txt --key k/batch)
 check "write-only save prints a uid" [ ${#uid_b} = 16 ]
@@ -72,6 +88,8 @@ expect_err_contains "belongs to no member"
 sums_before=$(cd .cairn/storage && find . -type f | sort | xargs sha256sum)
 cp "$KEY" "$T/old-copy.key"
 cairn key rotate > "$T/rotate.txt"
+midhex=$(sed -n 's/^instance-key: //p' "$KEY")
+check "rotation wrote a hex key" [ ${#midhex} = 64 ]
 sums_after=$(cd .cairn/storage && find . -type f | sort | xargs sha256sum)
 check "rotation leaves stored ciphertext unchanged" [ "$sums_before" = "$sums_after" ]
 check "key file still 0600" [ "$(stat -c %a "$KEY")" = 600 ]
@@ -125,7 +143,7 @@ mv "$T/keys/fresh.key" "$KEY"
 check "the owner is back with the exported key" bash -c "\"$CAIRN_BIN\" load k/a -o - | cmp -s - a.txt"
 
 # Audit events for the key commands.
-check "audit has rotate, grant and revoke" bash -c "sqlite3 .cairn/catalog.db \"SELECT group_concat(action) FROM audit_event\" 2>/dev/null | grep -q 'key.rotate.*access.revoke' || python3 -c \"import sqlite3; a=[r[0] for r in sqlite3.connect('.cairn/catalog.db').execute('SELECT action FROM audit_event')]; assert 'key.rotate' in a and 'access.grant' in a and 'access.revoke' in a and 'key.export' in a\""
+check "audit has rotate, grant, revoke and export" python3 -c "import sqlite3; a=[r[0] for r in sqlite3.connect('.cairn/catalog.db').execute('SELECT action FROM audit_event')]; assert 'key.rotate' in a and 'access.grant' in a and 'access.revoke' in a and 'key.export' in a"
 cd "$T"
 
 # Passphrase-protected key files.
@@ -145,10 +163,18 @@ check "load after passphrase rotation" bash -c "CAIRN_PASSPHRASE_FILE='$T/pass' 
 expect_exit 6 "wrong passphrase after rotation" env CAIRN_PASSPHRASE_FILE="$T/badpass" "$CAIRN_BIN" load s -o -
 cd "$T"
 
-# No command ever printed key material: check every output captured above.
-check "hex key never printed" bash -c "! grep -rqiF '$HEXKEY' '$T/out' '$T/err' '$T/show.txt' '$T/rotate.txt' '$T/revoke.txt'"
+# No command ever printed key material: check everything every call printed.
+n_printed=$(find "$CAIRN_LOG_DIR" -type f | wc -l)
+check "every call's output was kept ($n_printed files)" [ "$n_printed" -ge 100 ]
+check "the kept output is what cairn printed" grep -rqF "$uid_a" "$CAIRN_LOG_DIR"
 newhex=$(sed -n 's/^instance-key: //p' "$T/keys/proj.key")
-check "new hex key never printed" bash -c "! grep -rqiF '$newhex' '$T/out' '$T/err' '$T/show.txt' '$T/rotate.txt' '$T/revoke.txt'"
-check "no key in the audit trail" bash -c "! python3 -c \"import sqlite3; print(list(sqlite3.connect('proj/.cairn/catalog.db').execute('SELECT * FROM audit_event')))\" | grep -qiF -e '$HEXKEY' -e '$newhex'"
+check "the key file holds a third hex key" [ ${#newhex} = 64 ]
+check "three distinct instance keys" [ "$(printf '%s\n' "$HEXKEY" "$midhex" "$newhex" | sort -u | wc -l)" = 3 ]
+check_no_match "hex key never printed" -rqiF "$HEXKEY" "$CAIRN_LOG_DIR"
+check_no_match "hex key after the first rotation never printed" -rqiF "$midhex" "$CAIRN_LOG_DIR"
+check_no_match "new hex key never printed" -rqiF "$newhex" "$CAIRN_LOG_DIR"
+check "audit rows read" python3 -c "import sqlite3, sys; open(sys.argv[2], 'w').write(repr(list(sqlite3.connect(sys.argv[1]).execute('SELECT * FROM audit_event'))))" proj/.cairn/catalog.db "$T/audit-rows"
+check "the audit rows read include the rotation" grep -q key.rotate "$T/audit-rows"
+check_no_match "no key in the audit trail" -qiF -e "$HEXKEY" -e "$midhex" -e "$newhex" "$T/audit-rows"
 
 finish

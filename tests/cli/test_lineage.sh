@@ -42,7 +42,8 @@ assert j["transform"]["key"] == "clean.sh" and j["transform"]["kind"] == "script
 assert len(j["transform"]["source_hash"]) == 64
 assert j["params"] == {"rows": "10", "api_token": "***"}, j["params"]
 PY
-check "no secret in catalog" bash -c "! grep -aq hunter2 .cairn/catalog.db*"
+check "the catalog holds the run's other parameter" grep -aq rows .cairn/catalog.db
+check_no_match "no secret in catalog" -aq hunter2 .cairn/catalog.db $(ls .cairn/catalog.db-wal 2>/dev/null)
 
 # Finishing twice: conflict (8) with a clear message; unknown run: 3.
 expect_exit 8 "finish twice" cairn run finish "$run"
@@ -55,7 +56,8 @@ echo new > new.csv
 objects=$(find .cairn/storage -type f | wc -l)
 expect_exit 3 "save under unknown run" env CAIRN_RUN=zzzzzzzzzzzzzzzz "$CAIRN_BIN" save new.csv --key data/new.csv
 expect_err_contains "no run 'zzzzzzzzzzzzzzzz'"
-check "nothing saved" bash -c "! \"$CAIRN_BIN\" ls data/new.csv --json | grep -q uid"
+expect_exit 0 "ls after the refused save" cairn ls data/new.csv --json
+check "nothing saved" [ "$(cat "$T/out")" = "[]" ]
 check "no object uploaded" [ "$(find .cairn/storage -type f | wc -l)" = "$objects" ]
 expect_exit 8 "save under finished run" env CAIRN_RUN="$run" "$CAIRN_BIN" save new.csv --key data/new.csv
 expect_err_contains "finished"
@@ -80,19 +82,79 @@ runs=json.load(sys.stdin)
 r=[r for r in runs if r[\"transform\"][\"key\"]==\"clean.sh\" and r[\"status\"]==\"succeeded\"]
 assert len(r)==2, runs'"
 
-# SIGTERM to cairn run exec is forwarded to the child.
-"$CAIRN_BIN" run exec -- sleep 30 2>/dev/null & epid=$!
-sleep 0.5
+# SIGTERM to cairn run exec is forwarded to the child. The child traps TERM,
+# writes a marker and exits 99: only a forwarded signal gives both (a cairn
+# killed by the TERM itself exits 143, and its child never sees the signal).
+# The TERM is sent only once the child runs and cairn waits for it, so it
+# cannot land before the forwarding handler is installed.
+cat > trap_term.sh <<'SH'
+#!/usr/bin/env bash
+sleep 300 >/dev/null 2>&1 & s=$!
+trap 'kill $s; echo "$CAIRN_RUN" > term.got; exit 99' TERM
+echo "$$ $s" > term.pid.tmp && mv term.pid.tmp term.pid
+wait $s
+SH
+cat > plain_child.sh <<'SH'
+#!/usr/bin/env bash
+echo $$ > plain.pid.tmp && mv plain.pid.tmp plain.pid
+exec sleep 300
+SH
+chmod +x trap_term.sh plain_child.sh
+# waiting_for_child PID : cairn (PID) sleeps in the kernel. Once its child
+# runs, the only calls it can sleep in are the read of the exec pipe and
+# waitpid, both after it stored the child's pid for forwarding.
+waiting_for_child() { [ "$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = S ]; }
+"$CAIRN_BIN" run exec --transform trap_term -- ./trap_term.sh 2>/dev/null & epid=$!
+bg_started $epid
+wait_until "the TERM-trapping child runs" 120 test -s term.pid
+read -r child_pid sleep_pid < term.pid
+bg_started "$child_pid"; bg_started "$sleep_pid"   # killed on exit if TERM never reached them
+wait_until "cairn run exec waits for its child" 120 waiting_for_child $epid
 kill -TERM $epid
-got=0; wait $epid || got=$?
-check "SIGTERM forwarded: 128+15" [ "$got" = 143 ]
+wait_exit got 60 $epid   # a forwarded TERM ends it at once; a lost one never
+check "SIGTERM forwarded: cairn exits with the child's status 99 (got $got)" [ "$got" = 99 ]
+check "SIGTERM forwarded: the child trapped it" test -s term.got
+trun=$(cat term.got 2>/dev/null || true)
+expect_exit 0 "show the TERM-trapping run" cairn run show "$trun" --json
+check "the run that got TERM finished with 99" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["transform"]["key"] == "trap_term" and j["exit_status"] == 99 and j["status"] == "failed", j' "$T/out"
+# A child that does not trap TERM dies of it: cairn exits 128+15 and, having
+# survived the signal itself, records that status.
+"$CAIRN_BIN" run exec --transform plain_child -- ./plain_child.sh 2>/dev/null & epid=$!
+bg_started $epid
+wait_until "the plain child runs" 120 test -s plain.pid
+plain_pid=$(cat plain.pid)
+bg_started "$plain_pid"
+wait_until "cairn run exec waits for its plain child" 120 waiting_for_child $epid
+kill -TERM $epid
+wait_exit got 60 $epid   # a forwarded TERM ends it at once; a lost one never
+check "SIGTERM forwarded: 128+15 (got $got)" [ "$got" = 143 ]
+check "the plain child is gone" exited "$plain_pid"
+expect_exit 0 "run ls after TERM" cairn run ls --transform plain_child --json
+check "the TERM-killed run finished with 143" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 1 and r[0]["status"] == "failed" and r[0]["exit_status"] == 143, r' "$T/out"
 
-# A run whose process died shows as unfinished (kill -9 the exec'ing cairn).
-"$CAIRN_BIN" run exec --transform doomed -- sleep 30 2>/dev/null & epid=$!
-sleep 0.5
-orphan=$(pgrep -P $epid || true)
-kill -9 $epid; wait $epid 2>/dev/null || true
-[ -n "$orphan" ] && kill "$orphan" 2>/dev/null || true
+# A run whose process died shows as unfinished (kill -9 the exec'ing cairn
+# once its child runs, so the run is recorded and the kill lands mid-run).
+cat > doomed.sh <<'SH'
+#!/usr/bin/env bash
+echo $$ > doomed.pid.tmp && mv doomed.pid.tmp doomed.pid
+exec sleep 300
+SH
+chmod +x doomed.sh
+"$CAIRN_BIN" run exec --transform doomed -- ./doomed.sh 2>/dev/null & epid=$!
+bg_started $epid
+wait_until "the doomed child runs" 120 test -s doomed.pid
+orphan=$(cat doomed.pid)
+bg_started "$orphan"
+kill -9 $epid
+wait_exit got 120 $epid
+check "kill -9 landed while the run was running (got $got)" [ "$got" = 137 ]
+kill "$orphan"
 check "killed run is unfinished" bash -c "\"$CAIRN_BIN\" run ls --json | python3 -c '
 import json,sys
 r=[r for r in json.load(sys.stdin) if r[\"transform\"][\"key\"]==\"doomed\"][0]
@@ -122,7 +184,9 @@ check "text tree shows the run and the input" grep -q "└── ◀ run ${run:0
 check "text tree shows raw@v1" grep -q "data/raw.csv@v1  ${raw:0:8}  (newer version exists)" tree.txt
 check "down tree" bash -c "\"$CAIRN_BIN\" lineage data/raw.csv@v1 --down | grep -q 'out/report.txt@v1'"
 check "both" bash -c "\"$CAIRN_BIN\" lineage data/clean.csv --both | grep -q 'used by'"
-check "depth 1 stops early" bash -c "! \"$CAIRN_BIN\" lineage out/report.txt@v1 --depth 1 | grep -q data/raw.csv"
+expect_exit 0 "lineage --depth 1" cairn lineage out/report.txt@v1 --depth 1
+check "depth 1 shows the direct inputs" grep -q data/clean.csv "$T/out"
+check_no_match "depth 1 stops early" -q data/raw.csv "$T/out"
 check "dot renders with graphviz" bash -c "\"$CAIRN_BIN\" lineage out/report.txt@v2 --both --format dot | dot -Tsvg > lineage.svg && grep -q '<svg' lineage.svg"
 cairn lineage out/report.txt@v1 --format mermaid > lineage.mmd
 check "mermaid structure" python3 - <<'PY'
@@ -151,7 +215,7 @@ sqlite3 .cairn/catalog.db "UPDATE artifact SET state='deleted', deleted_at=17955
     python3 -c "import sqlite3; c=sqlite3.connect('.cairn/catalog.db'); c.execute(\"UPDATE artifact SET state='deleted', deleted_at=1795538372123 WHERE uid='$extra'\"); c.commit()"
 cairn lineage out/report.txt@v1 > tomb.txt
 check "tombstone shows uid and date" grep -q "† $extra  deleted 2026-11-24" tomb.txt
-check "tombstone hides the key" bash -c "! grep -q data/extra.csv tomb.txt"
+check_no_match "tombstone hides the key" -q data/extra.csv tomb.txt
 check "lineage by uid of a deleted artifact" bash -c "\"$CAIRN_BIN\" lineage $extra --down | grep -q out/report.txt"
 
 # Every command leaves an audit event.

@@ -18,27 +18,40 @@ on_tty "\"$CAIRN_BIN\" load big.bin -o big.out" > tty_load.out
 check "load shows progress on a TTY" grep -q 'loading big.bin.*%' tty_load.out
 check "load still round-trips" same_file big.bin big.out
 
+# (set -e stops the test if a command below fails; each also shows its result,
+# so a command that printed nothing cannot pass a "no progress" check.)
 on_tty "\"$CAIRN_BIN\" --json load big.bin -o big2.out" > tty_json.out
-check "no progress with --json" bash -c "! grep -q 'loading' tty_json.out"
+check "--json load printed its JSON" grep -q '"uid"' tty_json.out
+check "--json load round-trips" same_file big.bin big2.out
+check_no_match "no progress with --json" -q 'loading' tty_json.out
 on_tty "\"$CAIRN_BIN\" load big.bin -o big3.out --no-progress" > tty_np.out
-check "no progress with --no-progress" bash -c "! grep -q 'loading' tty_np.out"
+check "--no-progress load round-trips" same_file big.bin big3.out
+check_no_match "no progress with --no-progress" -q 'loading' tty_np.out
 on_tty "\"$CAIRN_BIN\" -q load big.bin -o big4.out" > tty_q.out
-check "no progress with --quiet" bash -c "! grep -q 'loading' tty_q.out"
+check "--quiet load round-trips" same_file big.bin big4.out
+check_no_match "no progress with --quiet" -q 'loading' tty_q.out
 on_tty "\"$CAIRN_BIN\" save small.txt" > tty_small.out
-check "no progress for small files" bash -c "! grep -q 'saving' tty_small.out"
+check "small save printed its uid" grep -qE '^[0-9a-v]{16}' tty_small.out
+check_no_match "no progress for small files" -q 'saving' tty_small.out
 
 cairn load big.bin -o big5.out 2> piped.err >/dev/null
+check "piped load round-trips" same_file big.bin big5.out
 check "no progress when stderr is piped" [ ! -s piped.err ]
 echo more >> big.bin
 cairn save big.bin --key big.bin 2> piped_save.err >/dev/null
-check "no progress on a piped save" bash -c "! grep -q saving piped_save.err"
+check "a piped save says what it saved" grep -q 'saved big.bin v2' piped_save.err
+check_no_match "no progress on a piped save" -q saving piped_save.err
 
 # Colour: red "error:" on a terminal unless NO_COLOR is set; never when piped.
-on_tty "\"$CAIRN_BIN\" load no/such" > tty_err.out || true
+exit_of got on_tty "\"$CAIRN_BIN\" load no/such" > tty_err.out
+check "missing artifact on a TTY exits 3 (got $got)" [ "$got" = 3 ]
 check "red error on a TTY" grep -q $'\033\\[31merror:' tty_err.out
-on_tty "NO_COLOR=1 \"$CAIRN_BIN\" load no/such" > tty_nocolor.out || true
-check "NO_COLOR turns colour off" bash -c "! grep -q \$'\\033' tty_nocolor.out"
+exit_of got on_tty "NO_COLOR=1 \"$CAIRN_BIN\" load no/such" > tty_nocolor.out
+check "missing artifact with NO_COLOR exits 3 (got $got)" [ "$got" = 3 ]
+check "NO_COLOR: the error is there" grep -q 'error:' tty_nocolor.out
+check_no_match "NO_COLOR turns colour off" -q $'\033' tty_nocolor.out
 expect_exit 3 "missing artifact" cairn load no/such
-check "no colour when piped" bash -c "! grep -q \$'\\033' \"$T/err\""
+expect_err_contains "error:"
+check_no_match "no colour when piped" -q $'\033' "$T/err"
 
 finish
