@@ -20,6 +20,7 @@ truncate -s 1G big.bin
 torn_save() {
     local d=$1 change=$2
     "$CAIRN_BIN" save big.bin --key big.bin >"$T/torn.out" 2>"$T/torn.err" & local pid=$!
+    bg_started "$pid"
     temp_has_data() { [ -n "$(find "$(cache_objects)" -maxdepth 1 -name '.*' -size +8M 2>/dev/null)" ]; }
     wait_until "save of big.bin writes ciphertext ($d)" 120 temp_has_data
     kill -STOP "$pid"
@@ -30,12 +31,12 @@ torn_save() {
     check "stopped mid-read ($d: $written bytes of ciphertext)" [ "$written" -lt $(((1 << 30) - (8 << 20))) ]
     eval "$change"
     kill -CONT "$pid"
-    local rc=0
-    wait "$pid" || rc=$?
+    local rc
+    wait_exit rc 300 "$pid"
     check "$d: exit 8 (got $rc; $(head -c 300 "$T/torn.err"))" [ "$rc" = 8 ]
     check "$d: the error names the file" grep -q "changed while saving: big.bin" "$T/torn.err"
     expect_exit 0 "ls after $d" cairn ls --json
-    check_not "$d: no artifact" grep -q big.bin "$T/out"
+    check_no_match "$d: no artifact" big.bin "$T/out"
     check "$d: no object and no temp file left" [ "$(stored_files)" = "$files_before" ]
     truncate -s 0 big.bin; truncate -s 1G big.bin
 }
@@ -48,12 +49,13 @@ rm -f big.bin
 # Folders: a member changed while read is refused the same way.
 mkdir tree && truncate -s 1G tree/a.bin && echo b > tree/b.txt
 "$CAIRN_BIN" save tree --key tree >"$T/torn.out" 2>"$T/torn.err" & pid=$!
+bg_started "$pid"
 temp_has_data() { [ -n "$(find "$(cache_objects)" -maxdepth 1 -name '.*' -size +8M 2>/dev/null)" ]; }
 wait_until "folder save writes ciphertext" 120 temp_has_data
 kill -STOP "$pid"
 printf x | dd of=tree/a.bin bs=1 seek=5 conv=notrunc status=none
 kill -CONT "$pid"
-rc=0; wait "$pid" || rc=$?
+wait_exit rc 300 "$pid"
 check "folder member rewritten while read: exit 8 (got $rc)" [ "$rc" = 8 ]
 check "folder: no object and no temp file left" [ "$(stored_files)" = "$files_before" ]
 rm -rf tree
