@@ -123,6 +123,9 @@ void walk(Config& c, const YAML::Node& node, const std::string& prefix, const st
 
 } // namespace
 
+// The largest size accepted (cache.max_size): 1 PiB.
+constexpr uint64_t k_max_size = 1ull << 50;
+
 uint64_t parse_size(const std::string& text) {
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -131,9 +134,14 @@ uint64_t parse_size(const std::string& text) {
         {"", 1}, {"B", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
         {"TiB", 1ull << 40}, {"KB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000}};
     auto it = k_units.find(unit);
-    if (ec != std::errc() || it == k_units.end())
+    const bool too_many_digits = ec == std::errc::result_out_of_range;
+    if ((ec != std::errc() && !too_many_digits) || p == text.data() || it == k_units.end())
         throw Error(ErrorKind::usage, "invalid size '" + text + "'", "use e.g. 512MiB or 10GiB");
-    return n * it->second;
+    // A product that wraps would turn a huge limit into a tiny one.
+    uint64_t bytes = 0;
+    if (too_many_digits || __builtin_mul_overflow(n, it->second, &bytes) || bytes > k_max_size)
+        throw Error(ErrorKind::usage, "size '" + text + "' is out of range", "use at most 1024TiB");
+    return bytes;
 }
 
 Config parse(const std::string& yaml_text, const std::string& file_name) {

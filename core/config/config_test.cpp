@@ -1,6 +1,8 @@
 #include "core/config/config.hpp"
 #include "core/util/error.hpp"
 
+#include "tests/unit/support.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace cairn;
@@ -52,6 +54,13 @@ TEST_SUITE("core::config") {
         CHECK(c.retention[1].keep_versions == 5);
         CHECK(error_of(std::string(k_minimal) + "retention:\n  - match: x\n") != "");
         CHECK(error_of(std::string(k_minimal) + "retention:\n  - match: x\n    keep_versions: 0\n") != "");
+        // 18446744073709552 s * 1000 wraps to 0 ms: "delete at once".
+        CHECK(error_of(std::string(k_minimal) + "retention:\n  - match: x\n    max_age: 18446744073709552s\n")
+                  .find("out of range") != std::string::npos);
+        CHECK(error_of(std::string(k_minimal) + "cache:\n  max_size: 16777216TiB\n").find("out of range") !=
+              std::string::npos);
+        CHECK(error_of(std::string(k_minimal) + "purge:\n  grace: 213503982335d\n").find("out of range") !=
+              std::string::npos);
     }
 
     TEST_CASE("to_yaml: round trips") {
@@ -67,5 +76,11 @@ TEST_SUITE("core::config") {
         CHECK(config::parse_size("512MiB") == 512ull << 20);
         CHECK(config::parse_size("100") == 100);
         CHECK_THROWS_AS(config::parse_size("5 parsecs"), Error);
+        CHECK(config::parse_size("1024TiB") == 1ull << 50);
+        // Sizes that would wrap around 2^64 are refused, never shrunk.
+        for (const char* text : {"16777216TiB", "18446744073709551617", "99999999999999999999MiB", "1025TiB", "MiB"}) {
+            CAPTURE(text);
+            CHECK(test_support::kind_of([&] { config::parse_size(text); }) == ErrorKind::usage);
+        }
     }
 }

@@ -61,18 +61,26 @@ int64_t parse_duration_ms(std::string_view text) {
     int64_t n = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
-    if (ec != std::errc() || n < 0 || unit.size() != 1)
+    if (ec == std::errc::result_out_of_range) n = k_max_duration_ms; // fails the range check below
+    else if (ec != std::errc() || n < 0 || unit.size() != 1)
         throw Error(ErrorKind::usage, "invalid duration '" + std::string(text) + "'",
                     "use a number followed by d, h, m or s, e.g. 7d");
-    switch (unit[0]) {
-    case 'd': return n * k_ms_per_day;
-    case 'h': return n * 3'600'000;
-    case 'm': return n * 60'000;
-    case 's': return n * 1000;
+    int64_t unit_ms = 0;
+    switch (unit.empty() ? '?' : unit[0]) {
+    case 'd': unit_ms = k_ms_per_day; break;
+    case 'h': unit_ms = 3'600'000; break;
+    case 'm': unit_ms = 60'000; break;
+    case 's': unit_ms = 1000; break;
     default:
         throw Error(ErrorKind::usage, "invalid duration unit in '" + std::string(text) + "'",
                     "use d, h, m or s");
     }
+    // A product that wraps would turn a century into hours (or zero).
+    int64_t ms = 0;
+    if (__builtin_mul_overflow(n, unit_ms, &ms) || ms > k_max_duration_ms)
+        throw Error(ErrorKind::usage, "duration '" + std::string(text) + "' is out of range",
+                    "use at most 36500d (100 years)");
+    return ms;
 }
 
 int64_t parse_time_ms(std::string_view text) {

@@ -20,5 +20,7 @@ int64_t parse_time_ms(std::string_view text);
 int64_t parse_duration_ms(std::string_view text);
 
 constexpr int64_t k_ms_per_day = 86'400'000;
+// The longest duration accepted anywhere (grace, max_age, --since ages).
+constexpr int64_t k_max_duration_ms = 36'500 * k_ms_per_day;
 
 } // namespace cairn

@@ -4,6 +4,8 @@
 #include "core/util/random.hpp"
 #include "core/util/time.hpp"
 
+#include "tests/unit/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -65,6 +67,15 @@ TEST_SUITE("core::util") {
         CHECK_THROWS_AS(parse_duration_ms("7w"), Error);
         CHECK_THROWS_AS(parse_duration_ms("d"), Error);
         CHECK_THROWS_AS(parse_time_ms("yesterday"), Error);
+    }
+
+    TEST_CASE("time: durations that would wrap are refused, not shortened") {
+        CHECK(parse_duration_ms("36500d") == k_max_duration_ms);
+        for (const char* text : {"36501d", "213503982335d", "18446744073709552s", "99999999999999999999999h", "876001h"}) {
+            CAPTURE(text);
+            CHECK(test_support::kind_of([&] { parse_duration_ms(text); }) == ErrorKind::usage);
+        }
+        CHECK(test_support::kind_of([&] { parse_time_ms("213503982335d"); }) == ErrorKind::usage);
     }
 
     TEST_CASE("fs: atomic write leaves exactly the new content and mode") {
