@@ -31,9 +31,9 @@ torn_save() {
     check "stopped mid-read ($d: $written bytes of ciphertext)" [ "$written" -lt $(((1 << 30) - (8 << 20))) ]
     eval "$change"
     kill -CONT "$pid"
-    local rc
-    wait_exit rc 300 "$pid"
-    check "$d: exit 8 (got $rc; $(head -c 300 "$T/torn.err"))" [ "$rc" = 8 ]
+    local torn_rc
+    wait_exit torn_rc 300 "$pid"
+    check "$d: exit 8 (got $torn_rc; $(head -c 300 "$T/torn.err"))" [ "$torn_rc" = 8 ]
     check "$d: the error names the file" grep -q "changed while saving: big.bin" "$T/torn.err"
     expect_exit 0 "ls after $d" cairn ls --json
     check_no_match "$d: no artifact" big.bin "$T/out"
@@ -55,8 +55,8 @@ wait_until "folder save writes ciphertext" 120 temp_has_data
 kill -STOP "$pid"
 printf x | dd of=tree/a.bin bs=1 seek=5 conv=notrunc status=none
 kill -CONT "$pid"
-wait_exit rc 300 "$pid"
-check "folder member rewritten while read: exit 8 (got $rc)" [ "$rc" = 8 ]
+wait_exit torn_rc 300 "$pid"
+check "folder member rewritten while read: exit 8 (got $torn_rc)" [ "$torn_rc" = 8 ]
 check "folder: no object and no temp file left" [ "$(stored_files)" = "$files_before" ]
 rm -rf tree
 
