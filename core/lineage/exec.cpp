@@ -47,8 +47,20 @@ private:
     std::array<struct sigaction, k_forwarded.size()> m_old{};
 };
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, int error_fd) {
+// The forwarded signals, blocked from just before fork() until the parent
+// knows the child's pid: one that arrives in between is held, then
+// forwarded, instead of reaching a handler with no child to forward to.
+sigset_t forwarded_set() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : k_forwarded) sigaddset(&set, sig);
+    return set;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, int error_fd, const sigset_t& old_mask) {
     for (int sig : k_forwarded) ::signal(sig, SIG_DFL);
+    // Held signals now act on the child as they would have on its own.
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -87,13 +99,20 @@ ExecResult exec_run(catalog::Catalog& c, const Actor& actor, const ExecOptions& 
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(ErrorKind::internal, std::string("pipe failed: ") + std::strerror(errno));
     {
         SignalForwarding forwarding;
+        const sigset_t block = forwarded_set();
+        sigset_t old_mask;
+        ::sigprocmask(SIG_BLOCK, &block, &old_mask);
         const pid_t pid = ::fork();
-        if (pid < 0) throw Error(ErrorKind::internal, std::string("fork failed: ") + std::strerror(errno));
+        if (pid < 0) {
+            ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+            throw Error(ErrorKind::internal, std::string("fork failed: ") + std::strerror(errno));
+        }
         if (pid == 0) {
             ::close(pipe_fds[0]);
-            exec_child(o.argv, pipe_fds[1]);
+            exec_child(o.argv, pipe_fds[1], old_mask);
         }
         g_child_pid = pid;
+        ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
         ::close(pipe_fds[1]);
         int err = 0;
         ssize_t n;
