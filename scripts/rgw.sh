@@ -165,12 +165,16 @@ rgw_listens() {
 }
 
 # wait_for_rgw : until this gateway's radosgw answers on its port; fails
-# early when radosgw died (e.g. it could not bind), else after two minutes.
+# early when radosgw died or could not bind its port (it then lives on
+# without serving anything), else after two minutes.
 wait_for_rgw() {
     local deadline=$((SECONDS + 120))
     until answers && rgw_listens; do
         if [ -f "$dir/run/client.rgw.cairn.pid" ] && ! pid_of client.rgw.cairn >/dev/null; then
             log "radosgw exited"; return 1
+        fi
+        if grep -qs 'failed initializing frontend' "$dir/log/client.rgw.cairn.log"; then
+            log "radosgw could not serve on port $port"; return 1
         fi
         [ "$SECONDS" -lt "$deadline" ] || { log "radosgw did not answer on port $port within 120 s"; return 1; }
         sleep 0.2

@@ -18,6 +18,7 @@ s3_cleanup=()
 at_exit() { s3_cleanup=("$1" "${s3_cleanup[@]}"); }
 s3_on_exit() {
     set +e # clean up as much as possible; the exit status is kept
+    trap - ERR
     local c
     for c in "${s3_cleanup[@]}"; do eval "$c"; done
     if declare -F cleanup_test >/dev/null; then cleanup_test; fi
@@ -25,6 +26,13 @@ s3_on_exit() {
 trap s3_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# set -e stops a test at an unchecked failing command: say where (as
+# tests/cli/lib.sh does for its tests), or the test fails with no message.
+# errtrace: most commands here run inside functions (cairn, s3api).
+if [ -z "$(trap -p ERR)" ]; then
+    set -E
+    trap 'echo "ABORTED: line $LINENO of ${0##*/}: $BASH_COMMAND exited $?" >&2' ERR
+fi
 
 # A private directory for proxies' logs and certificates; never a fixed name.
 S3_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cairn-s3.XXXXXX")

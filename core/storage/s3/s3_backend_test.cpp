@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,16 +38,24 @@ std::string env_or(const char* name, std::string fallback) {
 class OwnBucket {
   public:
     OwnBucket() : m_name("cairn-unit-" + random_hex(4)) {
-        call("PUT", {}, "");
-        call("PUT", {{"versioning", ""}},
-             "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-             "<Status>Enabled</Status></VersioningConfiguration>");
+        std::string error = call("PUT", {}, "");
+        REQUIRE_MESSAGE(error.empty(), error);
+        error = call("PUT", {{"versioning", ""}},
+                     "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                     "<Status>Enabled</Status></VersioningConfiguration>");
+        REQUIRE_MESSAGE(error.empty(), error);
     }
-    ~OwnBucket() { call("DELETE", {}, ""); }
+    // Runs after doctest has finished (a static's destructor): no doctest
+    // macro may run here, so a bucket that cannot be dropped (a test left
+    // something in it) is reported on stderr.
+    ~OwnBucket() {
+        if (auto error = call("DELETE", {}, ""); !error.empty()) std::cerr << error << "\n";
+    }
     const std::string& name() const { return m_name; }
 
   private:
-    void call(const char* method, s3::Params query, std::string_view body) {
+    // Sends one request about the bucket; returns what failed, or "".
+    std::string call(const char* method, s3::Params query, std::string_view body) {
         Location l;
         l.url = "s3://" + m_name;
         l.endpoint = env_or("S3_ENDPOINT", "");
@@ -58,8 +67,8 @@ class OwnBucket {
         c.query = std::move(query);
         c.body = body;
         auto r = client.send_ok(c);
-        if (!r)
-            MESSAGE("test bucket " << m_name << ": " << method << " failed: " << r.error().message);
+        if (r) return "";
+        return "test bucket " + m_name + ": " + method + " failed: " + r.error().message;
     }
     std::string m_name;
 };
