@@ -44,18 +44,24 @@ run_ctest() {
     (cd "$dir" && ctest --output-on-failure --no-tests=error -j2 "$@")
 }
 
-# show_reports : prints every sanitizer report of this run; true if any.
+# show_reports : prints this run's sanitizer reports; true if there are any.
 # Reports go to files (log_path), not to the tests' stderr, where many tests
-# discard them: a sanitizer failure would show only as "exit 1".
+# discard them: a sanitizer failure would show only as "exit 1". A bug on a
+# common path reports from every process: the first ten are printed in full,
+# the rest by name.
 show_reports() {
-    local f found=1
-    for f in "$reports"/*; do
-        [ -e "$f" ] || continue
-        found=0
-        echo "=== sanitizer report $f" >&2
-        cat "$f" >&2
+    local files=("$reports"/*) f n=0
+    [ -e "${files[0]}" ] || return 1
+    echo "test.sh: ${#files[@]} sanitizer report(s)" >&2
+    for f in "${files[@]}"; do
+        n=$((n + 1))
+        if [ "$n" -le 10 ]; then
+            echo "=== sanitizer report $f" >&2
+            cat "$f" >&2
+        else
+            echo "=== (not shown) $f" >&2
+        fi
     done
-    return $found
 }
 
 "$here/scripts/setup.sh" "$here/build"
