@@ -1,7 +1,8 @@
 #!/bin/bash
 # Purge benchmark: time `cairn purge run` for N due artifacts (default
-# 10,000) on radosgw when one is available (S3_ENDPOINT set, or
-# scripts/rgw.sh status answers), else on local storage; says which.
+# 10,000) on radosgw when one is available (S3_ENDPOINT set, or the
+# gateway of scripts/rgw.sh in $CAIRN_RGW_DIR answers), else on local
+# storage; says which.
 #
 # Setup is not what is measured, so it takes a shortcut: one artifact is
 # saved with cairn, then N-1 more catalog rows are cloned from it by Python
@@ -23,7 +24,10 @@ unset CAIRN_INSTANCE CAIRN_KEY_FILE
 
 mode=local
 if [ -n "${S3_ENDPOINT:-}" ] || bash "$here/scripts/rgw.sh" status >/dev/null 2>&1; then
-    [ -n "${S3_ENDPOINT:-}" ] || eval "$(bash "$here/scripts/rgw.sh" env)"
+    if [ -z "${S3_ENDPOINT:-}" ]; then
+        rgw_env=$(bash "$here/scripts/rgw.sh" env) # the gateway in $CAIRN_RGW_DIR
+        eval "$rgw_env"
+    fi
     mode=radosgw
 fi
 # Some awscli versions cannot parse /dev/null as a credentials file; the

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Upload and download of one file (default 1 GiB) through cairn's S3 backend
 # and through `aws s3 cp`, side by side with hyperfine, against the loopback
-# radosgw of scripts/rgw.sh (started here if not running, stopped again).
+# radosgw named by S3_ENDPOINT, else a private one of scripts/rgw.sh
+# (started here and stopped again).
 #   bench/s3_bench.sh [BUILD_DIR] [SIZE_MIB]
 set -euo pipefail
 
@@ -14,14 +15,13 @@ command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 1; }
 
 work=$(mktemp -d /var/tmp/cairn-s3-bench.XXXXXX)
 cleanup() { rm -rf "$work"; }
-if [ -z "${S3_ENDPOINT:-}" ]; then
-    if ! "$root/scripts/rgw.sh" status 2>/dev/null; then
-        "$root/scripts/rgw.sh" start
-        cleanup() { rm -rf "$work"; "$root/scripts/rgw.sh" stop; }
-    fi
-    eval "$("$root/scripts/rgw.sh" env)"
-fi
 trap cleanup EXIT
+if [ -z "${S3_ENDPOINT:-}" ]; then
+    rgw_dir=$("$root/scripts/rgw.sh" start)
+    cleanup() { rm -rf "$work"; "$root/scripts/rgw.sh" stop "$rgw_dir"; }
+    rgw_env=$("$root/scripts/rgw.sh" env "$rgw_dir")
+    eval "$rgw_env"
+fi
 aws="/usr/bin/aws --endpoint-url $S3_ENDPOINT"
 
 # An unversioned bucket, so repeated uploads replace rather than accumulate.

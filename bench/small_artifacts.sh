@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Saves 1,000 small artifacts to radosgw (target: under 30 s), one process
 # per save as a batch job would, and the same files with `aws s3 cp` for scale.
-#   bench/small_artifacts.sh [count]   (needs scripts/rgw.sh start)
+#   bench/small_artifacts.sh [count]   (needs a gateway: export CAIRN_RGW_DIR=$(scripts/rgw.sh start))
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cairn=${CAIRN_BIN:-$here/build/cairn}
 count=${1:-1000}
-eval "$("$here/scripts/rgw.sh" env)"
+rgw_env=$("$here/scripts/rgw.sh" env) # the gateway in $CAIRN_RGW_DIR; fails without one
+eval "$rgw_env"
 work=$(mktemp -d /tmp/cairn-small.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config

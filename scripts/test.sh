@@ -1,22 +1,88 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs the whole test suite: unit tests, CLI tests, and
-# S3 integration tests against a loopback Ceph radosgw (started and stopped
-# here); then the unit and CLI tests again under ASan+UBSan.
+# S3 integration tests against a loopback Ceph radosgw of this run's own
+# (started and stopped here); then the unit and CLI tests again under
+# ASan+UBSan. Concurrent runs each have their own gateway.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+rgw=$here/scripts/rgw.sh
+
+# Per-run scratch: the sanitizers' reports.
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/cairn-test-run.XXXXXX")
+reports=$run_dir/sanitizer-reports
+mkdir "$reports"
+rgw_dir=
+
+# On every path: stop this run's gateway (never another's: rgw.sh stops
+# only the state directory it is given), and keep the scratch directory
+# only when it holds sanitizer reports.
+cleanup() {
+    if [ -n "$rgw_dir" ]; then bash "$rgw" stop "$rgw_dir" || true; fi
+    if [ -z "$(ls -A "$reports")" ]; then rm -rf "$run_dir"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_gateway : this run's radosgw; its environment (S3_ENDPOINT, AWS_*)
+# goes to every test. A start or env that fails ends the run: without a
+# gateway the S3 tests would prove nothing.
+start_gateway() {
+    local env
+    rgw_dir=$(bash "$rgw" start)
+    env=$(bash "$rgw" env "$rgw_dir")
+    set -a
+    eval "$env"
+    set +a
+    [ -n "${S3_ENDPOINT:-}" ] || { echo "test.sh: rgw.sh env gave no S3_ENDPOINT" >&2; exit 1; }
+}
+
+# run_ctest BUILD_DIR ARGS... : ctest fails when its filters select no test.
+run_ctest() {
+    local dir=$1
+    shift
+    (cd "$dir" && ctest --output-on-failure --no-tests=error -j2 "$@")
+}
+
+# show_reports : prints this run's sanitizer reports; true if there are any.
+# Reports go to files (log_path), not to the tests' stderr, where many tests
+# discard them: a sanitizer failure would show only as "exit 1". A bug on a
+# common path reports from every process: the first ten are printed in full,
+# the rest by name.
+show_reports() {
+    local files=("$reports"/*) f n=0
+    [ -e "${files[0]}" ] || return 1
+    echo "test.sh: ${#files[@]} sanitizer report(s)" >&2
+    for f in "${files[@]}"; do
+        n=$((n + 1))
+        if [ "$n" -le 10 ]; then
+            echo "=== sanitizer report $f" >&2
+            cat "$f" >&2
+        else
+            echo "=== (not shown) $f" >&2
+        fi
+    done
+}
+
 "$here/scripts/setup.sh" "$here/build"
+start_gateway
 
 status=0
-if [ -x "$here/scripts/rgw.sh" ] || [ -f "$here/scripts/rgw.sh" ]; then
-    bash "$here/scripts/rgw.sh" start
-    trap 'bash "$here/scripts/rgw.sh" stop' EXIT
-    set -a; eval "$(bash "$here/scripts/rgw.sh" env)"; set +a
-fi
-(cd "$here/build" && ctest --output-on-failure -j2) || status=1
+run_ctest "$here/build" || status=1
 
 if [ "${CAIRN_SKIP_SANITIZE:-0}" != 1 ]; then
     "$here/scripts/setup.sh" "$here/build-asan" -DCAIRN_SANITIZE=ON
-    (cd "$here/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        ctest --output-on-failure -j2 -LE s3 -E 'bench') || status=1
+    # log_exe_name: the report's file name says which program (cairn or
+    # cairn_tests) it came from; the pid follows.
+    ASAN_OPTIONS=detect_leaks=1:log_path=$reports/asan:log_exe_name=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan:log_exe_name=1 \
+        run_ctest "$here/build-asan" -LE s3 -E 'bench' || status=1
+fi
+
+# A report is a failure even when the test that caused it passed (e.g. it
+# expected a non-zero exit).
+if show_reports; then
+    echo "test.sh: sanitizer reports above (kept in $reports)" >&2
+    status=1
 fi
 exit $status

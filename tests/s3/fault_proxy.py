@@ -20,7 +20,10 @@ forward, 503 or stall), flushed line by line so tests can wait for and count
 them. Prints "ready PORT" once listening (--listen 0 picks a free port).
 """
 import argparse
+import ctypes
+import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -161,6 +164,15 @@ def close(sock):
     sock.close()
 
 
+def die_with_parent():
+    """A test killed with SIGKILL runs no trap: the proxy must not outlive it."""
+    parent = os.getppid()
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        sys.exit(1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listen", type=int, required=True)
@@ -170,6 +182,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--stall")
     proxy = Proxy(parser.parse_args())
+    die_with_parent()
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", proxy.args.listen))

@@ -3,16 +3,10 @@
 # uploads, load downloads on a cache miss, and /usr/bin/aws sees exactly the
 # objects cairn wrote. A save cut mid-upload leaves no artifact and no object.
 source "$CAIRN_SOURCE_DIR/tests/cli/lib.sh"
-rgw="$CAIRN_SOURCE_DIR/scripts/rgw.sh"
-if [ -z "${S3_ENDPOINT:-}" ]; then
-    "$rgw" status 2>/dev/null || { "$rgw" start; trap '"$rgw" stop; cleanup_test' EXIT; }
-    eval "$("$rgw" env)"
-fi
-export AWS_PAGER=""
-s3api() { /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3api "$@"; }
+source "$CAIRN_SOURCE_DIR/tests/s3/lib_s3.sh"
+use_gateway
 bucket=cairn-cli-$(date +%s)-$$
-s3api create-bucket --bucket "$bucket" >/dev/null
-s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Enabled
+make_bucket "$bucket" versioned
 
 expect_exit 0 "init on s3" cairn init proj --storage "s3://$bucket/team" --endpoint "$S3_ENDPOINT" --allow-http --addressing path
 expect_exit 7 "plain http refused without --allow-http" cairn init other --storage "s3://$bucket/x" --endpoint "$S3_ENDPOINT"
@@ -67,18 +61,20 @@ check "no output from a tampered object" [ ! -e tampered.out ]
 s3api put-object --bucket "$bucket" --key "team/$obj" --body orig.enc >/dev/null
 
 # A save whose upload is cut mid-transfer: exit 5, no artifact, no object.
-proxy_port=$((20000 + RANDOM % 20000))
-python3 "$CAIRN_SOURCE_DIR/tests/s3/cutting_proxy.py" "$proxy_port" "${S3_ENDPOINT##*:}" $((1 << 20)) > "$T/proxy" &
-proxy=$!
-for _ in $(seq 50); do grep -q ready "$T/proxy" && break; sleep 0.1; done
-sed -i "s#endpoint: .*#endpoint: http://127.0.0.1:$proxy_port#" .cairn/config.yaml
+# A refused connection also gives exit 5: the proxy must have carried the
+# upload and cut it.
+start_cutting_proxy $((1 << 20))
+sed -i "s#endpoint: .*#endpoint: $cut_proxy_url#" .cairn/config.yaml
 head -c 8000000 /dev/urandom > big.bin
 before=$(s3api list-object-versions --bucket "$bucket" --prefix team/ --query 'length(Versions)' --output text)
 AWS_ENDPOINT_URL= AWS_ENDPOINT_URL_S3= expect_exit 5 "cut upload fails with a storage error" cairn save big.bin --key data/big.bin
+check "the save went through the proxy, which cut it ($(proxy_connections) connections, $(proxy_cuts) cut)" \
+    [ "$(proxy_cuts)" -ge 1 ]
 after=$(s3api list-object-versions --bucket "$bucket" --prefix team/ --query 'length(Versions)' --output text)
-kill $proxy 2>/dev/null || true
+stop_cutting_proxy
 sed -i "s#endpoint: .*#endpoint: $S3_ENDPOINT#" .cairn/config.yaml
-check "no artifact for the cut save" bash -c "! \"$CAIRN_BIN\" ls --json | grep -q big.bin"
+expect_exit 0 "ls after the cut save" cairn ls --json
+check_not "no artifact for the cut save" grep -q big.bin "$T/out"
 check "no object left by the cut save ($before -> $after)" [ "$before" = "$after" ]
 
 finish

@@ -7,46 +7,15 @@
 # again, no object version and no unfinished multipart upload that the catalog
 # does not know (as /usr/bin/aws sees the bucket). Outcomes only: no timings.
 source "$CAIRN_SOURCE_DIR/tests/cli/lib.sh"
-rgw="$CAIRN_SOURCE_DIR/scripts/rgw.sh"
-if [ -z "${S3_ENDPOINT:-}" ]; then
-    "$rgw" status 2>/dev/null || { "$rgw" start; trap '"$rgw" stop; cleanup_test' EXIT; }
-    eval "$("$rgw" env)"
-fi
-# Some awscli versions cannot parse /dev/null as a credentials file; the
-# keys come from the environment anyway.
-if [ "${AWS_SHARED_CREDENTIALS_FILE:-}" = /dev/null ]; then
-    : > "$T/aws-credentials"
-    export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
-fi
+source "$CAIRN_SOURCE_DIR/tests/s3/lib_s3.sh"
+use_gateway
 # The endpoint must come from config.yaml, which the test points at the proxy.
 unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
-export AWS_PAGER=""
-s3api() { /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3api "$@"; }
 bucket=cairn-faults-$(date +%s)-$$
-s3api create-bucket --bucket "$bucket" >/dev/null
-s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Enabled
+make_bucket "$bucket" versioned
 
 proxy_pid=
-# Deletes every version, delete marker and unfinished upload, then the bucket.
-drop_bucket() {
-    local key id
-    s3api list-multipart-uploads --bucket "$bucket" --output text \
-        --query 'Uploads[].[Key, UploadId]' | grep -v '^None$' | while IFS=$'\t' read -r key id; do
-        s3api abort-multipart-upload --bucket "$bucket" --key "$key" --upload-id "$id"
-    done
-    s3api list-object-versions --bucket "$bucket" --output text \
-        --query '[Versions, DeleteMarkers][][].[Key, VersionId]' | grep -v '^None$' | while IFS=$'\t' read -r key id; do
-        s3api delete-object --bucket "$bucket" --key "$key" --version-id "$id" >/dev/null
-    done
-    s3api delete-bucket --bucket "$bucket"
-}
-on_exit() {
-    set +e # clean up as much as possible
-    [ -z "$proxy_pid" ] || kill -9 "$proxy_pid" 2>/dev/null
-    drop_bucket >/dev/null 2>&1
-    cleanup_test
-}
-trap on_exit EXIT
+at_exit '[ -z "$proxy_pid" ] || kill -9 "$proxy_pid" 2>/dev/null'
 
 cairn init proj --storage "s3://$bucket/inst" --endpoint "$S3_ENDPOINT" --allow-http --addressing path >/dev/null
 cd proj
@@ -61,10 +30,8 @@ start_proxy() {
     python3 "$CAIRN_SOURCE_DIR/tests/s3/fault_proxy.py" --listen 0 --target "${S3_ENDPOINT##*:}" \
         --log "$proxy_log" "$@" > "$T/proxy-$proxy_n.out" &
     proxy_pid=$!
-    for _ in $(seq 100); do grep -q ready "$T/proxy-$proxy_n.out" && break; sleep 0.1; done
     local port
-    port=$(awk '/ready/ {print $2}' "$T/proxy-$proxy_n.out")
-    [ -n "$port" ] || { echo "ABORTED: fault proxy did not start" >&2; exit 1; }
+    port=$(wait_for_proxy "$T/proxy-$proxy_n.out" "$proxy_pid") || s3_die "fault proxy did not start"
     sed -i "s#endpoint: .*#endpoint: http://127.0.0.1:$port#" .cairn/config.yaml
 }
 # stop_proxy : kill it (if still alive) and point config.yaml at radosgw again.
@@ -74,10 +41,14 @@ stop_proxy() {
     proxy_pid=
     sed -i "s#endpoint: .*#endpoint: $S3_ENDPOINT#" .cairn/config.yaml
 }
-# wait_for_log PATTERN : until the proxy logged a matching request (bounded).
+# wait_for_log PATTERN : until the proxy logged a matching request; false
+# after a minute.
 wait_for_log() {
-    for _ in $(seq 600); do grep -qE "$1" "$proxy_log" && return 0; sleep 0.1; done
-    return 1
+    local deadline=$((SECONDS + 60))
+    until grep -qE "$1" "$proxy_log"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
 }
 logged() { grep -cE "$1" "$proxy_log" || true; }
 
@@ -100,8 +71,15 @@ text = sys.stdin.read()
 print("\n".join(sorted(u["Key"][5:] for u in (json.loads(text) if text.strip() else {}).get("Uploads", []))))'
 }
 catalog_versions() { sql "select 'version ' || object_name from artifact where object_name is not null" | sort; }
-has_artifact() { "$CAIRN_BIN" ls --json > "$T/ls.json" && grep -q "\"$1\"" "$T/ls.json"; }
-not() { ! "$@"; }
+# no_artifact KEY DESCRIPTION : cairn ls ran (exit 0) and lists no artifact
+# KEY; a cairn that failed to list proves nothing. Leaves $T/out and $T/err
+# (the last expect_exit's) alone.
+no_artifact() {
+    local rc=0
+    "$CAIRN_BIN" ls --json > "$T/ls.json" 2> "$T/ls.err" || rc=$?
+    if [ "$rc" != 0 ]; then fail "$2: cairn ls exited $rc: $(head -c 300 "$T/ls.err")"; return; fi
+    check_not "$2" grep -q "\"$1\"" "$T/ls.json"
+}
 
 # The bucket holds one version of each object the catalog knows, nothing
 # else, and no unfinished upload.
@@ -176,7 +154,7 @@ expect_exit 5 "save against a throttling server" cairn save small.bin --key f/ne
 expect_err_contains "503"
 echo "   cairn said: $(head -c 400 "$T/err")"
 check "the PUT was retried before giving up ($(logged '^[0-9]+ PUT .* 503$'))" [ "$(logged '^[0-9]+ PUT .* 503$')" -ge 2 ]
-check "no artifact for the failed save" not has_artifact f/never
+no_artifact f/never "no artifact for the failed save"
 check "the failed save removed its pending upload itself" [ "$(sql 'select count(*) from pending_upload')" = 0 ]
 stop_proxy
 check_store_matches_catalog "503s beyond the budget"
@@ -200,7 +178,7 @@ CAIRN_STORAGE_TIMEOUT=1 expect_exit 5 "save against a server slower than the tim
 expect_err_contains "timed out"
 echo "   cairn said: $(head -c 400 "$T/err")"
 expect_err_contains "cannot upload"
-check "no artifact for the timed-out save" not has_artifact f/late
+no_artifact f/late "no artifact for the timed-out save"
 stop_proxy
 # The server stored what the timed-out PUTs sent; cairn must know every such object.
 unknown=$(comm -23 <(stored_versions | awk '{print $2}' | sort -u) \
@@ -218,7 +196,7 @@ check "parts were in flight" wait_for_log ' stall$'
 rc=0
 wait "$save_pid" || rc=$?
 check "save fails with a storage error once the server is gone (exit $rc: $(head -c 300 "$T/save.err"))" [ "$rc" = 5 ]
-check "no artifact for the interrupted save" not has_artifact f/killed-server
+no_artifact f/killed-server "no artifact for the interrupted save"
 check "the failed save's upload could not be aborted with the server gone" only_pending_upload_unfinished
 stop_proxy
 recover killed-server
@@ -231,7 +209,7 @@ save_pid=$!
 check "parts were in flight" wait_for_log ' stall$'
 { kill -9 "$save_pid"; wait "$save_pid"; } 2>/dev/null || true
 stop_proxy
-check "no artifact for the killed save" not has_artifact f/killed-cairn
+no_artifact f/killed-cairn "no artifact for the killed save"
 check "the killed save left its upload unfinished" only_pending_upload_unfinished
 recover killed-cairn
 check_store_matches_catalog "cairn killed"
@@ -242,8 +220,8 @@ expect_exit 0 "purge request" cairn purge request f/burst f/big --reason "fault 
 expect_exit 0 "purge run through 503s" cairn purge run
 check "listings and deletes were refused and retried ($(logged ' 503$'))" [ "$(logged ' 503$')" = 4 ]
 stop_proxy
-check "f/burst is gone" not has_artifact f/burst
-check "f/big is gone" not has_artifact f/big
+no_artifact f/burst "f/burst is gone"
+no_artifact f/big "f/big is gone"
 check_store_matches_catalog "purge"
 
 finish

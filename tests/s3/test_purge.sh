@@ -3,39 +3,20 @@
 # delete marker of a purged artifact's object is gone, as the aws CLI sees it.
 set -euo pipefail
 
-src=${CAIRN_SOURCE_DIR:?CAIRN_SOURCE_DIR is not set}
+CAIRN_SOURCE_DIR=${CAIRN_SOURCE_DIR:?CAIRN_SOURCE_DIR is not set}
 bin=${CAIRN_BIN:?CAIRN_BIN is not set}
-aws=/usr/bin/aws
-rgw="$src/scripts/rgw.sh"
-T=$(mktemp -d /tmp/cairn-s3-purge.XXXXXX)
-cleanup=("rm -rf '$T'")
-on_exit() { for c in "${cleanup[@]}"; do eval "$c" || true; done; }
-trap on_exit EXIT
+source "$CAIRN_SOURCE_DIR/tests/s3/lib_s3.sh"
+T=$S3_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-if [ -z "${S3_ENDPOINT:-}" ]; then
-    if ! "$rgw" status 2>/dev/null; then
-        "$rgw" start
-        cleanup+=("'$rgw' stop")
-    fi
-    eval "$("$rgw" env)"
-fi
-# Some awscli versions cannot parse /dev/null as a credentials file; the
-# keys come from the environment anyway.
-if [ "${AWS_SHARED_CREDENTIALS_FILE:-}" = /dev/null ]; then
-    : > "$T/aws-credentials"
-    export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
-fi
-export AWS_PAGER="" HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
+use_gateway
+export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
 mkdir -p "$HOME"
 unset CAIRN_INSTANCE CAIRN_KEY_FILE
-s3api() { "$aws" --endpoint-url "$S3_ENDPOINT" s3api "$@"; }
 cairn() { "$bin" "$@"; }
 
 bucket=cairn-purge-$(date +%s)-$$
-s3api create-bucket --bucket "$bucket" >/dev/null
-s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Enabled
-cleanup+=("s3api delete-bucket --bucket '$bucket' >/dev/null 2>&1")
+make_bucket "$bucket" versioned
 counts() {
     s3api list-object-versions --bucket "$bucket" --prefix "$1" --output text \
         --query '[length(Versions || `[]`), length(DeleteMarkers || `[]`)]'
