@@ -79,6 +79,20 @@ if [ "${CAIRN_SKIP_SANITIZE:-0}" != 1 ]; then
         run_ctest "$here/build-asan" -LE s3 -E 'bench' || status=1
 fi
 
+# A packager's build: plain cmake, Release (-O3), no -Werror, from this
+# checkout. It must build, and the binary must run.
+if [ "${CAIRN_SKIP_RELEASE:-0}" != 1 ]; then
+    if cmake -S "$here" -B "$here/build-release" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+        cmake --build "$here/build-release" --target cairn -j2 >"$run_dir/release-build.log" 2>&1 &&
+        "$here/build-release/cairn" --version; then
+        echo "test.sh: the Release build (plain cmake, no -Werror) builds and runs"
+    else
+        tail -40 "$run_dir/release-build.log" >&2
+        echo "test.sh: the Release build failed" >&2
+        status=1
+    fi
+fi
+
 # A report is a failure even when the test that caused it passed (e.g. it
 # expected a non-zero exit).
 if show_reports; then
