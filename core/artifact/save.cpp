@@ -114,19 +114,22 @@ std::vector<stdfs::path> cairn_private_paths(Instance& inst) {
 // Refuses a source that is one of cairn's private paths or lies inside one
 // (compared by device and inode, so links and bind mounts count too).
 void refuse_private_source(const stdfs::path& source, const std::vector<stdfs::path>& private_paths) {
+    // Each private path is looked up once, then compared with the source and
+    // each folder above it.
+    std::vector<std::pair<struct stat, const stdfs::path*>> privates;
+    for (const auto& priv : private_paths)
+        if (struct stat pst {}; ::stat(priv.c_str(), &pst) == 0) privates.emplace_back(pst, &priv);
     std::error_code ec;
     stdfs::path p = stdfs::weakly_canonical(stdfs::absolute(source), ec);
     for (;;) {
         struct stat st {};
         if (::stat(p.c_str(), &st) == 0)
-            for (const auto& priv : private_paths) {
-                struct stat pst {};
-                if (::stat(priv.c_str(), &pst) == 0 && pst.st_dev == st.st_dev && pst.st_ino == st.st_ino)
+            for (const auto& [pst, priv] : privates)
+                if (pst.st_dev == st.st_dev && pst.st_ino == st.st_ino)
                     throw Error(ErrorKind::usage,
                                 "refusing to save " + source.string() + ": it is or lies inside cairn's own " +
-                                    priv.string(),
+                                    priv->string(),
                                 "cairn never stores its instance, caches or key files as data");
-            }
         if (p == p.parent_path()) return;
         p = p.parent_path();
     }
