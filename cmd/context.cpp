@@ -1,7 +1,11 @@
 #include "cmd/context.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/purge/copies.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/time.hpp"
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <memory>
@@ -13,10 +17,27 @@ std::unique_ptr<Instance>& opened() {
     static std::unique_ptr<Instance> k_instance;
     return k_instance;
 }
+// Every command destroys this account's copies of artifacts being purged
+// (core/purge/copies.hpp): a purge run by cron under another account cannot.
+void destroy_doomed_copies(Instance& inst) {
+    try {
+        const auto swept = purge::destroy_own_copies(inst.catalog(), inst.actor(), now_ms());
+        for (const auto& failure : swept.failures)
+            std::fprintf(stderr, "cairn: warning: cannot destroy a copy of a purged artifact: %s\n", failure.c_str());
+    } catch (const std::exception& e) {
+        // The command the user asked for still runs; the copy stays listed
+        // as outstanding in 'cairn purge status' and is retried next time.
+        std::fprintf(stderr, "cairn: warning: cannot destroy copies of purged artifacts: %s\n", e.what());
+    }
+}
+
 } // namespace
 
 Instance& instance(GlobalOptions& g) {
-    if (!opened()) opened() = open_instance(g.instance, g.argv);
+    if (!opened()) {
+        opened() = open_instance(g.instance, g.argv);
+        destroy_doomed_copies(*opened());
+    }
     return *opened();
 }
 

@@ -3,11 +3,13 @@
 #include "core/artifact/folder.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
+#include "core/catalog/copies.hpp"
 #include "core/crypto/background_hasher.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/lineage/link.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
+#include "core/util/time.hpp"
 
 #include <array>
 #include <unistd.h>
@@ -144,6 +146,25 @@ void check_output(const LoadOptions& o, const stdfs::path& dest) {
         throw Error(ErrorKind::conflict, "output " + dest.string() + " is a directory", "choose another path");
 }
 
+// Records, before they exist, where this load puts a working copy and a
+// cache entry, so a purge finds and destroys them on this host and account
+// even if the load is killed half way (core/catalog/copies.hpp).
+void record_copies_in_custody(Instance& inst, const catalog::ArtifactRow& a, const LoadOptions& o) {
+    const bool working_copy = o.output.empty();
+    const bool cached = !inst.storage().local_path(a.object_name);
+    if (!working_copy && !cached) return;
+    auto absolute = [](const stdfs::path& p) { return stdfs::absolute(p).lexically_normal().string(); };
+    inst.catalog().write_transaction([&] {
+        const int64_t now = now_ms();
+        if (working_copy)
+            catalog::record_copy(inst.catalog(), inst.actor(), a.id, "working_copy",
+                                 absolute(inst.cache().work_dir() / a.uid), now);
+        if (cached)
+            catalog::record_copy(inst.catalog(), inst.actor(), a.id, "cache_entry",
+                                 absolute(inst.cache().root() / a.object_name), now);
+    });
+}
+
 } // namespace
 
 LoadResult load(Instance& inst, const LoadOptions& o) {
@@ -157,6 +178,7 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
     check_output(o, result.path);
 
     crypto::SecretKey key = inst.keyring().unwrap(a.wrapped_key);
+    record_copies_in_custody(inst, a, o);
     stdfs::path ciphertext = fetch(inst, a, result.from_cache);
 
     auto deliver = [&](const stdfs::path& c) {
@@ -178,6 +200,8 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
         deliver(ciphertext);
     }
     inst.catalog().write_transaction([&] {
+        if (!o.output.empty())
+            catalog::record_copy(inst.catalog(), inst.actor(), a.id, o.output == "-" ? "stdout" : "file", "", now_ms());
         const bool input = lineage::record_input(inst.catalog(), run, a);
         audit::append(inst.catalog(), inst.actor(),
                       {"load", {a.uid}, "ok", std::nullopt,

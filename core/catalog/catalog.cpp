@@ -94,10 +94,25 @@ void Catalog::transaction(const char* begin, const std::function<void()>& body) 
     }
 }
 
-void Catalog::scrub() {
-    m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+Catalog::ScrubResult Catalog::scrub() {
+    // A checkpoint reports busy (first column 1) rather than failing when a
+    // reader keeps it from copying every frame back and truncating the WAL.
+    // The first checkpoint only shrinks what VACUUM copies, so it does not
+    // wait for readers; the last one waits up to the busy timeout.
+    auto checkpoint = [&](const char* mode) {
+        SQLite::Statement q(m_db, std::string("PRAGMA wal_checkpoint(") + mode + ")");
+        return q.executeStep() && q.getColumn(0).getInt() == 0;
+    };
+    checkpoint("PASSIVE");
     m_db.exec("VACUUM");
-    m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const bool checkpointed = checkpoint("TRUNCATE");
+    std::error_code ec;
+    const std::filesystem::path wal = m_path.string() + "-wal";
+    const auto wal_size = std::filesystem::exists(wal, ec) ? std::filesystem::file_size(wal, ec) : 0;
+    if (checkpointed && !ec && wal_size == 0) return {};
+    return {false, "another process holds a read transaction on " + m_path.string() +
+                       " (a cairn command or an sqlite3 session), so the old pages stay in " + wal.string() +
+                       " until it ends"};
 }
 
 } // namespace cairn::catalog

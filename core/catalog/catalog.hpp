@@ -32,8 +32,15 @@ public:
     void read_transaction(const std::function<void()>& body);
 
     // Checkpoints and truncates the WAL so deleted content does not linger in
-    // it, then VACUUMs so freed pages leave the file (purge).
-    void scrub();
+    // it, then VACUUMs so freed pages leave the file, and checkpoints again
+    // (purge). Incomplete while another connection's read transaction keeps
+    // an older snapshot alive: its pages stay in the WAL until it ends. The
+    // checkpoint waits for such readers up to the busy timeout (30 s).
+    struct ScrubResult {
+        bool complete = true;
+        std::string why; // set when incomplete
+    };
+    ScrubResult scrub();
 
 private:
     Catalog(const std::filesystem::path& path, int flags);

@@ -196,10 +196,45 @@ CREATE TABLE audit_anchor (
 );
 )sql";
 
+// Where plaintext and ciphertext copies of artifacts were made outside
+// storage (core/catalog/copies.hpp), so purge can prove them destroyed on
+// every host and account; and a public fingerprint of each shredded wrapped
+// key, so purge can scan the catalog's bytes for a surviving copy.
+constexpr std::string_view k_v2_copies = R"sql(
+-- A copy load made: a working copy or cache entry (path set: purge or any
+-- later cairn command of the same account on the same host destroys it), or
+-- an export with -o FILE or to stdout (path NULL: it may name the key; the
+-- copy is in the user's custody and certificates say so). doomed_at is set
+-- when purge removes the artifact's objects; destroyed_at when the copy was
+-- seen gone (how: 'removed' or 'absent').
+CREATE TABLE local_copy (
+    id           INTEGER PRIMARY KEY,
+    artifact_id  INTEGER NOT NULL REFERENCES artifact(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('working_copy', 'cache_entry', 'file', 'stdout')),
+    host         TEXT NOT NULL,
+    os_user      TEXT NOT NULL,
+    os_uid       INTEGER NOT NULL,
+    path         TEXT,
+    created_at   INTEGER NOT NULL,
+    doomed_at    INTEGER,
+    destroyed_at INTEGER,
+    destroyed_by TEXT,
+    how          TEXT CHECK (how IN ('removed', 'absent')),
+    CHECK ((path IS NULL) = (kind IN ('file', 'stdout')))
+);
+CREATE UNIQUE INDEX local_copy_by_path ON local_copy(artifact_id, kind, host, os_uid, path) WHERE path IS NOT NULL;
+CREATE INDEX local_copy_by_artifact ON local_copy(artifact_id);
+-- Every command looks here for copies its account must destroy: kept tiny.
+CREATE INDEX local_copy_doomed ON local_copy(host, os_uid) WHERE doomed_at IS NOT NULL AND destroyed_at IS NULL;
+-- 12 public bytes of the shredded wrapped key (its nonce or ephemeral key),
+-- stored bitwise inverted so the column itself never matches the scan.
+ALTER TABLE deletion_target ADD COLUMN key_needle BLOB;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> k_migrations = {k_v1};
+    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies};
     return k_migrations;
 }
 

@@ -183,4 +183,11 @@ std::string wrapped_key_id(std::string_view wrapped) {
     return detail::parse_wrapped(wrapped).key_id;
 }
 
+std::string wrapped_key_needle(std::string_view wrapped) {
+    if (wrapped.size() < detail::k_wrap_prefix + k_needle_bytes) return "";
+    const auto type = static_cast<detail::WrapType>(wrapped[0]);
+    if (type != detail::WrapType::instance_gcm && type != detail::WrapType::instance_x25519) return "";
+    return std::string(wrapped.substr(detail::k_wrap_prefix, k_needle_bytes));
+}
+
 } // namespace cairn::keys

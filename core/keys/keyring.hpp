@@ -102,4 +102,11 @@ std::string rewrap(std::string_view wrapped, const KeyRing& from, const KeyRing&
 // the blob is malformed.
 std::string wrapped_key_id(std::string_view wrapped);
 
+// Bytes of a data-key blob that identify it without revealing anything: the
+// first 12 bytes of its body, which are public randomness (the GCM nonce of
+// type 01, the ephemeral public key of type 02; docs/FORMAT.md). Purge scans
+// the catalog's files for them after shredding. "" for other blobs.
+constexpr size_t k_needle_bytes = 12;
+std::string wrapped_key_needle(std::string_view wrapped);
+
 } // namespace cairn::keys

@@ -1,6 +1,10 @@
 #include "core/purge/execute.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/catalog/copies.hpp"
+#include "core/keys/keyring.hpp"
+#include "core/purge/copies.hpp"
+#include "core/purge/residue.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 
@@ -216,10 +220,27 @@ private:
                         else
                             remove_local_copies(*w);
                     }
-                    commit(batch, "pending", "objects_removed");
+                    commit(batch, "pending", "objects_removed", [&] { doom(batch); });
                     crash_point("objects_removed");
+                    sweep_own_copies();
                 });
             });
+        }
+    }
+
+    // From here on the artifact's copies must go wherever they are.
+    void doom(const std::vector<Work*>& batch) {
+        for (Work* w : batch)
+            if (!w->failed) catalog::doom_copies(m_ctx.catalog, w->target.artifact_id, m_clock());
+    }
+
+    // This account's doomed copies on this host; other accounts' and hosts'
+    // are destroyed by the next cairn command they run (core/purge/copies.hpp).
+    void sweep_own_copies() {
+        try {
+            destroy_own_copies(m_ctx.catalog, m_ctx.actor, m_clock());
+        } catch (const std::exception&) {
+            // Verification reports the copies still outstanding.
         }
     }
 
@@ -229,7 +250,9 @@ private:
             const int64_t now = m_clock();
             commit(batch, "objects_removed", "shredded", [&] {
                 auto& db = m_ctx.catalog.db();
-                SQLite::Statement key_of(db, "SELECT key FROM artifact WHERE id = ?");
+                SQLite::Statement key_of(db, "SELECT key, wrapped_key FROM artifact WHERE id = ?");
+                SQLite::Statement keep_needle(db,
+                    "UPDATE deletion_target SET key_needle = ? WHERE artifact_id = ? AND key_needle IS NULL");
                 SQLite::Statement erase(db,
                     "UPDATE artifact SET wrapped_key = NULL, key = NULL, object_name = NULL, description = NULL,"
                     " suffix = NULL, hash = NULL, is_latest = 0, state = 'deleted', deleted_at = COALESCE(deleted_at, ?)"
@@ -238,7 +261,19 @@ private:
                 std::vector<std::string> uids;
                 for (Work* w : batch) {
                     key_of.bind(1, w->target.artifact_id);
-                    if (key_of.executeStep() && !key_of.getColumn(0).isNull()) keys.insert(key_of.getColumn(0).getString());
+                    if (key_of.executeStep()) {
+                        if (!key_of.getColumn(0).isNull()) keys.insert(key_of.getColumn(0).getString());
+                        if (!key_of.getColumn(1).isNull()) {
+                            const auto wrapped = key_of.getColumn(1).getString();
+                            if (const auto needle = keys::wrapped_key_needle(wrapped); !needle.empty()) {
+                                const auto stored = inverted(needle);
+                                keep_needle.bind(1, stored.data(), static_cast<int>(stored.size()));
+                                keep_needle.bind(2, w->target.artifact_id);
+                                keep_needle.exec();
+                                keep_needle.reset();
+                            }
+                        }
+                    }
                     key_of.reset();
                     erase.bind(1, now);
                     erase.bind(2, w->target.artifact_id);
@@ -263,18 +298,65 @@ private:
     }
 
     // Freed pages are zeroed (secure_delete) and the WAL truncated, so the
-    // shredded key bytes leave the catalog file. Returns false on failure.
+    // shredded key bytes leave the catalog file. Returns false on failure,
+    // including a scrub a long reader kept from completing.
     bool scrub() {
         auto shredded = in_state("shredded");
         if (shredded.empty()) return true;
         try {
-            m_ctx.catalog.scrub();
+            const auto result = m_ctx.catalog.scrub();
+            if (!result.complete) {
+                for (Work* w : shredded) fail(*w, "scrub", result.why + "; retried next run");
+                return false;
+            }
         } catch (const std::exception& e) {
             for (Work* w : shredded) fail(*w, "scrub", e.what());
             return false;
         }
         crash_point("scrubbed");
         return true;
+    }
+
+    // Reads catalog.db and its WAL for the public fingerprint of each
+    // shredded wrapped key: a hit means a copy of the key survived the scrub.
+    void verify_catalog_bytes(std::vector<Work*>& works) {
+        SQLite::Statement q(m_ctx.catalog.db(),
+            "SELECT key_needle FROM deletion_target WHERE request_id = ? AND artifact_id = ?");
+        std::vector<std::string> needles;
+        std::vector<Work*> owners;
+        for (Work* w : works) {
+            q.bind(1, w->request_id);
+            q.bind(2, w->target.artifact_id);
+            if (q.executeStep() && !q.getColumn(0).isNull()) {
+                needles.push_back(inverted(q.getColumn(0).getString()));
+                owners.push_back(w);
+            }
+            q.reset();
+        }
+        const auto& db = m_ctx.catalog.path();
+        try {
+            for (const auto& r : find_residue({db, db.string() + "-wal", db.string() + "-journal"}, needles))
+                if (!owners[r.needle]->failed)
+                    fail(*owners[r.needle], "verify",
+                         r.file.string() + " still holds bytes of the shredded wrapped key at offset " +
+                             std::to_string(r.offset) + "; retried next run");
+        } catch (const std::exception& e) {
+            for (Work* w : owners) fail(*w, "verify", e.what());
+        }
+    }
+
+    // Every working copy and cache entry load recorded, on any host and
+    // account, must be confirmed destroyed.
+    void verify_copies(Work& w) {
+        catalog::doom_copies(m_ctx.catalog, w.target.artifact_id, m_clock()); // copies recorded since
+        for (const auto& c : catalog::copies_of(m_ctx.catalog, w.target.artifact_id)) {
+            if (!c.in_custody() || c.destroyed_at) continue;
+            fail(w, "verify", (c.kind == "working_copy" ? "working copy " : "cache entry ") + c.path + " of account " +
+                                  c.os_user + " on host " + c.host +
+                                  " is not yet destroyed; the next cairn command run by " + c.os_user + " on " +
+                                  c.host + " destroys it");
+            return;
+        }
     }
 
     // Lists every version and delete marker of the objects of `works` (by
@@ -316,6 +398,8 @@ private:
 
     void verify() {
         auto shredded = in_state("shredded");
+        verify_catalog_bytes(shredded);
+        sweep_own_copies();
         for (auto& [url, works] : by_storage(shredded)) {
             if (open(url, works, "verify")) verify_storage(url, works);
             for (Work* w : works) {
@@ -329,6 +413,8 @@ private:
                     stdfs::exists(m_ctx.cache->work_dir() / w->target.uid, ec))
                     fail(*w, "verify", "a cache entry or working copy is still present");
             }
+            for (Work* w : works)
+                if (!w->failed) verify_copies(*w);
         }
         in_batches(shredded, [&](std::vector<Work*>& batch) {
             commit(batch, "shredded", "verified");
@@ -378,11 +464,32 @@ private:
         if (now > req.times.deadline_at) m_report.late.push_back(req.uid);
     }
 
+    // Where load put copies of the artifact and how each was seen destroyed;
+    // exports (load -o FILE, stdout) are listed as outside cairn's custody.
+    nlohmann::json copies_json(int64_t artifact_id) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& c : catalog::copies_of(m_ctx.catalog, artifact_id)) {
+            nlohmann::json j = {{"kind", c.kind}, {"host", c.host}, {"account", c.os_user},
+                                {"made_at", format_utc_ms(c.created_at)}};
+            if (c.in_custody()) {
+                j["path"] = c.path;
+                j["destroyed_at"] = c.destroyed_at ? format_utc_ms(*c.destroyed_at) : "";
+                j["destroyed_by"] = c.destroyed_by;
+                j["verified"] = c.how == "removed" ? "removed, then seen absent" : "seen absent";
+            } else {
+                j["custody"] = "exported by load; outside cairn's custody, not destroyed by purge";
+            }
+            out.push_back(j);
+        }
+        return out;
+    }
+
     nlohmann::json certificate(const Request& req, int64_t now) {
         nlohmann::json arts = nlohmann::json::array();
         std::map<std::string, nlohmann::json> storages;
         SQLite::Statement q(m_ctx.catalog.db(),
-            "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at"
+            "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at, a.id,"
+            " t.key_needle IS NOT NULL"
             " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
             " WHERE t.request_id = ? AND t.state = 'verified' ORDER BY a.id");
         q.bind(1, req.id);
@@ -390,7 +497,9 @@ private:
             auto col = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
             arts.push_back({{"uid", col(0)}, {"version", q.getColumn(1).getInt()}, {"size", q.getColumn(2).getInt64()},
                             {"via", col(3)}, {"storage", col(4)}, {"object", col(6)},
-                            {"verified_at", format_utc_ms(q.getColumn(7).getInt64())}});
+                            {"verified_at", format_utc_ms(q.getColumn(7).getInt64())},
+                            {"catalog_bytes_scanned", q.getColumn(9).getInt() != 0},
+                            {"copies", copies_json(q.getColumn(8).getInt64())}});
             if (!col(4).empty()) storages[col(4)] = {{"url", col(4)}, {"probe", col(5)}};
         }
         nlohmann::json where = nlohmann::json::array();
@@ -409,7 +518,8 @@ private:
             {"storage", where},
             {"destroyed",
              {"every object version and delete marker in each storage location",
-              "local cache entries and working copies on host " + m_ctx.actor.host,
+              "working copies and cache entries that load recorded, on every host and account (each listed under "
+              "its artifact with who saw it destroyed, and when)",
               "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
               "command line and details text of every audit event naming the artifacts (their digests stay, so the "
               "chain still verifies; event, time, actor, action, targets and result stay)",
@@ -417,8 +527,11 @@ private:
             {"verification",
              {{"storage", "a listing of every version and delete marker under the object's "
                           "directory showed none of the object"},
-              {"cache", "no cache entry and no working copy"},
-              {"catalog", "catalog scrubbed after the key was erased and before verification"}}},
+              {"copies", "every recorded working copy and cache entry was removed and then seen absent, or seen "
+                         "absent, by a cairn command of its own account on its own host"},
+              {"catalog", "after the key was erased: VACUUM and a complete WAL checkpoint (WAL truncated to 0 "
+                          "bytes, no reader holding an older snapshot); where catalog_bytes_scanned is true, "
+                          "catalog.db and its WAL were read and hold no copy of the wrapped key's nonce"}}},
             {"artifacts", arts},
         };
         if (!req.policy.empty()) cert["policy"] = req.policy;

@@ -2,6 +2,7 @@
 
 #include "core/util/time.hpp"
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -99,6 +100,20 @@ Status status(Context& ctx, int64_t now, bool probe) {
         out.storage.push_back(std::move(s));
     }
 
+    std::map<int64_t, const Request*> request_of;
+    for (const auto& r : out.requests)
+        for (const auto& [uid, ids] : per_request)
+            if (uid == r.request.uid)
+                for (int64_t id : ids) request_of.emplace(id, &r.request);
+    for (auto& c : catalog::outstanding_copies(ctx.catalog)) {
+        OutstandingCopy o{std::move(c), "", 0};
+        if (auto it = request_of.find(o.copy.artifact_id); it != request_of.end()) {
+            o.request_uid = it->second->uid;
+            o.deadline_at = it->second->times.deadline_at;
+        }
+        out.copies.push_back(std::move(o));
+    }
+
     SQLite::Statement art(ctx.catalog.db(), "SELECT uid, key, version FROM artifact WHERE id = ?");
     for (const auto& [request_uid, ids] : per_request) {
         for (int64_t id : find_descendants(ctx.catalog, ids)) {
@@ -142,13 +157,23 @@ std::string format_status(const Status& s) {
         out << "derived from data being deleted (request " << d.request_uid << ") but not targeted: "
             << (d.key.empty() ? d.uid : d.key + "@v" + std::to_string(d.version) + " (" + d.uid + ")") << "\n";
     if (!s.descendants.empty()) out << "hint: request them too, or use 'purge request --with-descendants'\n";
+    for (const auto& o : s.copies) {
+        out << "not yet destroyed: " << (o.copy.kind == "working_copy" ? "working copy " : "cache entry ") << o.copy.path
+            << " of artifact " << o.copy.artifact_uid << ", account " << o.copy.os_user << " on host " << o.copy.host;
+        if (!o.request_uid.empty())
+            out << " (request " << o.request_uid << ", deadline " << format_utc_ms(o.deadline_at) << ")";
+        out << "\n";
+    }
+    if (!s.copies.empty())
+        out << "hint: any cairn command run by that account on that host destroys its copies, e.g. 'cairn ls'\n";
     return out.str();
 }
 
 nlohmann::json status_json(const Status& s) {
     nlohmann::json j = {{"now", format_utc_ms(s.now)}, {"requests", nlohmann::json::array()},
                         {"overdue", s.overdue()},      {"storage", nlohmann::json::array()},
-                        {"untargeted_descendants", nlohmann::json::array()}};
+                        {"untargeted_descendants", nlohmann::json::array()},
+                        {"outstanding_copies", nlohmann::json::array()}};
     for (const auto& r : s.requests) {
         const Request& q = r.request;
         j["requests"].push_back({{"request", q.uid}, {"reason", q.reason}, {"policy", q.policy},
@@ -165,6 +190,11 @@ nlohmann::json status_json(const Status& s) {
     }
     for (const auto& d : s.descendants)
         j["untargeted_descendants"].push_back({{"uid", d.uid}, {"key", d.key}, {"version", d.version}, {"request", d.request_uid}});
+    for (const auto& o : s.copies)
+        j["outstanding_copies"].push_back({{"artifact", o.copy.artifact_uid}, {"kind", o.copy.kind},
+                                           {"host", o.copy.host}, {"account", o.copy.os_user},
+                                           {"path", o.copy.path}, {"request", o.request_uid},
+                                           {"deadline_at", o.deadline_at ? format_utc_ms(o.deadline_at) : ""}});
     return j;
 }
 

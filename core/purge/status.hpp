@@ -2,6 +2,7 @@
 // What `purge status` reports: pending requests (due, deadline, progress),
 // overdue ones, storage that cannot honour the deadline, and artifacts
 // derived from data being deleted that are not themselves being deleted.
+#include "core/catalog/copies.hpp"
 #include "core/purge/context.hpp"
 #include "core/purge/request.hpp"
 
@@ -39,11 +40,20 @@ struct UntargetedDescendant {
     std::string request_uid; // the pending request whose data it derives from
 };
 
+// A working copy or cache entry of an artifact being purged that no cairn
+// command of its account on its host has yet confirmed destroyed.
+struct OutstandingCopy {
+    catalog::LocalCopy copy;
+    std::string request_uid; // "" when its request is already done
+    int64_t deadline_at = 0;
+};
+
 struct Status {
     int64_t now = 0;
     std::vector<RequestStatus> requests;
     std::vector<StorageStatus> storage;
     std::vector<UntargetedDescendant> descendants;
+    std::vector<OutstandingCopy> copies;
     int overdue() const;
 };
 
