@@ -3,12 +3,12 @@
 directories for needles, so tests can assert that nothing of a purged
 artifact is left anywhere cairn writes.
 
-  residue_scan.py [--hex NAME=HEX]... [--text NAME=TEXT]... [--s3-bucket B] PATH...
+  residue_scan.py [--hex NAME=HEX]... [--text NAME=TEXT]... [--s3-bucket B [--s3-endpoint URL]] PATH...
 
 PATHs are files or directories (walked recursively, symlinks not followed).
 With --s3-bucket, every object version, delete marker and unfinished
-multipart upload of bucket B is listed with /usr/bin/aws (endpoint and
-credentials from the environment: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)
+multipart upload of bucket B is listed with /usr/bin/aws (credentials from
+the environment: AWS_ACCESS_KEY_ID, ...)
 and every version's bytes are downloaded and scanned too.
 Prints one line per hit ("NAME in FILE at OFFSET"). Exit 0: everything was
 read and nothing found; 1: something found; 2: an error (nothing to scan,
@@ -19,6 +19,7 @@ import json, os, subprocess, sys, tempfile
 
 def parse(argv):
     needles, paths, bucket = [], [], None
+    global ENDPOINT
     it = iter(argv)
     for a in it:
         if a in ("--hex", "--text"):
@@ -29,6 +30,8 @@ def parse(argv):
             needles.append((name, data))
         elif a == "--s3-bucket":
             bucket = next(it)
+        elif a == "--s3-endpoint":
+            ENDPOINT = next(it)
         else:
             paths.append(a)
     if not needles:
@@ -63,8 +66,12 @@ def scan_paths(paths, needles, hits):
     return scanned
 
 
+ENDPOINT = None
+
+
 def aws(*args):
-    out = subprocess.run(["/usr/bin/aws", "s3api", *args, "--output", "json"], check=True,
+    endpoint = ["--endpoint-url", ENDPOINT] if ENDPOINT else []
+    out = subprocess.run(["/usr/bin/aws", *endpoint, "s3api", *args, "--output", "json"], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out) if out.strip() else {}
 
