@@ -37,6 +37,15 @@ size_t version_suffix_at(std::string_view s) {
     return digits - 2;
 }
 
+// (These were std::regex patterns; compiling them cost every command time.)
+// ^[0-9a-v]{16}$
+bool looks_like_uid(std::string_view ref) {
+    if (ref.size() != 16) return false;
+    for (char c : ref)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'v'))) return false;
+    return true;
+}
+
 } // namespace
 
 void validate_key(std::string_view key) {
@@ -60,18 +69,15 @@ void validate_key(std::string_view key) {
         start = end + 1;
     }
     if (version_suffix_at(key) != std::string_view::npos) bad("ends with '@vN', which means a version");
+    // A REF of this form names a uid, so such a key could be mistaken for
+    // another artifact (or make a uid mean this one).
+    if (looks_like_uid(key))
+        throw Error(ErrorKind::usage,
+                    "invalid key: '" + std::string(key) + "' has the form of an artifact uid (16 characters 0-9a-v)",
+                    "add a folder or an extension, e.g. '" + std::string(key) + ".csv' or 'data/" + std::string(key) + "'");
 }
 
 namespace {
-
-// (These were std::regex patterns; compiling them cost every command time.)
-// ^[0-9a-v]{16}$
-bool looks_like_uid(std::string_view ref) {
-    if (ref.size() != 16) return false;
-    for (char c : ref)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'v'))) return false;
-    return true;
-}
 
 catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& ref, bool any_state) {
     auto usable = [&](const std::optional<catalog::ArtifactRow>& row) {
@@ -79,6 +85,12 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
     };
     if (looks_like_uid(ref)) {
         auto row = catalog::find_by_uid(catalog, ref);
+        // Keys of this form are refused since they could pass for uids; one
+        // saved before that is never silently preferred over, or hidden by,
+        // the uid.
+        if (usable(row) && catalog::key_in_use(catalog, ref))
+            throw Error(ErrorKind::usage, "'" + ref + "' is both an artifact uid and a key",
+                        "name the key's version, e.g. '" + ref + "@v1', or rename the key");
         if (usable(row)) return *row;
     }
     // ^(.+)@v([0-9]{1,9})$ ('.' matches neither '\n' nor '\r')

@@ -24,6 +24,11 @@ TEST_SUITE("core::artifact::ref") {
             CHECK_THROWS_AS(artifact::validate_key(bad), Error);
         }
         CHECK_NOTHROW(artifact::validate_key(std::string(1024, 'a')));
+        // The form of a uid, which a REF would take for one.
+        CHECK_THROWS_AS(artifact::validate_key("0123456789abcdev"), Error);
+        CHECK_NOTHROW(artifact::validate_key("0123456789abcdew"));  // 'w' is not in a uid
+        CHECK_NOTHROW(artifact::validate_key("0123456789abcde"));   // 15 characters
+        CHECK_NOTHROW(artifact::validate_key("0123456789abcdev.csv"));
     }
 
     TEST_CASE("is_valid_utf8") {

@@ -36,12 +36,21 @@ Position next_position(catalog::Catalog& catalog, bool& empty) {
     return {};
 }
 
-ChainMac& mac_for_append(catalog::Catalog& catalog, bool log_empty) {
+ChainMac& mac_for_append(catalog::Catalog& catalog, bool log_empty, const std::string& action) {
     const auto dir = audit_dir(catalog);
-    // Instances made by init_instance always have keys; a bare catalog (tests,
-    // tools) gets them with its first event. Never on a non-empty log: a
-    // missing key there is an error to report, not to paper over.
-    if (log_empty && !audit_keys_exist(dir)) create_audit_keys(dir);
+    if (log_empty && catalog::instance_info(catalog, "audit_trail") == "required") {
+        // init writes an instance's first event; an instance whose trail is
+        // empty later had its events deleted. Starting a fresh log at seq 1
+        // would hide that (docs/AUDIT.md says what else an attacker with
+        // write access to .cairn/ can still do).
+        if (action != "init")
+            throw Error(ErrorKind::integrity, "the audit trail of " + catalog.path().string() + " is empty: its events were deleted",
+                        "restore .cairn/ from a backup; cairn never starts a new trail for an existing instance");
+    } else if (log_empty && !audit_keys_exist(dir)) {
+        // A bare catalog (tests, tools) gets keys with its first event. Only
+        // init makes an instance's keys: a missing one is an error to report.
+        create_audit_keys(dir);
+    }
     return chain_mac_for(dir);
 }
 
@@ -62,7 +71,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
         throw Error(ErrorKind::internal, "audit event result must be ok, denied or error, not '" + event.result + "'");
     bool empty = false;
     const Position pos = next_position(catalog, empty);
-    ChainMac& mac = mac_for_append(catalog, empty);
+    ChainMac& mac = mac_for_append(catalog, empty, event.action);
 
     const int64_t time = now_ms();
     const std::string targets = nlohmann::json(event.targets).dump();

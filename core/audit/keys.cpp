@@ -101,8 +101,9 @@ void create_audit_keys(const stdfs::path& dir) {
 crypto::SecretKey load_mac_key(const stdfs::path& dir) {
     const stdfs::path path = key_paths(dir).mac_key;
     if (!stdfs::exists(path))
-        throw Error(ErrorKind::permission, "audit key " + path.string() + " is missing",
-                    "restore it from a backup; without it the audit trail cannot be extended or verified");
+        throw Error(ErrorKind::integrity, "audit key " + path.string() + " is missing",
+                    "restore it from a backup (only 'cairn init' creates audit keys); without it the audit trail "
+                    "cannot be extended or verified");
     fs::require_private_file(path, "audit key");
     auto bytes = parse_key_file(path, k_mac_header, crypto::SecretKey::k_size);
     crypto::SecretKey key = crypto::SecretKey::from_bytes(bytes);
@@ -113,8 +114,8 @@ crypto::SecretKey load_mac_key(const stdfs::path& dir) {
 Signer::Signer(const stdfs::path& dir) {
     const stdfs::path path = key_paths(dir).signing_key;
     if (!stdfs::exists(path))
-        throw Error(ErrorKind::permission, "audit signing key " + path.string() + " is missing",
-                    "restore it from a backup");
+        throw Error(ErrorKind::integrity, "audit signing key " + path.string() + " is missing",
+                    "restore it from a backup (only 'cairn init' creates audit keys)");
     fs::require_private_file(path, "audit signing key");
     auto seed = parse_key_file(path, k_sign_header, 32);
     m_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,

@@ -130,4 +130,10 @@ int64_t insert_artifact(Catalog& c, ArtifactRow& r) {
     return r.id;
 }
 
+bool key_in_use(Catalog& c, const std::string& key) {
+    SQLite::Statement q(c.db(), "SELECT 1 FROM artifact WHERE key = ? AND state != 'deleted' LIMIT 1");
+    q.bind(1, key);
+    return q.executeStep();
+}
+
 } // namespace cairn::catalog

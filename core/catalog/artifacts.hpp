@@ -48,6 +48,9 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
 
 int next_version(Catalog& c, const std::string& key);
 
+// True if any artifact not yet deleted has this key.
+bool key_in_use(Catalog& c, const std::string& key);
+
 // Inserts a new version and moves is_latest to it. Call inside a write transaction.
 int64_t insert_artifact(Catalog& c, ArtifactRow& row);
 

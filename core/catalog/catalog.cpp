@@ -22,11 +22,22 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool c
     if (!create && !std::filesystem::exists(path))
         throw Error(ErrorKind::config, "catalog " + path.string() + " does not exist",
                     "run 'cairn init' to create an instance");
+    // Only init creates a catalog: SQLite would take an empty file for a new
+    // database and migrate() would give it a fresh schema and an empty audit
+    // trail, silently resetting the instance.
+    const auto restore = "restore .cairn/ from a backup; only 'cairn init' creates a catalog";
+    std::error_code ec;
+    if (!create && std::filesystem::file_size(path, ec) == 0 && !ec)
+        throw Error(ErrorKind::integrity, "catalog " + path.string() + " is empty (0 bytes): it was truncated or replaced",
+                    restore);
     int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
     std::unique_ptr<Catalog> catalog;
     try {
         catalog.reset(new Catalog(path, flags));
         if (create) ::chmod(path.c_str(), 0600);
+        if (!create && catalog->schema_version() == 0)
+            throw Error(ErrorKind::integrity, "catalog " + path.string() + " is not a cairn catalog (it has no schema)",
+                        restore);
         catalog->configure();
         catalog->migrate();
     } catch (const SQLite::Exception& e) {
@@ -113,6 +124,13 @@ Catalog::ScrubResult Catalog::scrub() {
     return {false, "another process holds a read transaction on " + m_path.string() +
                        " (a cairn command or an sqlite3 session), so the old pages stay in " + wal.string() +
                        " until it ends"};
+}
+
+std::optional<std::string> instance_info(Catalog& c, const std::string& name) {
+    SQLite::Statement q(c.db(), "SELECT value FROM instance_info WHERE name = ?");
+    q.bind(1, name);
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
 }
 
 } // namespace cairn::catalog

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace cairn::catalog {
@@ -54,5 +55,8 @@ private:
 
 // The current schema version (PRAGMA user_version after migration).
 int latest_schema_version();
+
+// A value of the instance_info table (instance_id, name, key_id), if set.
+std::optional<std::string> instance_info(Catalog& c, const std::string& name);
 
 } // namespace cairn::catalog

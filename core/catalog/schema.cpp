@@ -229,6 +229,10 @@ CREATE INDEX local_copy_doomed ON local_copy(host, os_uid) WHERE doomed_at IS NO
 -- 12 public bytes of the shredded wrapped key (its nonce or ephemeral key),
 -- stored bitwise inverted so the column itself never matches the scan.
 ALTER TABLE deletion_target ADD COLUMN key_needle BLOB;
+-- An instance's trail starts with init's event and is never empty again
+-- (core/audit/audit.cpp refuses to start a second one at seq 1).
+INSERT INTO instance_info (name, value)
+    SELECT 'audit_trail', 'required' WHERE EXISTS (SELECT 1 FROM instance_info WHERE name = 'instance_id');
 )sql";
 
 } // namespace

@@ -98,7 +98,8 @@ InitResult init_instance(const InitOptions& options) {
         auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
         Actor actor = current_actor(o.argv, "");
         catalog->write_transaction([&] {
-            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?)");
+            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?),"
+                                                 " ('audit_trail', 'required')");
             info.bind(1, cfg.instance_id);
             info.bind(2, cfg.name);
             info.bind(3, keys::key_id_of(instance_key));

@@ -90,10 +90,25 @@ stdfs::path find_instance_dir(const std::string& flag) {
                 "run 'cairn init', or use --instance DIR or CAIRN_INSTANCE");
 }
 
+namespace {
+
+// A catalog copied in from another instance would pass for this one's.
+void require_own_catalog(catalog::Catalog& catalog, const config::Config& cfg) {
+    const std::string found = catalog::instance_info(catalog, "instance_id").value_or("");
+    if (found != cfg.instance_id)
+        throw Error(ErrorKind::integrity,
+                    "catalog " + catalog.path().string() + " belongs to instance " + (found.empty() ? "(none)" : found) +
+                        ", but config.yaml names instance " + cfg.instance_id,
+                    "restore this instance's own catalog.db from a backup");
+}
+
+} // namespace
+
 std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv) {
     stdfs::path dir = find_instance_dir(flag);
     config::Config cfg = config::load(dir / "config.yaml");
     auto catalog = catalog::Catalog::open(dir / "catalog.db");
+    require_own_catalog(*catalog, cfg);
     Actor actor = current_actor(argv, cfg.identity);
     return std::make_unique<Instance>(dir, std::move(cfg), std::move(catalog), std::move(actor));
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Issue 14 items 4 and 5: a key can never pass for a uid, and only init
+# creates a catalog: an empty, foreign or missing catalog is an error that
+# changes nothing, never a fresh instance.
+source "$(dirname "$0")/lib.sh"
+
+sql() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print('\n'.join('|'.join(map(str,x)) for x in r))" "$@"; }
+
+cairn init "$T/p" >/dev/null
+cd "$T/p"
+DB=.cairn/catalog.db
+echo victim > v.txt
+victim=$(cairn save v.txt --key people/victim.txt)
+
+# --- Keys of a uid's form are refused --------------------------------------
+echo mine > m.txt
+expect_exit 2 "a key shaped like a uid is refused" cairn save m.txt --key "$victim"
+expect_err_contains "has the form of an artifact uid"
+check "nothing saved" [ "$(sql "$DB" "SELECT COUNT(*) FROM artifact")" = 1 ]
+expect_exit 0 "a uid-like key with an extension is fine" cairn save m.txt --key "$victim.txt"
+# A key saved by an older cairn that equals another artifact's uid: the uid
+# is never silently taken, nor the key.
+sql "$DB" "UPDATE artifact SET key = '$victim' WHERE key = '$victim.txt'"
+expect_exit 2 "load of an ambiguous ref" cairn load "$victim" -o out.txt
+expect_err_contains "is both an artifact uid and a key"
+check_not "nothing written" [ -e out.txt ]
+expect_exit 2 "purge request of an ambiguous ref" cairn purge request "$victim" --grace 0
+check "nothing requested" [ "$(sql "$DB" "SELECT COUNT(*) FROM deletion_request")" = 0 ]
+expect_exit 0 "the key by version" cairn load "$victim@v1" -o - 
+check "key@v1 is the key's artifact" [ "$(cat "$T/out")" = mine ]
+
+# --- No silent reset --------------------------------------------------------
+cp "$DB" "$T/good.db"
+cp .cairn/config.yaml "$T/good.yaml"
+: > "$DB"
+rm -f "$DB-wal" "$DB-shm"
+expect_exit 4 "an empty catalog" cairn ls
+expect_err_contains "is empty (0 bytes)"
+check "still empty: not re-created" [ ! -s "$DB" ]
+expect_exit 4 "audit verify on an empty catalog" cairn audit verify
+check "still empty after audit verify" [ ! -s "$DB" ]
+expect_exit 4 "save into an empty catalog" cairn save v.txt --key x.txt
+check "still empty after save" [ ! -s "$DB" ]
+
+python3 -c "import sqlite3; sqlite3.connect('$DB').execute('CREATE TABLE t(x)')"
+expect_exit 4 "a foreign SQLite database" cairn ls
+expect_err_contains "is not a cairn catalog"
+check "the foreign database was left alone" [ "$(sql "$DB" "SELECT name FROM sqlite_master")" = t ]
+
+cairn init "$T/other" >/dev/null
+cp "$T/other/.cairn/catalog.db" "$DB"
+rm -f "$DB-wal" "$DB-shm"
+expect_exit 4 "another instance's catalog" cairn ls
+expect_err_contains "belongs to instance"
+
+rm "$DB"
+expect_exit 7 "a missing catalog" cairn ls
+check_not "not re-created" [ -e "$DB" ]
+
+cp "$T/good.db" "$DB"
+expect_exit 0 "the real catalog back" cairn ls
+
+# Deleting the trail and its keys does not start a fresh one.
+cp -a .cairn "$T/good.cairn"
+mv .cairn/audit.key "$T/audit.key"
+expect_exit 4 "a missing audit key" cairn ls
+expect_err_contains "audit key"
+check_not "no new audit key" [ -e .cairn/audit.key ]
+mv "$T/audit.key" .cairn/audit.key
+sql "$DB" "DELETE FROM audit_event"
+expect_exit 4 "an emptied trail" cairn ls
+expect_err_contains "its events were deleted"
+check "no fresh trail started" [ "$(sql "$DB" "SELECT COUNT(*) FROM audit_event")" = 0 ]
+rm .cairn/audit.key .cairn/audit-sign.key .cairn/audit-sign.pub
+expect_exit 4 "an emptied trail without its keys" cairn save v.txt --key y.txt
+check_not "keys not re-created" [ -e .cairn/audit.key ]
+check "nothing saved" [ "$(sql "$DB" "SELECT COUNT(*) FROM artifact WHERE key = 'y.txt'")" = 0 ]
+finish
