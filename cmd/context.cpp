@@ -41,6 +41,11 @@ Instance& instance(GlobalOptions& g) {
     return *opened();
 }
 
+Instance& instance_read_only(GlobalOptions& g) {
+    if (!opened()) opened() = open_instance_read_only(g.instance, g.argv);
+    return *opened();
+}
+
 void audit_failure(const std::string& action, const Error& e) {
     if (!opened()) return;
     try {

@@ -8,6 +8,9 @@
 namespace cairn::cmd {
 
 Instance& instance(GlobalOptions& g);
+// The instance with its catalog read-only (audit verify): nothing is written,
+// not even a failure event.
+Instance& instance_read_only(GlobalOptions& g);
 
 // Records a failed or refused command (result "error"/"denied") if an
 // instance was opened; never throws.

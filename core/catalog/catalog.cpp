@@ -5,7 +5,9 @@
 
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
+#include <cctype>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace cairn::catalog {
 
@@ -15,29 +17,85 @@ constexpr int k_busy_timeout_ms = 30'000;
 
 int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
-Catalog::Catalog(const std::filesystem::path& path, int flags)
-    : m_path(path), m_db(path.string(), flags, k_busy_timeout_ms) {}
+Catalog::Catalog(const std::filesystem::path& path, const std::string& name, int flags)
+    : m_path(path), m_db(name, flags, k_busy_timeout_ms) {}
 
-std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool create) {
-    if (!create && !std::filesystem::exists(path))
+namespace {
+
+const char* const k_restore = "restore .cairn/ from a backup; only 'cairn init' creates a catalog";
+
+// A file: URI for SQLite: everything but unreserved characters and '/'
+// percent-encoded, so '?', '#' and '%' in a path stay part of it.
+std::string file_uri(const std::filesystem::path& path, const char* query) {
+    static const char* const k_hex = "0123456789ABCDEF";
+    std::string out = "file:";
+    for (unsigned char c : std::filesystem::absolute(path).string()) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += k_hex[c >> 4];
+            out += k_hex[c & 15];
+        }
+    }
+    return out + "?" + query;
+}
+
+} // namespace
+
+// Only init creates a catalog: SQLite would take an empty file for a new
+// database and migrate() would give it a fresh schema and an empty audit
+// trail, silently resetting the instance.
+void Catalog::require_cairn_file(const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path))
         throw Error(ErrorKind::config, "catalog " + path.string() + " does not exist",
                     "run 'cairn init' to create an instance");
-    // Only init creates a catalog: SQLite would take an empty file for a new
-    // database and migrate() would give it a fresh schema and an empty audit
-    // trail, silently resetting the instance.
-    const auto restore = "restore .cairn/ from a backup; only 'cairn init' creates a catalog";
     std::error_code ec;
-    if (!create && std::filesystem::file_size(path, ec) == 0 && !ec)
+    if (std::filesystem::file_size(path, ec) == 0 && !ec)
         throw Error(ErrorKind::integrity, "catalog " + path.string() + " is empty (0 bytes): it was truncated or replaced",
-                    restore);
+                    k_restore);
+}
+
+std::unique_ptr<Catalog> Catalog::open_read_only(const std::filesystem::path& path) {
+    require_cairn_file(path);
+    const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const bool writable = ::access(dir.c_str(), W_OK) == 0 && ::access(path.c_str(), W_OK) == 0;
+    std::error_code ec;
+    const auto wal = path.string() + "-wal";
+    if (!writable && std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0)
+        throw Error(ErrorKind::config,
+                    "read-only catalog " + path.string() + " has a non-empty WAL, which a read-only open cannot use",
+                    "copy the instance when no cairn command is running, or verify a writable copy");
+    std::unique_ptr<Catalog> catalog;
+    try {
+        // Immutable: no locks and no -shm, which a read-only directory cannot
+        // hold; right for a copy nobody writes.
+        catalog.reset(new Catalog(path, file_uri(path, writable ? "mode=ro" : "immutable=1"),
+                                  SQLite::OPEN_READONLY | SQLite::OPEN_URI));
+        const int version = catalog->schema_version();
+        if (version == 0)
+            throw Error(ErrorKind::integrity, "catalog " + path.string() + " is not a cairn catalog (it has no schema)",
+                        k_restore);
+        if (version > latest_schema_version())
+            throw Error(ErrorKind::config, "catalog " + path.string() + " has schema version " + std::to_string(version) +
+                                               ", newer than this cairn supports", "upgrade cairn");
+    } catch (const SQLite::Exception& e) {
+        throw Error(ErrorKind::config, "cannot open catalog " + path.string() + " read-only: " + e.what(),
+                    "check the file is a cairn catalog and is not corrupt");
+    }
+    return catalog;
+}
+
+std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool create) {
+    if (!create) require_cairn_file(path);
     int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
     std::unique_ptr<Catalog> catalog;
     try {
-        catalog.reset(new Catalog(path, flags));
+        catalog.reset(new Catalog(path, path.string(), flags));
         if (create) ::chmod(path.c_str(), 0600);
         if (!create && catalog->schema_version() == 0)
             throw Error(ErrorKind::integrity, "catalog " + path.string() + " is not a cairn catalog (it has no schema)",
-                        restore);
+                        k_restore);
         catalog->configure();
         catalog->migrate();
     } catch (const SQLite::Exception& e) {

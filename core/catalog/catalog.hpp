@@ -17,6 +17,10 @@ class Catalog {
 public:
     // Opens (and migrates) the catalog; `create` allows a new file.
     static std::unique_ptr<Catalog> open(const std::filesystem::path& path, bool create = false);
+    // Opens an existing catalog for reading only (audit verify): nothing is
+    // migrated or written. A catalog in a directory this process cannot
+    // write (an auditor's read-only copy) is opened as immutable.
+    static std::unique_ptr<Catalog> open_read_only(const std::filesystem::path& path);
 
     SQLite::Database& db() { return m_db; }
     const std::filesystem::path& path() const { return m_path; }
@@ -44,7 +48,8 @@ public:
     ScrubResult scrub();
 
 private:
-    Catalog(const std::filesystem::path& path, int flags);
+    Catalog(const std::filesystem::path& path, const std::string& name, int flags);
+    static void require_cairn_file(const std::filesystem::path& path);
     void configure();
     void migrate();
     void transaction(const char* begin, const std::function<void()>& body);

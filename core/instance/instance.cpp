@@ -102,15 +102,24 @@ void require_own_catalog(catalog::Catalog& catalog, const config::Config& cfg) {
                     "restore this instance's own catalog.db from a backup");
 }
 
-} // namespace
-
-std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv) {
+std::unique_ptr<Instance> open_with(const std::string& flag, const std::vector<std::string>& argv, bool read_only) {
     stdfs::path dir = find_instance_dir(flag);
     config::Config cfg = config::load(dir / "config.yaml");
-    auto catalog = catalog::Catalog::open(dir / "catalog.db");
+    auto catalog = read_only ? catalog::Catalog::open_read_only(dir / "catalog.db")
+                             : catalog::Catalog::open(dir / "catalog.db");
     require_own_catalog(*catalog, cfg);
     Actor actor = current_actor(argv, cfg.identity);
     return std::make_unique<Instance>(dir, std::move(cfg), std::move(catalog), std::move(actor));
+}
+
+} // namespace
+
+std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv) {
+    return open_with(flag, argv, false);
+}
+
+std::unique_ptr<Instance> open_instance_read_only(const std::string& flag, const std::vector<std::string>& argv) {
+    return open_with(flag, argv, true);
 }
 
 } // namespace cairn

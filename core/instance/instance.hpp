@@ -64,5 +64,8 @@ private:
 std::filesystem::path find_instance_dir(const std::string& flag);
 
 std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv);
+// The same with the catalog opened read-only (catalog::Catalog::open_read_only):
+// for audit verify, which must work on an auditor's read-only copy.
+std::unique_ptr<Instance> open_instance_read_only(const std::string& flag, const std::vector<std::string>& argv);
 
 } // namespace cairn

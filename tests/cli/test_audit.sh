@@ -152,7 +152,7 @@ last=$(python3 -c "import json; print(json.load(open('cp.json'))['count'])")
 tamper "DELETE FROM audit_event WHERE seq > $((last - 3))"
 expect_exit 0 "a cut tail is invisible without a checkpoint" cairn audit verify
 expect_exit 4 "a cut tail fails with the checkpoint" cairn audit verify --checkpoint cp.json --json
-check "truncated tail found with the checkpoint" [ "$(bad_seq < "$T/out")" = "truncated $((last - 1))" ]  # the verify above appended one event
+check "truncated tail found with the checkpoint" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]  # verify appends nothing
 restore
 python3 - <<'PY'
 import json
@@ -162,7 +162,8 @@ json.dump(c, open("forged.json", "w"))
 PY
 expect_exit 4 "forged checkpoint" cairn audit verify --checkpoint forged.json
 expect_err_contains "bad_signature"
-check "a refused verify is recorded as an error event" bash -c "\"$CAIRN_BIN\" audit --action audit.verify --result error --json | grep -q integrity"
+# verify is read-only: not even a refusal is appended (issue 14 item 7).
+check "a refused verify appends nothing" [ "$(python3 -c "import sqlite3; print(sqlite3.connect('.cairn/catalog.db').execute(\"SELECT COUNT(*) FROM audit_event WHERE action = 'audit.verify'\").fetchone()[0])")" = 0 ]
 
 # Prune refuses anything younger than 12 months, and records the attempt.
 expect_exit 2 "prune of young events" cairn audit prune --before 30d

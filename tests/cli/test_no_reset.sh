@@ -60,6 +60,24 @@ check_not "not re-created" [ -e "$DB" ]
 cp "$T/good.db" "$DB"
 expect_exit 0 "the real catalog back" cairn ls
 
+# --- audit verify is read-only (issue 14 item 7) ----------------------------
+n=$(sql "$DB" "SELECT COUNT(*) FROM audit_event")
+expect_exit 0 "verify" cairn audit verify
+check "verify wrote no event" [ "$(sql "$DB" "SELECT COUNT(*) FROM audit_event")" = "$n" ]
+# An auditor's copy nobody may write: verify still works and changes nothing.
+mkdir "$T/ro" && cp -a .cairn "$T/ro/.cairn"
+chown -R 65534:65534 "$T/ro" && chmod -R a-w "$T/ro" && chmod 755 "$T"
+sum_before=$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)
+expect_exit 0 "verify of a read-only copy as another account" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$CAIRN_BIN" --instance "$T/ro" audit verify
+check "read-only copy unchanged, no -shm or -wal added" [ "$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)" = "$sum_before" ]
+# A tampered trail gets nothing appended, not even the failure.
+sql "$DB" "UPDATE audit_event SET action = 'forged' WHERE seq = 2"
+expect_exit 4 "verify of an edited trail" cairn audit verify
+check "nothing appended to the failed trail" [ "$(sql "$DB" "SELECT COUNT(*) FROM audit_event")" = "$n" ]
+cp "$T/good.db" "$DB"
+rm -f "$DB-wal" "$DB-shm"
+
 # Deleting the trail and its keys does not start a fresh one.
 cp -a .cairn "$T/good.cairn"
 mv .cairn/audit.key "$T/audit.key"
