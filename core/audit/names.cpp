@@ -63,58 +63,68 @@ private:
     sqlite3_stmt* m_stmt = nullptr;
 };
 
-// Visits the string values of a JSON document (details) without building it.
-struct StringVisitor : nlohmann::json::json_sax_t {
-    std::function<void(const std::string& key, const std::string& value)> on_string;
-    std::string last_key;
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t& val) override {
-        on_string(last_key, val);
-        return true;
-    }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override { return true; }
-    bool key(string_t& val) override {
-        last_key = val;
-        return true;
-    }
-    bool end_object() override { return true; }
-    bool start_array(std::size_t) override { return true; }
-    bool end_array() override { return true; }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-};
-
 } // namespace
+
+void for_each_word(std::string_view line, const std::function<void(std::string_view)>& f) {
+    std::string decoded; // only for words with quotes or backslashes
+    size_t i = 0;
+    while (i < line.size()) {
+        if (line[i] == ' ') {
+            ++i;
+            continue;
+        }
+        // Find the end of the word: the first space outside single quotes.
+        const size_t start = i;
+        bool quoted = false, plain = true;
+        for (; i < line.size() && (quoted || line[i] != ' '); ++i) {
+            if (line[i] == '\'' ) quoted = !quoted, plain = false;
+            else if (line[i] == '\\' && !quoted) plain = false, i += (i + 1 < line.size()) ? 1 : 0;
+        }
+        if (plain) {
+            f(line.substr(start, i - start));
+            continue;
+        }
+        decoded.clear();
+        quoted = false;
+        for (size_t k = start; k < i; ++k) {
+            const char c = line[k];
+            if (c == '\'') quoted = !quoted;
+            else if (c == '\\' && !quoted && k + 1 < i) decoded += line[++k];
+            else decoded += c;
+        }
+        f(decoded);
+    }
+}
 
 std::vector<std::string> argv_words(std::string_view line) {
     std::vector<std::string> words;
-    std::string word;
-    bool in_word = false, quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '\'') quoted = false;
-            else word += c;
-        } else if (c == ' ') {
-            if (in_word) words.push_back(std::move(word));
-            word.clear();
-            in_word = false;
-        } else if (c == '\'') {
-            quoted = in_word = true;
-        } else if (c == '\\' && i + 1 < line.size()) {
-            word += line[++i];
-            in_word = true;
-        } else {
-            word += c;
-            in_word = true;
-        }
-    }
-    if (in_word) words.push_back(std::move(word));
+    for_each_word(line, [&](std::string_view w) { words.emplace_back(w); });
     return words;
+}
+
+void for_each_json_string(std::string_view json, const std::function<void(std::string_view key, std::string_view value)>& f) {
+    std::string key, decoded;
+    size_t i = 0;
+    while ((i = json.find('"', i)) != std::string_view::npos) {
+        size_t end = i + 1;
+        bool escaped = false;
+        while (end < json.size() && json[end] != '"') {
+            if (json[end] == '\\') escaped = true, ++end;
+            ++end;
+        }
+        if (end >= json.size()) return; // not JSON: nothing more to read
+        std::string_view text = json.substr(i + 1, end - i - 1);
+        if (escaped) {
+            const auto j = nlohmann::json::parse(json.substr(i, end - i + 1), nullptr, false);
+            decoded = j.is_string() ? j.get<std::string>() : std::string(text);
+            text = decoded;
+        }
+        size_t next = end + 1;
+        while (next < json.size() && is_blank(json[next])) ++next;
+        if (next < json.size() && json[next] == ':') key.assign(text);
+        else f(key, text);
+        i = end + 1;
+    }
 }
 
 std::string join_words(const std::vector<std::string>& words) {
@@ -181,12 +191,12 @@ void EventNameIndex::scan(catalog::Catalog& catalog) {
     Raw q(catalog,
           "SELECT seq, action, command_line, details FROM audit_event WHERE seq > ? AND redacted_at IS NULL ORDER BY seq");
     sqlite3_bind_int64(q.get(), 1, m_after);
-    std::set<std::string> spelled; // per event
-    StringVisitor visitor;
+    std::vector<std::string> spelled; // by the current event; rarely more than one
     std::string prefix;
-    visitor.on_string = [&](const std::string& key, const std::string& value) {
-        for (auto& h : m_names.find(value)) spelled.insert(std::move(h.name));
-        if (key == "prefix") prefix = value;
+    auto look = [&](std::string_view word) {
+        if (word.empty()) return;
+        for (auto& h : m_names.find(word))
+            if (std::find(spelled.begin(), spelled.end(), h.name) == spelled.end()) spelled.push_back(std::move(h.name));
     };
     while (q.step()) {
         const int64_t seq = sqlite3_column_int64(q.get(), 0);
@@ -194,12 +204,14 @@ void EventNameIndex::scan(catalog::Catalog& catalog) {
         ++m_read;
         spelled.clear();
         prefix.clear();
-        for (const auto& word : argv_words(q.text(2)))
-            for (auto& h : m_names.find(word)) spelled.insert(std::move(h.name));
-        const std::string_view details = q.text(3);
-        if (!details.empty()) nlohmann::json::sax_parse(details.begin(), details.end(), &visitor);
-        for (const auto& name : spelled) m_spelled.emplace_back(seq, name);
-        if (q.text(1) == "ls" && m_names.starts_a_name(prefix)) m_prefixes.emplace_back(seq, prefix);
+        const bool ls = q.text(1) == "ls";
+        for_each_word(q.text(2), look);
+        for_each_json_string(q.text(3), [&](std::string_view key, std::string_view value) {
+            look(value);
+            if (ls && key == "prefix") prefix.assign(value);
+        });
+        for (auto& name : spelled) m_spelled.emplace_back(seq, std::move(name));
+        if (ls && m_names.starts_a_name(prefix)) m_prefixes.emplace_back(seq, prefix);
     }
 }
 

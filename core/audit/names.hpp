@@ -12,6 +12,7 @@
 #include "core/catalog/catalog.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,6 +26,16 @@ namespace cairn::audit {
 // The argv words of a command line as redact_command_line() joins them
 // (space-separated; single quotes, and '\'' inside them, as it writes them).
 std::vector<std::string> argv_words(std::string_view command_line);
+
+// The same words, one call each, without copying the ones that needed no
+// quoting (the views are valid during the call).
+void for_each_word(std::string_view command_line, const std::function<void(std::string_view)>& f);
+
+// Calls f(key, value) for each string value of a JSON document, with the
+// object key read last before it ("" at first). Reads string literals only
+// and decodes the ones with escapes; a malformed document ends the walk.
+void for_each_json_string(std::string_view json,
+                          const std::function<void(std::string_view key, std::string_view value)>& f);
 
 // Joins words the way redact_command_line() quotes them, without redacting:
 // join_words(argv_words(line)) == line for every line it wrote.
