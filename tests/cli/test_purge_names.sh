@@ -42,16 +42,16 @@ except Exception as e:
 PY
 }
 not_in_files() { local rc=0; in_files "$@" || rc=$?; [ "$rc" = 1 ]; }
-# names_left DIR... : grep for K over every file; passes when grep read them and found nothing.
+# names_gone WHAT DIR... : grep for K over every file; passes when grep read them and found nothing.
 names_gone() { check_no_match "$1: no file spells $K" -a -r -P "$K_RE" "${@:2}"; }
 
 # populate BIN : the same history, written by BIN.
 populate() {
     local bin=$1
     echo a > a.txt; echo b > b.txt; echo c > c.txt
-    uid=$("$bin" save a.txt --key "$K")
-    nuid=$("$bin" save b.txt --key "$N")
-    "$bin" save c.txt --key "$U" >/dev/null
+    uid=$("$bin" -q save a.txt --key "$K")
+    nuid=$("$bin" -q save b.txt --key "$N")
+    "$bin" -q save c.txt --key "$U" >/dev/null
     "$bin" run exec -p input="$K" -p other="$N" -- sh -c "cat $K $N >/dev/null 2>&1; true" 2>/dev/null
     "$bin" ls "$K" >/dev/null
     "$bin" ls people/zelda-q >/dev/null   # starts K, but N holds it: stays
@@ -59,7 +59,7 @@ populate() {
     expect_exit 3 "a load of $K to a missing directory fails" "$bin" load "$K" -o /nonexistent/dir/x
     "$bin" load "$K@v1" -o out.txt >/dev/null
     "$bin" lineage "$K" >/dev/null
-    "$bin" save c.txt --key derived.csv --from "$K" >/dev/null
+    "$bin" -q save c.txt --key derived.csv --from "$K" >/dev/null
 }
 
 # --- this version from the start --------------------------------------------
@@ -71,8 +71,8 @@ populate "$CAIRN_BIN"
 # Item 1: the failed load names the artifact it resolved.
 check "the failed load lists the resolved uid among its targets" \
     [ "$(sql $DB "SELECT targets FROM audit_event WHERE action = 'load' AND result = 'error'")" = "[\"$uid\"]" ]
-# A lineage that fails after resolving (bad depth is a usage error before it),
-# here a purge request of K plus an unknown ref: targets name K's uid.
+# A command that fails after resolving one ref (a purge request of K and an
+# unknown ref): its event names K's uid.
 expect_exit 3 "a purge request with an unknown second ref fails" cairn purge request "$K" no/such.csv --grace 0
 check "the failed purge request names the uid it resolved" \
     [ "$(sql $DB "SELECT targets FROM audit_event WHERE action = 'purge.request' AND result = 'error'")" = "[\"$uid\"]" ]
@@ -129,7 +129,6 @@ if [ -n "${CAIRN_OLD_BIN:-}" ]; then
     expect_exit 0 "purge run" cairn purge run
     expect_exit 0 "the mixed trail verifies after the purge" cairn audit verify
     names_gone "older instance" "$T/old" "$HOME"
-    new_ls=$(sql $DB "SELECT seq FROM audit_event WHERE action = 'ls' ORDER BY seq DESC LIMIT 1")
 fi
 
 finish
