@@ -1,6 +1,7 @@
 #include "cmd/context.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/audit/resolved.hpp"
 #include "core/purge/copies.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/time.hpp"
@@ -50,8 +51,10 @@ void audit_failure(const std::string& action, const Error& e) {
     if (!opened()) return;
     try {
         const bool denied = e.kind() == ErrorKind::permission;
+        // The artifacts the command resolved before it failed are its
+        // targets, so purge redacts this event with theirs.
         audit::record(opened()->catalog(), opened()->actor(),
-                      {action, {}, denied ? "denied" : "error", exit_code(e.kind()),
+                      {action, audit::resolved_uids(), denied ? "denied" : "error", exit_code(e.kind()),
                        {{"error", e.what()}, {"kind", kind_name(e.kind())}}});
     } catch (...) {
         // The command already failed; its error is what the user needs to see.

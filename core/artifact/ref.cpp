@@ -1,5 +1,6 @@
 #include "core/artifact/ref.hpp"
 
+#include "core/audit/resolved.hpp"
 #include "core/util/error.hpp"
 
 #include <charconv>
@@ -83,8 +84,15 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
     auto usable = [&](const std::optional<catalog::ArtifactRow>& row) {
         return row && (any_state ? row->state != "deleted" : row->state == "active");
     };
+    // Every row the REF finds is noted, usable or not (pending deletion,
+    // deleted): a command that fails on it is then recorded against its uid,
+    // which is how purge finds the event to redact (core/audit/resolved.hpp).
+    auto note = [](const std::optional<catalog::ArtifactRow>& row) {
+        if (row) audit::note_resolved(row->uid);
+    };
     if (looks_like_uid(ref)) {
         auto row = catalog::find_by_uid(catalog, ref);
+        note(row);
         // Keys of this form are refused since they could pass for uids; one
         // saved before that is never silently preferred over, or hidden by,
         // the uid.
@@ -109,6 +117,7 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
     } else {
         row = catalog::find_latest(catalog, ref);
     }
+    note(row);
     if (usable(row)) return *row;
     std::string why = (row && row->state == "pending_deletion") ? " (it is pending deletion)" :
                       (row && row->state == "deleted") ? " (it was deleted)" : "";

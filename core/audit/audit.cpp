@@ -76,8 +76,14 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     const int64_t time = now_ms();
     const std::string targets = nlohmann::json(event.targets).dump();
     const std::string details = redacted(event.details).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const TextDigest command_line_digest = text_digest(k_command_line_domain, actor.command_line);
-    const TextDigest details_digest = text_digest(k_details_domain, details);
+    // Keyed from the marker on (every event of an instance created or
+    // migrated since keyed digests exist); plain SHA-256 before it, as the
+    // events that older versions appended.
+    const bool keyed = pos.seq >= keyed_digests_from(catalog);
+    const TextDigest command_line_digest = keyed ? mac.text_digest(k_command_line_domain, actor.command_line)
+                                                 : text_digest(k_command_line_domain, actor.command_line);
+    const TextDigest details_digest =
+        keyed ? mac.text_digest(k_details_domain, details) : text_digest(k_details_domain, details);
     // Build the canonical form from exactly the values bound below, in
     // column order (k_event_columns): the redactable text as its digest.
     CanonicalWriter w(k_event_domain);

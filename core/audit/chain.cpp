@@ -1,12 +1,14 @@
 #include "core/audit/chain.hpp"
 
 #include "core/audit/keys.hpp"
+#include "core/catalog/catalog.hpp"
 #include "core/util/error.hpp"
 
 #include <SQLiteCpp/Column.h>
 #include <sqlite3.h>
 #include <bit>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -134,6 +136,30 @@ ChainValue ChainMac::compute(std::span<const std::byte> canonical, const ChainVa
     return out;
 }
 
+TextDigest ChainMac::text_digest(std::string_view domain, std::string_view text) {
+    // The domains are short constants: the head fits on the stack (verify
+    // computes two of these per event).
+    char head[18 + 64];
+    if (domain.size() > 64) throw Error(ErrorKind::internal, "audit digest domain too long");
+    size_t n = 0;
+    auto tagged = [&](uint64_t v) {
+        head[n++] = 't';
+        for (int i = 7; i >= 0; --i) head[n++] = static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    tagged(domain.size());
+    std::memcpy(head + n, domain.data(), domain.size());
+    n += domain.size();
+    tagged(text.size());
+    TextDigest out{};
+    size_t len = 0;
+    const bool ok = EVP_MAC_init(m_ctx, nullptr, 0, nullptr) == 1 &&
+                    EVP_MAC_update(m_ctx, reinterpret_cast<const unsigned char*>(head), n) == 1 &&
+                    EVP_MAC_update(m_ctx, reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1 &&
+                    EVP_MAC_final(m_ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1;
+    if (!ok || len != out.size()) throw Error(ErrorKind::internal, "OpenSSL: HMAC-SHA-256 failed");
+    return out;
+}
+
 ChainMac& chain_mac_for(const std::filesystem::path& dir) {
     static std::mutex k_mutex;
     static std::map<std::string, std::unique_ptr<ChainMac>> k_cache;
@@ -188,7 +214,7 @@ private:
 // appended event ever contains, so the MAC fails at this seq. With
 // `deferred`, a text whose match remains to be checked goes there.
 void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out,
-                       std::vector<TextCheck>* deferred) {
+                       const DigestMode& mode, std::vector<TextCheck>* deferred) {
     sqlite3_value* digest = sqlite3_column_value(row, digest_col);
     sqlite3_value* text = sqlite3_column_value(row, text_col);
     const auto* stored = static_cast<const std::byte*>(sqlite3_value_blob(digest));
@@ -197,13 +223,15 @@ void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::str
     bool consistent = false;
     if (type == SQLITE_TEXT && stored_len == TextDigest{}.size()) {
         const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(text));
-        TextCheck check{domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(text))), {}};
+        TextCheck check{domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(text))), {},
+                        mode.keyed(sqlite3_column_int64(row, 0))};
         std::copy(stored, stored + stored_len, check.stored.begin());
         if (deferred) {
             deferred->push_back(check);
             consistent = true;
         } else {
-            consistent = check.ok();
+            if (check.keyed && !mode.mac) throw Error(ErrorKind::internal, "keyed digest check without the audit key");
+            consistent = check.ok(*mode.mac);
         }
     } else if (type == SQLITE_NULL) {
         consistent = sqlite3_column_type(row, k_redacted_at_column) != SQLITE_NULL;
@@ -236,20 +264,33 @@ TextDigest text_digest(std::string_view domain, std::string_view text) {
     return digester.digest(head, text);
 }
 
-bool TextCheck::ok() const {
-    const TextDigest d = text_digest(domain, text);
+bool TextCheck::ok(ChainMac& mac) const {
+    const TextDigest d = keyed ? mac.text_digest(domain, text) : audit::text_digest(domain, text);
     return crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored));
 }
 
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, std::vector<TextCheck>* deferred) {
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMode& mode,
+                        std::vector<TextCheck>* deferred) {
     out.reset(k_event_domain);
     for (int i = 0; i < k_event_field_count; ++i) {
         if (i == k_command_line_column)
-            redactable_column(row, i, k_command_line_digest_column, k_command_line_domain, out, deferred);
+            redactable_column(row, i, k_command_line_digest_column, k_command_line_domain, out, mode, deferred);
         else if (i == k_details_column)
-            redactable_column(row, i, k_details_digest_column, k_details_domain, out, deferred);
+            redactable_column(row, i, k_details_digest_column, k_details_domain, out, mode, deferred);
         else
             out.column(row, i);
+    }
+}
+
+int64_t keyed_digests_from(catalog::Catalog& catalog) {
+    SQLite::Statement q(catalog.db(), "SELECT value FROM instance_info WHERE name = ?");
+    q.bind(1, std::string(k_keyed_from_setting));
+    if (!q.executeStep()) return std::numeric_limits<int64_t>::max();
+    try {
+        return std::stoll(q.getColumn(0).getString());
+    } catch (const std::exception&) {
+        // Not a number: no seq is keyed, so verify fails at the first keyed event.
+        return std::numeric_limits<int64_t>::max();
     }
 }
 

@@ -20,6 +20,10 @@
 #include <string_view>
 #include <vector>
 
+namespace cairn::catalog {
+class Catalog;
+}
+
 struct evp_mac_ctx_st;
 struct sqlite3_stmt;
 
@@ -52,7 +56,9 @@ inline constexpr std::string_view k_details_domain = "cairn.audit.details.v1";
 using TextDigest = std::array<std::byte, 32>;
 
 // SHA-256('t' u64be(len) domain 't' u64be(len) text): the digest of a
-// redactable column that the chain covers in place of the text.
+// redactable column as written before keyed digests (events older than
+// keyed_digests_from(); see docs/AUDIT.md). Anyone can compute it, so it
+// confirms a guessed text; new events use ChainMac::text_digest().
 TextDigest text_digest(std::string_view domain, std::string_view text);
 
 // Builds canonical serialisations.
@@ -90,6 +96,10 @@ public:
     ChainMac& operator=(const ChainMac&) = delete;
     // MAC over `canonical` followed by the previous chain value.
     ChainValue compute(std::span<const std::byte> canonical, const ChainValue& prev);
+    // HMAC-SHA-256 under the audit key over the same bytes as the unkeyed
+    // text_digest(): the digest of a redactable column in events from
+    // keyed_digests_from() on. Without the key it confirms no guess.
+    TextDigest text_digest(std::string_view domain, std::string_view text);
 
 private:
     ::evp_mac_ctx_st* m_ctx = nullptr;
@@ -107,8 +117,19 @@ struct TextCheck {
     std::string_view domain;
     std::string_view text;
     TextDigest stored;
-    // text_digest(domain, text) == stored, compared in constant time.
-    bool ok() const;
+    bool keyed = true; // the event's digests are keyed (its seq >= keyed_digests_from)
+    // The digest of `text` (keyed with `mac`, else SHA-256) == stored, in
+    // constant time.
+    bool ok(ChainMac& mac) const;
+};
+
+// Where the digests of redactable text are keyed: from event seq `from` on
+// (instance_info 'audit_keyed_digests_from', set by the migration that
+// introduced them), with `mac`; before it they are plain SHA-256.
+struct DigestMode {
+    int64_t keyed_from = 1;
+    ChainMac* mac = nullptr;
+    bool keyed(int64_t seq) const { return seq >= keyed_from; }
 };
 
 // Canonical serialisation of the first k_event_field_count columns of `row`
@@ -121,7 +142,9 @@ struct TextCheck {
 // stored digest is appended to it (at most two per row) and serialised as if
 // it matched; the caller must then treat a failed TextCheck::ok() like a
 // failed MAC at this row (verify hashes on worker threads this way).
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, std::vector<TextCheck>* deferred = nullptr);
+// `mode` says how the row's digests were made (see DigestMode).
+void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMode& mode,
+                        std::vector<TextCheck>* deferred = nullptr);
 
 // Length of the canonical prefix before the first field after seq (the
 // domain tag and the seq integer).
@@ -135,5 +158,11 @@ ChainValue chain_from_column(sqlite3_stmt* row, int i);
 ChainValue chain_from_column(const SQLite::Column& c);
 
 inline constexpr ChainValue k_genesis{};
+
+inline constexpr std::string_view k_keyed_from_setting = "audit_keyed_digests_from";
+
+// The first seq whose digests are keyed (instance_info, see DigestMode).
+// A catalog without the setting has no keyed digests: INT64_MAX.
+int64_t keyed_digests_from(catalog::Catalog& catalog);
 
 } // namespace cairn::audit

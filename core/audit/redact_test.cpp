@@ -3,6 +3,8 @@
 #include "core/audit/test_support.hpp"
 #include "core/audit/verify.hpp"
 
+#include <cstring>
+
 #include <doctest/doctest.h>
 
 using namespace cairn;
@@ -25,10 +27,71 @@ int64_t count(AuditFixture& f, const std::string& where) {
 } // namespace
 
 TEST_SUITE("core::audit::redact") {
-    TEST_CASE("redact: digests are domain-separated SHA-256 of the text") {
+    TEST_CASE("redact: unkeyed (older) digests are domain-separated SHA-256 of the text") {
         CHECK(text_digest(k_command_line_domain, "x") != text_digest(k_details_domain, "x"));
         CHECK(text_digest(k_command_line_domain, "ab") != text_digest(k_command_line_domain, "a"));
         CHECK(text_digest(k_details_domain, "") == text_digest(k_details_domain, ""));
+    }
+
+    TEST_CASE("redact: new events store keyed digests, which the unkeyed SHA-256 of the text does not match") {
+        AuditFixture f;
+        CHECK(keyed_digests_from(*f.catalog) == 1); // a new instance: every event
+        add_named(f, "uid-jane", "patients/jane-doe.csv");
+        SQLite::Statement q(f.catalog->db(), "SELECT command_line, command_line_digest, details, details_digest FROM audit_event");
+        REQUIRE(q.executeStep());
+        const std::string line = q.getColumn(0).getString(), details = q.getColumn(2).getString();
+        auto stored = [&](int i) {
+            TextDigest d{};
+            REQUIRE(q.getColumn(i).getBytes() == 32);
+            std::memcpy(d.data(), q.getColumn(i).getBlob(), d.size());
+            return d;
+        };
+        ChainMac& mac = chain_mac_for(f.dir);
+        CHECK(stored(1) == mac.text_digest(k_command_line_domain, line));
+        CHECK(stored(3) == mac.text_digest(k_details_domain, details));
+        CHECK(stored(1) != text_digest(k_command_line_domain, line));
+        CHECK(stored(3) != text_digest(k_details_domain, details));
+        // Another key gives other digests: they say nothing without the key.
+        ChainMac other(crypto::SecretKey::random());
+        CHECK(other.text_digest(k_command_line_domain, line) != stored(1));
+    }
+
+    TEST_CASE("redact: a trail with unkeyed digests before the marker and keyed ones after verifies; moving the marker fails") {
+        AuditFixture f;
+        // As a catalog migrated after 3 events written by an older version.
+        f.sql("UPDATE instance_info SET value = '4' WHERE name = 'audit_keyed_digests_from'");
+        f.add(6);
+        SQLite::Statement q(f.catalog->db(), "SELECT seq, command_line, command_line_digest FROM audit_event ORDER BY seq");
+        ChainMac& mac = chain_mac_for(f.dir);
+        while (q.executeStep()) {
+            const auto seq = q.getColumn(0).getInt64();
+            const std::string line = q.getColumn(1).getString();
+            TextDigest d{};
+            std::memcpy(d.data(), q.getColumn(2).getBlob(), d.size());
+            CHECK_MESSAGE(d == (seq < 4 ? text_digest(k_command_line_domain, line)
+                                        : mac.text_digest(k_command_line_domain, line)),
+                          "seq ", seq);
+        }
+        CHECK(verify(*f.catalog).ok());
+        // Redacting on both sides of the marker keeps it verifying.
+        f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 1 WHERE seq IN (2, 5)");
+        CHECK(verify(*f.catalog).ok());
+        SUBCASE("marker moved back") {
+            f.sql("UPDATE instance_info SET value = '3' WHERE name = 'audit_keyed_digests_from'");
+            auto r = verify(*f.catalog);
+            CHECK(r.bad_seq == 3);
+            CHECK(r.problem == Problem::edited);
+        }
+        SUBCASE("marker moved on") {
+            f.sql("UPDATE instance_info SET value = '5' WHERE name = 'audit_keyed_digests_from'");
+            auto r = verify(*f.catalog);
+            CHECK(r.bad_seq == 4);
+        }
+        SUBCASE("marker deleted") {
+            f.sql("DELETE FROM instance_info WHERE name = 'audit_keyed_digests_from'");
+            auto r = verify(*f.catalog);
+            CHECK(r.bad_seq == 4);
+        }
     }
 
     TEST_CASE("redact: a redacted event still verifies and keeps everything but the text") {
@@ -82,7 +145,8 @@ TEST_SUITE("core::audit::redact") {
             f.sql("UPDATE audit_event SET details_digest = randomblob(32) WHERE seq = 4");
         }
         SUBCASE("digest replaced by the digest of other text, text changed to match") {
-            const auto d = text_digest(k_details_domain, "{\"i\":99}");
+            // Even with the audit key: the chain covers the digest.
+            const auto d = chain_mac_for(f.dir).text_digest(k_details_domain, "{\"i\":99}");
             f.catalog->db().exec("UPDATE audit_event SET details = '{\"i\":99}' WHERE seq = 4");
             SQLite::Statement st(f.catalog->db(), "UPDATE audit_event SET details_digest = ? WHERE seq = 4");
             st.bind(1, d.data(), static_cast<int>(d.size()));

@@ -103,7 +103,7 @@ ChainValue mac_at(ChainMac& mac, const Row& r, int64_t seq, const ChainValue& pr
     return mac.compute(w.bytes(), prev);
 }
 
-std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq) {
+std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq, const DigestMode& mode) {
     RawStatement q(catalog.db(), "SELECT " + std::string(k_event_columns) +
                                      " FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?");
     sqlite3_bind_int64(q.get(), 1, seq);
@@ -111,7 +111,7 @@ std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq) {
     std::vector<Row> rows;
     CanonicalWriter w(k_event_domain);
     while (q.step()) {
-        canonical_from_row(q.get(), w);
+        canonical_from_row(q.get(), w, mode);
         // Keep what follows the domain tag and seq, so mac_at can re-seat it.
         rows.push_back({sqlite3_column_int64(q.get(), 0), std::string(w.view().substr(k_canonical_seq_prefix)),
                         chain_from_column(q.get(), k_chain_column)});
@@ -127,6 +127,7 @@ struct Batch {
         std::string_view domain;
         size_t begin, size; // in `bytes`
         TextDigest stored;
+        bool keyed;
     };
     struct Event {
         size_t begin, size; // canonical serialisation, in `bytes`
@@ -143,7 +144,7 @@ struct Batch {
         Event e{bytes.size(), canonical.size(), {}, 0, stored, prev};
         bytes.append(canonical);
         for (const TextCheck& t : texts) {
-            e.texts.at(e.text_count++) = {t.domain, bytes.size(), t.text.size(), t.stored};
+            e.texts.at(e.text_count++) = {t.domain, bytes.size(), t.text.size(), t.stored, t.keyed};
             bytes.append(t.text);
         }
         events.push_back(e);
@@ -156,7 +157,7 @@ struct Batch {
             const Event& e = events[i];
             for (size_t t = 0; t < e.text_count; ++t) {
                 const Text& x = e.texts[t];
-                if (!TextCheck{x.domain, all.substr(x.begin, x.size), x.stored}.ok()) return i;
+                if (!TextCheck{x.domain, all.substr(x.begin, x.size), x.stored, x.keyed}.ok(mac)) return i;
             }
             const std::string_view canonical = all.substr(e.begin, e.size);
             if (!same(mac.compute(std::as_bytes(std::span(canonical.data(), canonical.size())), e.prev), e.stored))
@@ -322,9 +323,10 @@ void fail(VerifyReport& r, Problem p, int64_t seq, std::string message) {
 
 // The event at `s` does not match its chain value under `prev`: work out
 // what most likely happened, for the report.
-void diagnose(catalog::Catalog& catalog, ChainMac& mac, int64_t s, const ChainValue& prev, VerifyReport& r) {
+void diagnose(catalog::Catalog& catalog, ChainMac& mac, const DigestMode& mode, int64_t s, const ChainValue& prev,
+              VerifyReport& r) {
     const std::string at = "seq " + std::to_string(s);
-    const auto rows = rows_from(catalog, s);
+    const auto rows = rows_from(catalog, s, mode);
     if (rows.size() > 1 && rows[1].seq == s + 1 && same(mac_at(mac, rows[1], s + 1, rows[0].stored), rows[1].stored))
         return fail(r, Problem::edited, s,
                     "event at " + at + " was altered: its fields no longer match its chain value "
@@ -413,6 +415,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
         prev = anchor->chain;
     }
     ChainMac& mac = chain_mac_for(dir);
+    const DigestMode mode{keyed_digests_from(catalog), &mac};
     // Map the file: a sequential scan of millions of rows is then page-cache
     // reads instead of one pread per page.
     catalog.db().exec("PRAGMA mmap_size = 1073741824");
@@ -448,7 +451,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
             batch = checker.next_batch(read);
         }
         texts.clear();
-        canonical_from_row(q.get(), w, &texts);
+        canonical_from_row(q.get(), w, mode, &texts);
         const ChainValue stored = chain_from_column(q.get(), k_chain_column);
         batch->add(w.view(), texts, stored, prev);
         if (checkpoint && seq == checkpoint->count) head_at_cp = stored;
@@ -463,7 +466,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
         r.last_seq = first_seq + r.events - 1;
     }
     if (bad) {
-        diagnose(catalog, mac, first_seq + bad->index, bad->prev, r);
+        diagnose(catalog, mac, mode, first_seq + bad->index, bad->prev, r);
         return r;
     }
     if (gap) {

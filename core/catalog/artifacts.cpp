@@ -89,6 +89,15 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
     return out;
 }
 
+bool any_key_with_prefix(Catalog& c, const std::string& prefix) {
+    // Keys are valid UTF-8, which never holds the byte 0xff: every key that
+    // starts with `prefix` lies in [prefix, prefix + "\xff"), and only those.
+    SQLite::Statement q(c.db(), "SELECT 1 FROM artifact WHERE key >= ? AND key < ? LIMIT 1");
+    q.bind(1, prefix);
+    q.bind(2, prefix + '\xff');
+    return q.executeStep();
+}
+
 int next_version(Catalog& c, const std::string& key) {
     SQLite::Statement q(c.db(), "SELECT COALESCE(MAX(version), 0) + 1 FROM artifact WHERE key = ?");
     q.bind(1, key);

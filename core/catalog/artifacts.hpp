@@ -46,6 +46,10 @@ std::optional<ArtifactRow> find_same_content(Catalog& c, const std::string& key,
 // Active artifacts whose key starts with prefix; latest versions only unless all_versions.
 std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, bool all_versions);
 
+// True when some artifact still holds a key starting with `prefix`
+// (erased artifacts hold none).
+bool any_key_with_prefix(Catalog& c, const std::string& prefix);
+
 int next_version(Catalog& c, const std::string& key);
 
 // True if any artifact not yet deleted has this key.

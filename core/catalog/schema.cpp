@@ -235,10 +235,22 @@ INSERT INTO instance_info (name, value)
     SELECT 'audit_trail', 'required' WHERE EXISTS (SELECT 1 FROM instance_info WHERE name = 'instance_id');
 )sql";
 
+// Names leave with the data (docs/AUDIT.md, Redaction). The digests of
+// redactable audit text become HMAC-SHA-256 under the audit key from the
+// next event on; older events keep their SHA-256 digests, which the chain
+// covers, so verify needs to know where the keyed ones start: one past the
+// last event (or prune anchor) at the time of this migration, 1 on a new
+// instance.
+constexpr std::string_view k_v2_names = R"sql(
+INSERT OR IGNORE INTO instance_info (name, value)
+SELECT 'audit_keyed_digests_from',
+       CAST(COALESCE((SELECT MAX(seq) FROM audit_event), (SELECT MAX(seq) FROM audit_anchor), 0) + 1 AS TEXT);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies};
+    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names};
     return k_migrations;
 }
 

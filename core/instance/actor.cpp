@@ -108,14 +108,14 @@ std::string redact_arg(const std::string& arg) {
     return redact_value(arg);
 }
 
-std::string quote_if_needed(const std::string& arg) {
+} // namespace
+
+std::string quote_arg(const std::string& arg) {
     if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos) return arg;
     std::string out = "'";
     for (char c : arg) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
-
-} // namespace
 
 std::string redact_command_line(const std::vector<std::string>& argv) {
     std::string out;
@@ -128,7 +128,7 @@ std::string redact_command_line(const std::vector<std::string>& argv) {
             continue;
         }
         if (is_secret_flag(arg)) redact_next = true;
-        out += quote_if_needed(redact_arg(arg));
+        out += quote_arg(redact_arg(arg));
     }
     return out;
 }

@@ -22,6 +22,11 @@ Actor current_actor(const std::vector<std::string>& argv, const std::string& con
 // params, and user:password@ in URLs) with "***".
 std::string redact_command_line(const std::vector<std::string>& argv);
 
+// One word as redact_command_line() writes it: bare when it holds no blank,
+// quote, backslash, '$' or '`' (and is not empty), else in single quotes
+// with each ' written as '\''.
+std::string quote_arg(const std::string& arg);
+
 // Scrubs free text (error messages, audit details) the same way: name=value
 // pairs whose name looks secret, user:password@ in URLs, and secret-looking
 // URL query parameters anywhere in the text become "***".

@@ -1,6 +1,7 @@
 #include "core/lineage/graph.hpp"
 
 #include "core/artifact/ref.hpp"
+#include "core/audit/resolved.hpp"
 #include "core/util/error.hpp"
 
 #include <algorithm>
@@ -325,6 +326,7 @@ ArtifactNode resolve_node(catalog::Catalog& c, const std::string& ref) {
         // A deleted artifact keeps its uid and its place in the graph.
         auto row = catalog::find_by_uid(c, ref);
         if (!row) throw;
+        audit::note_resolved(row->uid);
         id = row->id;
     }
     SQLite::Statement q(c.db(),

@@ -4,6 +4,7 @@
 #include "core/catalog/copies.hpp"
 #include "core/keys/keyring.hpp"
 #include "core/purge/copies.hpp"
+#include "core/purge/names.hpp"
 #include "core/purge/residue.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
@@ -244,13 +245,30 @@ private:
         }
     }
 
+    // The keys of the artifacts about to be shredded, read before any is
+    // erased: the names the run may take out of audit text and runs.
+    audit::NameSet names_of(const std::vector<Work*>& items) {
+        audit::NameSet names;
+        SQLite::Statement key_of(m_ctx.catalog.db(), "SELECT key FROM artifact WHERE id = ? AND key IS NOT NULL");
+        for (const Work* w : items) {
+            key_of.bind(1, w->target.artifact_id);
+            if (key_of.executeStep()) names.insert(key_of.getColumn(0).getString());
+            key_of.reset();
+        }
+        return names;
+    }
+
     void shred() {
         auto removed = in_state("objects_removed");
+        if (removed.empty()) return;
+        // Events and runs are read once for the whole run, not once per batch.
+        NameEraser names(names_of(removed));
+        names.prepare(m_ctx.catalog);
         in_batches(removed, [&](std::vector<Work*>& batch) {
             const int64_t now = m_clock();
             commit(batch, "objects_removed", "shredded", [&] {
                 auto& db = m_ctx.catalog.db();
-                SQLite::Statement key_of(db, "SELECT key, wrapped_key FROM artifact WHERE id = ?");
+                SQLite::Statement key_of(db, "SELECT key, wrapped_key, version FROM artifact WHERE id = ?");
                 SQLite::Statement keep_needle(db,
                     "UPDATE deletion_target SET key_needle = ? WHERE artifact_id = ? AND key_needle IS NULL");
                 SQLite::Statement erase(db,
@@ -259,10 +277,15 @@ private:
                     " WHERE id = ?");
                 std::set<std::string> keys;
                 std::vector<std::string> uids;
+                std::vector<ShreddedName> shredded;
                 for (Work* w : batch) {
                     key_of.bind(1, w->target.artifact_id);
                     if (key_of.executeStep()) {
-                        if (!key_of.getColumn(0).isNull()) keys.insert(key_of.getColumn(0).getString());
+                        if (!key_of.getColumn(0).isNull()) {
+                            keys.insert(key_of.getColumn(0).getString());
+                            shredded.push_back(
+                                {key_of.getColumn(0).getString(), key_of.getColumn(2).getInt(), w->target.uid});
+                        }
                         if (!key_of.getColumn(1).isNull()) {
                             const auto wrapped = key_of.getColumn(1).getString();
                             if (const auto needle = keys::wrapped_key_needle(wrapped); !needle.empty()) {
@@ -287,11 +310,17 @@ private:
                 // text from every event naming a shredded uid. The chain
                 // covers the text's digests, so it still verifies.
                 const int64_t redacted = audit::redact_events_naming(m_ctx.catalog, uids, now);
+                // Events that spell a key without naming its uid (ls PREFIX,
+                // run events, commands that failed before resolving it) and
+                // runs whose command line or parameters spell it.
+                const NameEraser::Erased by_name = names.erase(m_ctx.catalog, shredded, now);
                 audit::append(m_ctx.catalog, m_ctx.actor,
                               {"purge.shred", uids, "ok", std::nullopt,
                                {{"count", uids.size()},
                                 {"erased", "wrapped data key, key, object name, description, suffix, hash"},
-                                {"audit_events_redacted", redacted}}});
+                                {"audit_events_redacted", redacted + by_name.events},
+                                {"audit_events_redacted_by_name", by_name.events},
+                                {"runs_scrubbed", by_name.runs}}});
             });
             crash_point("shredded");
         });
@@ -523,6 +552,8 @@ private:
               "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
               "command line and details text of every audit event naming the artifacts (their digests stay, so the "
               "chain still verifies; event, time, actor, action, targets and result stay)",
+              "each key no artifact holds any more: command line and details text of every audit event that spells it "
+              "(redacted as above), and the key in run command lines and parameters (replaced by [purged UID])",
               "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
             {"verification",
              {{"storage", "a listing of every version and delete marker under the object's "
