@@ -57,7 +57,7 @@ check_not "working copy in the other cache destroyed" [ -e "$wc" ]
 check_not "its directory too" [ -e "$(dirname "$wc")" ]
 check "certificate lists the working copy, removed" [ "$(cert "$DB" "$req" "[(x['kind'], x['path'], x['verified']) for x in c['artifacts'][0]['copies']]")" = "[('working_copy', '$(dirname "$wc")', 'removed, then seen absent')]" ]
 check "certificate: catalog bytes scanned" [ "$(cert "$DB" "$req" "c['artifacts'][0]['catalog_bytes_scanned']")" = True ]
-exit_of rc python3 "$SCAN" --hex plain="$PLAIN" --hex wrapped="$WRAPPED" "$T/a" "$T/shell-cache" "$T/cron-cache"
+exit_of rc python3 "$SCAN" --hex plain="$PLAIN" --hex wrapped="$WRAPPED" --text name=people/carol.bin "$T/a" "$T/shell-cache" "$T/cron-cache"
 check "residue scan: no plaintext, no wrapped key anywhere (rc $rc)" [ "$rc" = 0 ]
 
 # An export with -o is listed as outside cairn's custody, never claimed destroyed.
@@ -95,7 +95,7 @@ check_not "ls on laptop-7 destroyed the working copy" [ -e "$wc" ]
 check "purge.copies event recorded" [ "$(sql "$DB" "SELECT host, targets FROM audit_event WHERE action = 'purge.copies'")" = "laptop-7|[\"$UID_\"]" ]
 expect_exit 0 "purge run completes" cairn purge run
 check "certificate: destroyed on laptop-7 by root" [ "$(cert "$DB" "$req" "[(x['host'], x['destroyed_by']) for x in c['artifacts'][0]['copies']]")" = "[('laptop-7', 'root')]" ]
-exit_of rc python3 "$SCAN" --hex plain="$PLAIN" --hex wrapped="$WRAPPED" "$T/b" "$T/laptop-cache"
+exit_of rc python3 "$SCAN" --hex plain="$PLAIN" --hex wrapped="$WRAPPED" --text name=people/carol.bin "$T/b" "$T/laptop-cache"
 check "residue scan after a second host (rc $rc)" [ "$rc" = 0 ]
 
 # --- Second account: cron (nobody) cannot remove root's copy -----------------

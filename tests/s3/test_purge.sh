@@ -69,7 +69,7 @@ cairn load exp/keep.txt -o - | grep -q keep || fail "kept artifact unreadable"
 echo "== residue scan: every file cairn wrote, every S3 version and unfinished upload"
 rc=0
 python3 "$CAIRN_SOURCE_DIR/tests/cli/residue_scan.py" --hex wrapped1="$w1" --hex wrapped2="$w2" \
-    --hex ciphertext2="$cipher2" --text upload=plaintext-in-an-unfinished-upload \
+    --hex ciphertext2="$cipher2" --text upload=plaintext-in-an-unfinished-upload --text name=exp/d.txt \
     --s3-bucket "$bucket" --s3-endpoint "$S3_ENDPOINT" "$T/proj" "$HOME" || rc=$?
 [ "$rc" = 0 ] || fail "residue scan found something or failed (rc $rc)"
 # The scan can fail: the kept artifact's wrapped key is still there.
