@@ -105,7 +105,7 @@ void register_access(CLI::App& app, GlobalOptions& g) {
     grant->add_option("--public-key", o->public_key, "The member's PEM public key")
         ->required()
         ->type_name("FILE");
-    grant->add_option("--role", o->role, "reader, writer or admin")->required();
+    grant->add_option("--role", o->role, "reader, writer, admin or purger (purge only, holds no key)")->required();
     grant->callback([o, &g] { run_grant(*o, g); });
 
     auto all = std::make_shared<bool>(false);

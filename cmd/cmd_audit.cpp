@@ -2,6 +2,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
+#include "core/access/authorize.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/checkpoint.hpp"
 #include "core/audit/inventory.hpp"
@@ -163,6 +164,7 @@ void run_checkpoint(const AuditOpts& o, GlobalOptions& g) {
 
 void run_prune(const AuditOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
+    access::authorize(inst, keys::Action::administer);
     const int64_t before = parse_time_ms(o.before);
     const audit::PruneResult plan = audit::plan_prune(inst.catalog(), before, now_ms());
     if (o.dry_run) {

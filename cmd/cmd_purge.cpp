@@ -2,6 +2,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
+#include "core/access/authorize.hpp"
 #include "core/purge/execute.hpp"
 #include "core/purge/instance_context.hpp"
 #include "core/purge/lock.hpp"
@@ -32,6 +33,7 @@ nlohmann::json request_json(const purge::Created& c) {
 
 void run_request(PurgeOpts& o, GlobalOptions& g) {
     if (!o.grace.empty()) o.request.grace_ms = parse_duration_ms(o.grace);
+    access::authorize(instance(g), keys::Action::purge);
     purge::InstanceContext ctx(instance(g));
     purge::Created c = purge::create_request(ctx.get(), o.request, now_ms());
     if (g.json) return print_json(request_json(c));
@@ -41,6 +43,7 @@ void run_request(PurgeOpts& o, GlobalOptions& g) {
 }
 
 void run_cancel(const PurgeOpts& o, GlobalOptions& g) {
+    access::authorize(instance(g), keys::Action::purge);
     purge::InstanceContext ctx(instance(g));
     purge::Request r = purge::cancel_request(ctx.get(), o.request_uid, now_ms());
     if (g.json) return print_json({{"request", r.uid}, {"state", r.state}});
@@ -55,6 +58,7 @@ void run_status(const PurgeOpts& o, GlobalOptions& g) {
 }
 
 void run_run(const PurgeOpts& o, GlobalOptions& g) {
+    access::authorize(instance(g), keys::Action::purge);
     purge::InstanceContext ctx(instance(g));
     purge::RunLock lock = purge::RunLock::acquire(ctx.lock_file());
     purge::Plan plan = purge::make_plan(ctx.get(), now_ms());
@@ -87,8 +91,10 @@ void register_purge(CLI::App& app, GlobalOptions& g) {
     auto* purge = app.add_subcommand("purge", "Delete artifacts for good: requests, retention, status, run");
     purge->require_subcommand(1);
     purge->footer("Example:\n  cairn purge request exp/data.csv --reason 'subject request #42'\n  cairn purge run   # daily, from cron\n\n"
-                  "EXIT STATUS: 0 ok, 3 no such artifact or request, 7 no instance, 8 cannot cancel a due request /\n"
-                  "another purge run is in progress, 9 purge run incomplete (failures or a missed deadline).");
+                  "request, cancel and run need the instance key file, an admin member or a purger member.\n"
+                  "EXIT STATUS: 0 ok, 3 no such artifact or request, 4 forged key file, 6 credential may not purge,\n"
+                  "7 no instance, 8 cannot cancel a due request / another purge run is in progress,\n"
+                  "9 purge run incomplete (failures or a missed deadline).");
 
     auto* req = purge->add_subcommand("request", "Hide artifacts now and schedule their deletion");
     req->add_option("refs", o->request.refs, "key (all versions), key@vN or uid")->required();
@@ -96,13 +102,13 @@ void register_purge(CLI::App& app, GlobalOptions& g) {
     req->add_flag("--with-descendants", o->request.with_descendants, "Also delete artifacts derived from them");
     req->add_option("--grace", o->grace, "Undo window before deletion (default: purge.grace)")->type_name("DURATION");
     req->footer("Example:\n  cairn purge request exp/data.csv --reason 'subject request #42' --grace 1d\n\n"
-                "EXIT STATUS: 0 ok, 2 bad arguments, 3 no such artifact, 7 no instance.");
+                "EXIT STATUS: 0 ok, 2 bad arguments, 3 no such artifact, 6 credential may not purge, 7 no instance.");
     req->callback([o, &g] { run_request(*o, g); });
 
     auto* cancel = purge->add_subcommand("cancel", "Cancel a request during its grace period");
     cancel->add_option("request", o->request_uid, "Request id (from 'purge request' or 'purge status')")->required();
     cancel->footer("Example:\n  cairn purge cancel 3f9a0c1d2e4b5a67\n\n"
-                   "EXIT STATUS: 0 ok, 3 no such request, 8 the request is already due or done.");
+                   "EXIT STATUS: 0 ok, 3 no such request, 6 credential may not purge, 8 the request is already due or done.");
     cancel->callback([o, &g] { run_cancel(*o, g); });
 
     auto* status = purge->add_subcommand("status", "Pending and overdue requests, unsafe storage, derived data");
@@ -112,10 +118,12 @@ void register_purge(CLI::App& app, GlobalOptions& g) {
 
     auto* run = purge->add_subcommand("run", "Execute due requests and retention policies (for cron)");
     run->add_flag("-n,--dry-run", o->dry_run, "Print the plan and change nothing");
-    run->footer("Example:\n  cairn purge run --dry-run\n  15 3 * * * cairn --instance /data/.cairn purge run   # crontab\n\n"
+    run->footer("Example:\n  cairn purge run --dry-run\n"
+                "  15 3 * * * CAIRN_IDENTITY=/etc/cairn/cron.pem cairn --instance /data/.cairn purge run   # crontab\n\n"
                 "Quiet on success: one summary line (none with --quiet). Exit 9 if anything failed or a\n"
                 "deadline was missed; failed steps are retried by the next run.\n"
-                "EXIT STATUS: 0 ok, 8 another purge run holds the lock, 9 incomplete (failures or a missed deadline).");
+                "EXIT STATUS: 0 ok, 6 credential may not purge, 8 another purge run holds the lock,\n"
+                "9 incomplete (failures or a missed deadline).");
     run->callback([o, &g] { run_run(*o, g); });
 }
 

@@ -133,6 +133,10 @@ keys::OpenedKeyFile open_instance_key(catalog::Catalog& catalog, const stdfs::pa
     if (who.kind == keys::Principal::Kind::member) {
         const stdfs::path identity = identity_from_env().value_or(stdfs::path());
         MemberRow m = member_for_identity(catalog, identity);
+        if (m.wrapped_instance_key.empty())
+            throw Error(ErrorKind::permission, keys::describe({keys::Principal::Kind::member, m.name, m.role}) +
+                                                   " holds no instance key: it cannot read or write data",
+                        "use a reader, writer or admin member key, or the instance key file");
         keys::OpenedKeyFile out{keys::unwrap_as_member(m.wrapped_instance_key, identity),
                                 std::nullopt};
         require_current(catalog, keys::key_id_of(out.key), who);

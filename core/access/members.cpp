@@ -112,7 +112,8 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
     catalog::Catalog& catalog = inst.catalog();
     const keys::OpenedKeyFile opened =
         open_instance_key(catalog, inst.key_path(), inst.principal());
-    const std::string wrapped = keys::wrap_for_member(opened.key, pem);
+    // A purger deletes and certifies but never reads: its grant holds no key.
+    const std::string wrapped = o.role == keys::Role::purger ? "" : keys::wrap_for_member(opened.key, pem);
     const std::string key_id = keys::key_id_of(opened.key);
 
     catalog.write_transaction([&] {
@@ -140,7 +141,8 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
         q.bind(1, pem);
         q.bind(2, fingerprint);
         q.bind(3, keys::role_name(o.role));
-        q.bind(4, wrapped.data(), static_cast<int>(wrapped.size()));
+        if (wrapped.empty()) q.bind(4);
+        else q.bind(4, wrapped.data(), static_cast<int>(wrapped.size()));
         q.bind(5, key_id);
         q.bind(6, static_cast<int64_t>(now_ms()));
         q.bind(7, o.name);

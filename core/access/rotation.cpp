@@ -43,7 +43,7 @@ int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
 
 int64_t regrant_members(catalog::Catalog& catalog, const crypto::SecretKey& key) {
     std::vector<std::pair<int64_t, std::string>> rows;
-    SQLite::Statement q(catalog.db(), "SELECT id, public_key FROM member WHERE revoked_at IS NULL");
+    SQLite::Statement q(catalog.db(), "SELECT id, public_key FROM member WHERE revoked_at IS NULL AND role != 'purger'");
     while (q.executeStep())
         rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getString());
     SQLite::Statement update(catalog.db(),

@@ -247,10 +247,32 @@ SELECT 'audit_keyed_digests_from',
        CAST(COALESCE((SELECT MAX(seq) FROM audit_event), (SELECT MAX(seq) FROM audit_anchor), 0) + 1 AS TEXT);
 )sql";
 
+// The purger role (core/keys/access.hpp): a member who may run deletions and
+// holds no instance key (wrapped_instance_key NULL while not revoked).
+// SQLite cannot change a CHECK constraint in place, so the table is rebuilt.
+constexpr std::string_view k_v4_purger = R"sql(
+CREATE TABLE member_v4 (
+    id                   INTEGER PRIMARY KEY,
+    name                 TEXT NOT NULL UNIQUE,
+    public_key           TEXT NOT NULL,
+    fingerprint          TEXT NOT NULL,
+    role                 TEXT NOT NULL CHECK (role IN ('reader', 'writer', 'admin', 'purger')),
+    wrapped_instance_key BLOB,
+    key_id               TEXT,
+    created_at           INTEGER NOT NULL,
+    revoked_at           INTEGER
+);
+INSERT INTO member_v4 (id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at)
+    SELECT id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at FROM member;
+DROP TABLE member;
+ALTER TABLE member_v4 RENAME TO member;
+CREATE INDEX member_by_fingerprint ON member(fingerprint);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names};
+    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names, k_v4_purger};
     return k_migrations;
 }
 

@@ -13,18 +13,22 @@ std::string action_name(Action action) {
     case Action::save:
         return "save";
     case Action::administer:
-        return "manage keys and members";
+        return "manage keys, members and the audit trail";
+    case Action::purge:
+        return "delete artifacts (purge)";
     }
     return "?";
 }
 
 bool role_allows(Role role, Action action) {
+    if (role == Role::purger) return action == Action::purge;
     switch (action) {
     case Action::load:
         return true;
     case Action::save:
         return role != Role::reader;
     case Action::administer:
+    case Action::purge:
         return role == Role::admin;
     }
     return false;
@@ -40,6 +44,8 @@ std::string role_name(Role role) {
         return "writer";
     case Role::admin:
         return "admin";
+    case Role::purger:
+        return "purger";
     }
     return "?";
 }
@@ -48,8 +54,9 @@ Role parse_role(std::string_view name) {
     if (name == "reader") return Role::reader;
     if (name == "writer") return Role::writer;
     if (name == "admin") return Role::admin;
+    if (name == "purger") return Role::purger;
     throw Error(ErrorKind::usage, "unknown role '" + std::string(name) + "'",
-                "use reader, writer or admin");
+                "use reader, writer, admin or purger");
 }
 
 std::string describe(const Principal& who) {
@@ -69,10 +76,12 @@ void require(const Principal& who, Action action) {
     case Principal::Kind::key_file:
         return;
     case Principal::Kind::write_only_key_file:
-        if (action == Action::administer)
+        if (action != Action::save && action != Action::load)
             throw Error(ErrorKind::permission,
                         "a write-only key file cannot " + action_name(action),
-                        "use the full instance key file or an admin member key");
+                        action == Action::purge
+                            ? "use the instance key file, an admin member key, or a purger member key (cron)"
+                            : "use the full instance key file or an admin member key");
         return;
     case Principal::Kind::member:
         if (!role_allows(who.role, action))

@@ -8,9 +8,11 @@
 
 namespace cairn::keys {
 
-enum class Role { reader, writer, admin };
+// purger: may request, cancel and run purges and nothing else; its grant
+// holds no instance key, so it cannot read or write any data (cron).
+enum class Role { reader, writer, admin, purger };
 
-// "reader", "writer", "admin".
+// "reader", "writer", "admin", "purger".
 std::string role_name(Role role);
 // Usage error for anything else.
 Role parse_role(std::string_view name);
@@ -18,7 +20,8 @@ Role parse_role(std::string_view name);
 enum class Action {
     load,       // unwrap data keys
     save,       // wrap new data keys
-    administer, // grant, revoke, rotate, export key files
+    administer, // grant, revoke, rotate, export key files, prune the audit trail
+    purge,      // request, cancel and run deletions
 };
 
 struct Principal {
@@ -36,10 +39,10 @@ struct Principal {
 std::string describe(const Principal& who);
 
 // Throws a permission error naming the member and its role when `who` may
-// not do `action`. Readers may load; writers may load and save; admins and
-// the instance key file may do everything; a write-only key file may save
-// and administer nothing (its load attempts fail in the key ring, which
-// cannot unwrap).
+// not do `action`. Readers may load; writers may load and save; purgers may
+// only purge; admins and the instance key file may do everything; a
+// write-only key file may save and do nothing else (its load attempts fail
+// in the key ring, which cannot unwrap).
 void require(const Principal& who, Action action);
 
 } // namespace cairn::keys

@@ -198,10 +198,18 @@ check "--with-descendants targets derived data" grep -q '"via": "descendant"' "$
 expect_exit 0 "ls lin/ after --with-descendants" cairn ls lin/ --json
 check "derived data hidden too (and raw)" [ "$(cat "$T/out")" = "[]" ]
 
-# purge run never needs the instance key.
+# purge run needs a credential that may purge, but not the instance key:
+# cron runs as a purger member, whose grant holds no key (it cannot read).
+openssl genpkey -algorithm X25519 -out "$T/cron.pem" && openssl pkey -in "$T/cron.pem" -pubout -out "$T/cron.pub"
+cairn access grant cron --public-key "$T/cron.pub" --role purger >/dev/null
 mv "$HOME/.config/cairn/keys" "$T/keys-away"
 sql "UPDATE deletion_request SET due_at = 0 WHERE state = 'pending'" >/dev/null
-expect_exit 0 "purge run works without the key file" cairn purge run
+pending=$(sql "SELECT COUNT(*) FROM deletion_target WHERE state = 'pending'")
+check "targets to delete" [ "$pending" -gt 0 ]
+expect_exit 6 "purge run with no credential is denied" cairn purge run
+check "nothing deleted" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state = 'pending'")" = "$pending" ]
+expect_exit 0 "a purger member runs purge without the key file" env CAIRN_IDENTITY="$T/cron.pem" "$CAIRN_BIN" purge run
+check "all deleted" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state = 'pending'")" = 0 ]
 mv "$T/keys-away" "$HOME/.config/cairn/keys"
 
 finish

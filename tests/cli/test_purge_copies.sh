@@ -31,6 +31,7 @@ as_host() { local h=$1; shift; unshare --uts sh -c 'hostname "$0" && exec "$@"' 
 # as_nobody ARGS : cairn as the second account (cron), with its own cache.
 as_nobody() {
     setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent XDG_CACHE_HOME="$T/nobody-cache" \
+        CAIRN_IDENTITY="$T/nobody-cache/cron.pem" \
         "$CAIRN_BIN" "$@"
 }
 
@@ -103,6 +104,9 @@ new_instance "$T/c"
 wc=$(XDG_CACHE_HOME="$T/root-cache" cairn load people/carol.bin)
 req=$(cairn purge request people/carol.bin --grace 0)
 mkdir -p "$T/nobody-cache"
+# cron's credential: a purger member (it may delete, it cannot read).
+openssl genpkey -algorithm X25519 -out "$T/nobody-cache/cron.pem" && openssl pkey -in "$T/nobody-cache/cron.pem" -pubout -out "$T/cron.pub"
+cairn access grant cron --public-key "$T/cron.pub" --role purger >/dev/null
 chown -R 65534:65534 "$T/c" "$T/nobody-cache"
 chmod 755 "$T"
 expect_exit 9 "purge run as another account" as_nobody purge run
