@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace cairn::fs {
 
@@ -134,9 +135,24 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, stdfs::pe
 }
 
 void ensure_dir(const stdfs::path& dir, stdfs::perms mode) {
+    // Every directory made here gets `mode` whatever the umask:
+    // create_directories would give missing parents 0777 & ~umask, which is
+    // world-writable under umask 000 (a cache or key folder others could
+    // fill with links). Directories that already exist keep their mode.
     std::error_code ec;
-    stdfs::create_directories(dir, ec);
-    if (ec) throw io_error("create directory", dir, ec.value());
+    std::vector<stdfs::path> missing;
+    for (stdfs::path p = dir; !p.empty() && !stdfs::exists(p, ec); p = p.parent_path()) {
+        missing.push_back(p);
+        if (p == p.parent_path()) break;
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        if (::mkdir(it->c_str(), static_cast<mode_t>(mode)) == 0) {
+            if (::chmod(it->c_str(), static_cast<mode_t>(mode)) != 0) throw io_error("chmod", *it, errno);
+        } else if (errno != EEXIST) {
+            throw io_error("create directory", *it, errno);
+        }
+    }
+    if (!stdfs::is_directory(dir, ec)) throw io_error("create directory", dir, ENOTDIR);
     stdfs::permissions(dir, mode, ec);
 }
 

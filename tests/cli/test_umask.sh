@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Whatever the umask, everything cairn creates is private: directories 0700
+# (the project's instance directory excepted: 0755 so a team can find it),
+# key files, caches, working copies, loaded files and storage objects 0600
+# or 0644 for the public audit key. Under umask 000 a missing parent of the
+# cache or key folder used to be made 0777.
+source "$(dirname "$0")/lib.sh"
+
+for mask in 000 022 077; do
+    export HOME=$T/home-$mask XDG_CACHE_HOME=$T/home-$mask/.cache XDG_CONFIG_HOME=$T/home-$mask/.config
+    (
+        umask "$mask"
+        cairn init "$T/p-$mask" >/dev/null
+        cd "$T/p-$mask"
+        echo hi > f && mkdir d && echo x > d/y
+        cairn save f --key a/f >/dev/null 2>&1
+        cairn save d --key a/d >/dev/null 2>&1
+        cairn load a/f >/dev/null && cairn load a/d >/dev/null
+        cairn load a/f -o out.txt && cairn load a/d -o out-d
+    ) >/dev/null
+    check "umask $mask: the commands ran" [ -f "$T/p-$mask/out.txt" ]
+    # Everything cairn made: the instance, the caches, the key folder, outputs.
+    made=$(find "$T/p-$mask/.cairn" "$T/p-$mask/out.txt" "$T/p-$mask/out-d" "$HOME" -printf '%m %y %p\n')
+    check "umask $mask: found what cairn made ($(grep -c . <<<"$made") paths)" [ "$(grep -c . <<<"$made")" -gt 15 ]
+    bad=$(grep -v -E '^700 d |^600 f |^644 f .*/audit-sign\.pub$|^755 d .*/\.cairn$' <<<"$made" || true)
+    check "umask $mask: every directory 0700, every file 0600: ${bad:-none}" [ -z "$bad" ]
+done
+finish
