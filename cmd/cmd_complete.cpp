@@ -20,7 +20,7 @@ void register_complete(CLI::App& app, GlobalOptions& g) {
     sub->add_option("prefix", *prefix, "Key prefix");
     sub->callback([prefix, &g] {
         std::set<std::string> keys;
-        for (const auto& a : catalog::list_artifacts(instance(g).catalog(), *prefix, false)) keys.insert(a.key);
+        for (const auto& a : catalog::list_artifacts(instance_read_only(g).catalog(), *prefix, false)) keys.insert(a.key);
         for (const auto& k : keys) std::cout << k << "\n";
     });
 }

@@ -18,6 +18,17 @@ std::unique_ptr<Instance>& opened() {
     static std::unique_ptr<Instance> k_instance;
     return k_instance;
 }
+// Every event names the credential the process holds (issue 14): commands
+// that need none still record which one it would act with, or "none".
+void name_credential(Instance& inst) {
+    try {
+        inst.principal();
+    } catch (const std::exception&) {
+        // No usable credential: events say "none"; commands that need one
+        // fail with the same error when they ask for it.
+    }
+}
+
 // Every command destroys this account's copies of artifacts being purged
 // (core/purge/copies.hpp): a purge run by cron under another account cannot.
 void destroy_doomed_copies(Instance& inst) {
@@ -37,6 +48,7 @@ void destroy_doomed_copies(Instance& inst) {
 Instance& instance(GlobalOptions& g) {
     if (!opened()) {
         opened() = open_instance(g.instance, g.argv);
+        name_credential(*opened());
         destroy_doomed_copies(*opened());
     }
     return *opened();

@@ -106,15 +106,16 @@ bool finish_interrupted_rotation(catalog::Catalog& catalog, const stdfs::path& k
 keys::Principal find_principal(catalog::Catalog& catalog, const stdfs::path& key_file) {
     if (auto identity = identity_from_env()) {
         MemberRow m = member_for_identity(catalog, *identity);
-        return {keys::Principal::Kind::member, m.name, m.role};
+        return {keys::Principal::Kind::member, m.name, m.role, m.fingerprint};
     }
     require_exists(key_file, "key file",
                    "set CAIRN_KEY_FILE to the instance key file, or CAIRN_IDENTITY to your member "
                    "private key");
     finish_interrupted_rotation(catalog, key_file);
-    if (keys::inspect_key_file(key_file).can_unwrap)
-        return {keys::Principal::Kind::key_file, key_file.string(), keys::Role::admin};
-    return {keys::Principal::Kind::write_only_key_file, key_file.string(), keys::Role::writer};
+    const auto inspected = keys::inspect_key_file(key_file);
+    if (inspected.can_unwrap)
+        return {keys::Principal::Kind::key_file, key_file.string(), keys::Role::admin, inspected.key_id};
+    return {keys::Principal::Kind::write_only_key_file, key_file.string(), keys::Role::writer, inspected.key_id};
 }
 
 std::unique_ptr<keys::KeyRing> open_keyring(catalog::Catalog& catalog, const stdfs::path& key_file,
@@ -134,7 +135,7 @@ keys::OpenedKeyFile open_instance_key(catalog::Catalog& catalog, const stdfs::pa
         const stdfs::path identity = identity_from_env().value_or(stdfs::path());
         MemberRow m = member_for_identity(catalog, identity);
         if (m.wrapped_instance_key.empty())
-            throw Error(ErrorKind::permission, keys::describe({keys::Principal::Kind::member, m.name, m.role}) +
+            throw Error(ErrorKind::permission, keys::describe({keys::Principal::Kind::member, m.name, m.role, m.fingerprint}) +
                                                    " holds no instance key: it cannot read or write data",
                         "use a reader, writer or admin member key, or the instance key file");
         keys::OpenedKeyFile out{keys::unwrap_as_member(m.wrapped_instance_key, identity),

@@ -101,12 +101,14 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     if (event.error_code) w.integer(*event.error_code);
     else w.null();
     w.blob(details_digest);
+    const std::string credential = actor.credential.empty() ? "none" : actor.credential;
+    if (keyed) w.text(credential);
     const ChainValue chain = mac.compute(w.bytes(), pos.prev);
 
     SQLite::Statement insert(catalog.db(),
         "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
-        " targets, result, error_code, details, chain, command_line_digest, details_digest)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " targets, result, error_code, details, chain, command_line_digest, details_digest, credential)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, pos.seq);
     insert.bind(2, time);
     insert.bind(3, actor.identity);
@@ -123,6 +125,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     insert.bind(14, chain.data(), static_cast<int>(chain.size()));
     insert.bind(15, command_line_digest.data(), static_cast<int>(command_line_digest.size()));
     insert.bind(16, details_digest.data(), static_cast<int>(details_digest.size()));
+    if (keyed) insert.bind(17, credential);
     insert.exec();
 
     // Index the targets so purge can find (and redact) the events naming a uid.

@@ -43,6 +43,7 @@ StoredEvent event_from_row(SQLite::Statement& q) {
     const auto chain = q.getColumn(13);
     e.chain_hex = to_hex(std::span(static_cast<const std::byte*>(chain.getBlob()), static_cast<size_t>(chain.getBytes())));
     if (!q.getColumn(14).isNull()) e.redacted_at = q.getColumn(14).getInt64();
+    if (!q.getColumn(15).isNull()) e.credential = q.getColumn(15).getString();
     return e;
 }
 
@@ -62,7 +63,7 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     if (!f.result.empty()) where += " AND result = :result";
     const std::string cols =
         "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain,"
-        " redacted_at";
+        " redacted_at, credential";
     std::string sql = "SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq";
     // The newest N, still returned oldest first.
     if (f.limit)
@@ -93,6 +94,7 @@ nlohmann::json to_json(const StoredEvent& e) {
             {"time_ms", e.time_ms},
             {"actor", e.actor},
             {"os_user", e.os_user},
+            {"credential", e.credential},
             {"os_uid", e.os_uid},
             {"host", e.host},
             {"pid", e.pid},

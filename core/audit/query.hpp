@@ -25,6 +25,7 @@ struct StoredEvent {
     int64_t seq = 0;
     int64_t time_ms = 0;
     std::string actor, os_user;
+    std::string credential; // "" for events older than the credential column
     int64_t os_uid = -1;
     std::string host;
     int64_t pid = 0;

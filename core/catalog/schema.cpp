@@ -267,6 +267,8 @@ INSERT INTO member_v4 (id, name, public_key, fingerprint, role, wrapped_instance
 DROP TABLE member;
 ALTER TABLE member_v4 RENAME TO member;
 CREATE INDEX member_by_fingerprint ON member(fingerprint);
+-- Which credential acted (core/audit/chain.hpp k_credential_column).
+ALTER TABLE audit_event ADD COLUMN credential TEXT;
 )sql";
 
 } // namespace

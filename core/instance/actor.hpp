@@ -12,6 +12,10 @@ struct Actor {
     std::string host;
     long pid = 0;
     std::string command_line; // secrets redacted
+    // The credential this process acts with, once known (Instance::principal):
+    // "key file <key id>", "write-only key file <key id>", "member <name>
+    // (<role>, <fingerprint>)"; "" = none used or found (recorded as "none").
+    std::string credential{};
 };
 
 // Describes the current process. `configured_identity` may be empty.

@@ -51,7 +51,10 @@ stdfs::path Instance::key_path() const {
 }
 
 const keys::Principal& Instance::principal() {
-    if (!m_principal) m_principal = access::find_principal(*m_catalog, key_path());
+    if (!m_principal) {
+        m_principal = access::find_principal(*m_catalog, key_path());
+        m_actor.credential = keys::credential_label(*m_principal);
+    }
     return *m_principal;
 }
 

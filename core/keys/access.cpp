@@ -71,6 +71,18 @@ std::string describe(const Principal& who) {
     return who.name;
 }
 
+std::string credential_label(const Principal& who) {
+    switch (who.kind) {
+    case Principal::Kind::key_file:
+        return "key file " + who.id;
+    case Principal::Kind::write_only_key_file:
+        return "write-only key file " + who.id;
+    case Principal::Kind::member:
+        return "member " + who.name + " (" + role_name(who.role) + ", " + who.id + ")";
+    }
+    return who.name;
+}
+
 void require(const Principal& who, Action action) {
     switch (who.kind) {
     case Principal::Kind::key_file:

@@ -33,7 +33,12 @@ struct Principal {
     Kind kind = Kind::key_file;
     std::string name; // member name, or the key file path
     Role role = Role::admin;
+    std::string id{}; // key id of a key file, fingerprint of a member's key
 };
+
+// The credential as the audit trail records it: "key file <key id>",
+// "write-only key file <key id>", "member <name> (<role>, <fingerprint>)".
+std::string credential_label(const Principal& who);
 
 // A short description for messages: "member 'ann' (reader)", "key file P".
 std::string describe(const Principal& who);

@@ -81,6 +81,25 @@ done
 check "denied event names the purger" [ "$(sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action = 'load' AND details LIKE '%cron%purger%'")" -ge 1 ]
 check "denied event names the reader" [ "$(sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action = 'purge.run' AND details LIKE '%rita%reader%'")" = 1 ]
 check "denied event names the write-only key file" [ "$(sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action = 'purge.request' AND details LIKE '%write-only key file%'")" = 1 ]
+# Every event names the credential that acted (issue 14 item 2), and the
+# chain covers it.
+cred_of() { sql "SELECT credential FROM audit_event WHERE action = '$1' AND result = '$2' AND credential LIKE '$3' LIMIT 1"; }
+key_id=$(sql "SELECT value FROM instance_info WHERE name = 'key_id'")
+check "a load by the reader names her" [ -n "$(cred_of load ok "member rita (reader, %)")" ]
+check "a save with the key file names its key id" [ "$(cred_of save ok "key file %")" = "key file $key_id" ]
+check "a save with the write-only key names it" [ -n "$(cred_of save ok "write-only key file %")" ]
+check "a refused purge run names the writer" [ -n "$(cred_of purge.run denied "member wendy (writer, %)")" ]
+expect_exit 0 "ls without any key" env CAIRN_KEY_FILE="$T/no-such.key" "$CAIRN_BIN" ls
+check "ls without a key: credential none" [ "$(sql "SELECT credential FROM audit_event ORDER BY seq DESC LIMIT 1")" = none ]
+cairn audit --action ls --json > "$T/events.json"
+check "audit --json shows the credential" grep -q '"credential": "none"' "$T/events.json"
+expect_exit 0 "the chain verifies with credentials" cairn audit verify
+cp "$DB" "$T/before-edit.db"
+sql "UPDATE audit_event SET credential = 'key file $key_id' WHERE credential LIKE 'member rita%'"
+expect_exit 4 "an edited credential breaks the chain" cairn audit verify
+cp "$T/before-edit.db" "$DB"
+rm -f "$DB-wal" "$DB-shm"
+
 # The purger's grant holds no instance key at all.
 check "purger grant holds no key" [ "$(sql "SELECT wrapped_instance_key IS NULL FROM member WHERE name = 'cron'")" = 1 ]
 # A key file header copied onto a wrong key proves nothing.
