@@ -201,6 +201,15 @@ void require_private_file(const stdfs::path& path, std::string_view what) {
         throw Error(ErrorKind::permission,
                     std::string(what) + " " + path.string() + " is accessible by other users",
                     "run: chmod 600 " + path.string());
+    // Whoever can write the directory can replace the file with their own
+    // key (a sticky directory such as /tmp lets only the owner do that).
+    const stdfs::path dir = path.parent_path().empty() ? stdfs::path(".") : path.parent_path();
+    if (::stat(dir.c_str(), &st) != 0) throw io_error("read the directory of " + std::string(what), dir, errno);
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+        throw Error(ErrorKind::permission,
+                    "directory " + dir.string() + " of " + std::string(what) + " " + path.string() +
+                        " is writable by other users, who could replace the file",
+                    "run: chmod go-w " + dir.string());
 }
 
 } // namespace cairn::fs

@@ -25,4 +25,17 @@ for mask in 000 022 077; do
     bad=$(grep -v -E '^700 d |^600 f |^644 f .*/audit-sign\.pub$|^755 d .*/\.cairn$' <<<"$made" || true)
     check "umask $mask: every directory 0700, every file 0600: ${bad:-none}" [ -z "$bad" ]
 done
+
+# A key folder others can write is refused: they could swap the key file.
+export HOME=$T/home-000 XDG_CACHE_HOME=$T/home-000/.cache XDG_CONFIG_HOME=$T/home-000/.config
+cd "$T/p-000"
+keys=$XDG_CONFIG_HOME/cairn/keys
+chmod 777 "$keys"
+expect_exit 6 "load with a world-writable key folder" cairn load a/f -o -
+expect_err_contains "is writable by other users"
+check_not "the key is not printed" grep -q "$(grep instance-key "$keys"/*.key | cut -d' ' -f2)" "$T/err"
+chmod 1777 "$keys"
+expect_exit 0 "a sticky key folder is accepted" cairn load a/f -o -
+chmod 700 "$keys"
+expect_exit 0 "load after chmod 700" cairn load a/f -o -
 finish
