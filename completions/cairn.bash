@@ -85,7 +85,7 @@ _cairn() {
         --format | -f) [[ $cmd == lineage ]] && { COMPREPLY=($(compgen -W "text dot mermaid json" -- "$cur")); return; } ;;
         --addressing) COMPREPLY=($(compgen -W "path virtual" -- "$cur")); return ;;
         --result) COMPREPLY=($(compgen -W "ok denied error" -- "$cur")); return ;;
-        --role) COMPREPLY=($(compgen -W "reader writer admin" -- "$cur")); return ;;
+        --role) COMPREPLY=($(compgen -W "reader writer admin purger" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "script notebook pipeline command" -- "$cur")); return ;;
         --from) COMPREPLY=($(compgen -W "$(_cairn_keys "$cur")" -- "$cur")); return ;;
         -k | --key | -d | --description | --name | --endpoint | --region | --depth | --since | --until | \

@@ -28,6 +28,12 @@ same_lists() { # same_lists DESCRIPTION WANT GOT
 }
 
 check "bash: 'cairn lo' completes to load" [ "$(bash_complete cairn lo)" = load ]
+# Roles: every shell offers exactly the roles 'access grant --help' names.
+roles="admin purger reader writer"
+check "--help names the roles" bash -c "cairn() { \"\$CAIRN_BIN\" \"\$@\"; }; \"$CAIRN_BIN\" access grant --help | grep -q 'reader, writer, admin or purger'"
+same_lists "bash: roles" "$(tr ' ' '\n' <<<"$roles")" "$(bash_complete cairn access grant --role '' | sort)"
+check "zsh: roles" grep -qF "(reader writer admin purger)" "$CAIRN_SOURCE_DIR/completions/_cairn"
+check "fish: roles" grep -qF -- "-a 'reader writer admin purger'" "$CAIRN_SOURCE_DIR/completions/cairn.fish"
 same_lists "bash: commands" "$(sort <<<"$commands")" "$(bash_complete cairn '')"
 n_with_subs=0
 for c in $commands; do
