@@ -3,6 +3,7 @@
 #include "core/audit/audit.hpp"
 #include "core/catalog/copies.hpp"
 #include "core/keys/keyring.hpp"
+#include "core/purge/certificate.hpp"
 #include "core/purge/copies.hpp"
 #include "core/purge/names.hpp"
 #include "core/purge/residue.hpp"
@@ -469,7 +470,7 @@ private:
                 st.exec();
                 return;
             }
-            nlohmann::json cert = certificate(req, now);
+            nlohmann::json cert = make_certificate(m_ctx.catalog, m_ctx.actor, req, now);
             {
                 std::vector<std::string> cert_uids;
                 for (const auto& a : cert["artifacts"]) cert_uids.push_back(a["uid"].get<std::string>());
@@ -491,83 +492,6 @@ private:
         ++m_report.requests_done;
         m_report.completed.push_back(req.uid);
         if (now > req.times.deadline_at) m_report.late.push_back(req.uid);
-    }
-
-    // Where load put copies of the artifact and how each was seen destroyed;
-    // exports (load -o FILE, stdout) are listed as outside cairn's custody.
-    nlohmann::json copies_json(int64_t artifact_id) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& c : catalog::copies_of(m_ctx.catalog, artifact_id)) {
-            nlohmann::json j = {{"kind", c.kind}, {"host", c.host}, {"account", c.os_user},
-                                {"made_at", format_utc_ms(c.created_at)}};
-            if (c.in_custody()) {
-                j["path"] = c.path;
-                j["destroyed_at"] = c.destroyed_at ? format_utc_ms(*c.destroyed_at) : "";
-                j["destroyed_by"] = c.destroyed_by;
-                j["verified"] = c.how == "removed" ? "removed, then seen absent" : "seen absent";
-            } else {
-                j["custody"] = "exported by load; outside cairn's custody, not destroyed by purge";
-            }
-            out.push_back(j);
-        }
-        return out;
-    }
-
-    nlohmann::json certificate(const Request& req, int64_t now) {
-        nlohmann::json arts = nlohmann::json::array();
-        std::map<std::string, nlohmann::json> storages;
-        SQLite::Statement q(m_ctx.catalog.db(),
-            "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at, a.id,"
-            " t.key_needle IS NOT NULL"
-            " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
-            " WHERE t.request_id = ? AND t.state = 'verified' ORDER BY a.id");
-        q.bind(1, req.id);
-        while (q.executeStep()) {
-            auto col = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
-            arts.push_back({{"uid", col(0)}, {"version", q.getColumn(1).getInt()}, {"size", q.getColumn(2).getInt64()},
-                            {"via", col(3)}, {"storage", col(4)}, {"object", col(6)},
-                            {"verified_at", format_utc_ms(q.getColumn(7).getInt64())},
-                            {"catalog_bytes_scanned", q.getColumn(9).getInt() != 0},
-                            {"copies", copies_json(q.getColumn(8).getInt64())}});
-            if (!col(4).empty()) storages[col(4)] = {{"url", col(4)}, {"probe", col(5)}};
-        }
-        nlohmann::json where = nlohmann::json::array();
-        for (auto& [url, s] : storages) where.push_back(s);
-        nlohmann::json cert = {
-            {"format", "cairn-deletion-certificate/1"},
-            {"request", req.uid},
-            {"requested_by", req.requested_by},
-            {"requested_at", format_utc_ms(req.times.requested_at)},
-            {"due_at", format_utc_ms(req.times.due_at)},
-            {"deadline_at", format_utc_ms(req.times.deadline_at)},
-            {"completed_at", format_utc_ms(now)},
-            {"deadline_met", now <= req.times.deadline_at},
-            {"executed_by", m_ctx.actor.identity},
-            {"host", m_ctx.actor.host},
-            {"storage", where},
-            {"destroyed",
-             {"every object version and delete marker in each storage location",
-              "working copies and cache entries that load recorded, on every host and account (each listed under "
-              "its artifact with who saw it destroyed, and when)",
-              "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
-              "command line and details text of every audit event naming the artifacts (their digests stay, so the "
-              "chain still verifies; event, time, actor, action, targets and result stay)",
-              "each key no artifact holds any more: command line and details text of every audit event that spells it "
-              "(redacted as above), and the key in run command lines and parameters (replaced by [purged UID])",
-              "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
-            {"verification",
-             {{"storage", "a listing of every version and delete marker under the object's "
-                          "directory showed none of the object"},
-              {"copies", "every recorded working copy and cache entry was removed and then seen absent, or seen "
-                         "absent, by a cairn command of its own account on its own host"},
-              {"catalog", "after the key was erased: VACUUM and a complete WAL checkpoint (WAL truncated to 0 "
-                          "bytes, no reader holding an older snapshot); where catalog_bytes_scanned is true, "
-                          "catalog.db and its WAL were read and hold no copy of the wrapped key's nonce"}}},
-            {"artifacts", arts},
-        };
-        if (!req.policy.empty()) cert["policy"] = req.policy;
-        if (!req.reason.empty()) cert["reason"] = req.reason;
-        return cert;
     }
 
     void find_overdue() {
