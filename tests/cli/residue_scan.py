@@ -86,7 +86,8 @@ def scan_bucket(bucket, needles, hits):
     with tempfile.TemporaryDirectory() as tmp:
         for v in versions:
             out = os.path.join(tmp, "v")
-            aws("get-object", "--bucket", bucket, "--key", v["Key"], "--version-id", v["VersionId"], out)
+            # "=" form: radosgw version ids may begin with "-", which aws would read as an option
+            aws("get-object", f"--bucket={bucket}", f"--key={v['Key']}", f"--version-id={v['VersionId']}", out)
             with open(out, "rb") as fh:
                 scan_bytes(f"s3://{bucket}/{v['Key']}?versionId={v['VersionId']}", fh.read(), needles, hits)
     return len(versions)

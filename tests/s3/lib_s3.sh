@@ -96,7 +96,7 @@ drop_bucket() {
     done
     s3api list-object-versions --bucket "$1" --output text \
         --query '[Versions, DeleteMarkers][][].[Key, VersionId]' | grep -v '^None$' | while IFS=$'\t' read -r key id; do
-        s3api delete-object --bucket "$1" --key "$key" --version-id "$id" >/dev/null
+        s3api delete-object --bucket="$1" --key="$key" --version-id="$id" >/dev/null  # "=": ids may begin with "-"
     done
     s3api delete-bucket --bucket "$1"
 }
