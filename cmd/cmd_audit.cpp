@@ -4,6 +4,7 @@
 #include "cmd/output.hpp"
 #include "core/access/authorize.hpp"
 #include "core/audit/audit.hpp"
+#include "core/artifact/seal.hpp"
 #include "core/audit/checkpoint.hpp"
 #include "core/audit/inventory.hpp"
 #include "core/audit/keys.hpp"
@@ -122,22 +123,27 @@ void run_verify(const AuditOpts& o, GlobalOptions& g) {
         if (j.is_discarded()) throw Error(ErrorKind::usage, o.checkpoint_file + " is not JSON");
         cp = audit::checkpoint_from_json(j);
     }
-    const audit::VerifyReport r = audit::verify(inst.catalog(), cp ? &*cp : nullptr);
+    audit::VerifyReport r = audit::verify(inst.catalog(), cp ? &*cp : nullptr);
+    artifact::verify_seals(inst.catalog(), r);
     if (g.json) {
         print_json(audit::to_json(r));
     } else if (r.ok()) {
         std::cout << "OK: " << r.events << " events verified (seq " << r.first_seq << ".." << r.last_seq << ")"
                   << (r.anchor_seq ? ", from prune anchor at seq " + std::to_string(*r.anchor_seq) : std::string())
                   << (r.checkpoint_checked ? ", checkpoint of " + std::to_string(*r.checkpoint_count) + " events matches" : std::string())
-                  << "\n";
+                  << "; " << r.artifacts_checked.value_or(0) << " artifacts match their seals\n";
+        if (r.artifacts_unsealed)
+            info(g, "note: " + std::to_string(r.artifacts_unsealed) +
+                        " artifacts saved before seals are sealed by the next cairn command that writes");
         if (!r.note.empty()) info(g, "note: " + r.note);
     }
     if (!r.ok()) {
         // With --json the report above is the answer; keep stdout one document.
         g.json = false;
         throw Error(ErrorKind::integrity,
-                    "audit trail is broken at seq " + std::to_string(r.bad_seq.value_or(0)) + " (" +
-                        audit::problem_name(r.problem) + "): " + r.message,
+                    (r.bad_seq ? "audit trail is broken at seq " + std::to_string(*r.bad_seq)
+                               : std::string("audit check failed")) +
+                        " (" + audit::problem_name(r.problem) + "): " + r.message,
                     "keep the catalog as it is for investigation; compare with an exported checkpoint or backup");
     }
 }

@@ -1,5 +1,6 @@
 #include "cmd/context.hpp"
 
+#include "core/artifact/seal.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/resolved.hpp"
 #include "core/purge/copies.hpp"
@@ -43,12 +44,20 @@ void destroy_doomed_copies(Instance& inst) {
     }
 }
 
+// Once after the upgrade that added seals: artifacts saved before get
+// theirs (core/artifact/seal.hpp) before any command reads them.
+void seal_pending_artifacts(Instance& inst) {
+    const int64_t n = artifact::seal_pending_artifacts(inst.catalog(), inst.actor());
+    if (n > 0) std::fprintf(stderr, "cairn: sealed %lld artifacts saved before this version\n", static_cast<long long>(n));
+}
+
 } // namespace
 
 Instance& instance(GlobalOptions& g) {
     if (!opened()) {
         opened() = open_instance(g.instance, g.argv);
         name_credential(*opened());
+        seal_pending_artifacts(*opened());
         destroy_doomed_copies(*opened());
     }
     return *opened();

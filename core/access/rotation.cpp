@@ -1,6 +1,9 @@
 #include "core/access/rotation.hpp"
 
 #include "core/access/identity.hpp"
+#include "core/artifact/seal.hpp"
+#include "core/catalog/seals.hpp"
+#include "core/crypto/secret.hpp"
 #include "core/audit/audit.hpp"
 #include "core/instance/instance.hpp"
 #include "core/keys/keyring.hpp"
@@ -18,25 +21,28 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// Rewraps every stored data key; returns how many.
+// Rewraps every stored data key and renews its MAC; returns how many. A
+// wrapped key that fails its MAC stops the rotation (exit 4): rewrapping it
+// would launder a replaced key into a valid one.
 int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
                          const keys::KeyRing& to) {
-    std::vector<std::pair<int64_t, std::string>> rows;
-    SQLite::Statement q(catalog.db(),
-                        "SELECT id, wrapped_key FROM artifact WHERE wrapped_key IS NOT NULL");
-    while (q.executeStep())
-        rows.emplace_back(q.getColumn(0).getInt64(),
-                          std::string(static_cast<const char*>(q.getColumn(1).getBlob()),
-                                      static_cast<size_t>(q.getColumn(1).getBytes())));
+    std::vector<catalog::ArtifactRow> rows = catalog::sealed_artifacts(catalog);
+    for (const auto& row : rows)
+        if (!crypto::constant_time_equal(artifact::wrap_mac(catalog, row), catalog::wrap_mac(catalog, row.id)))
+            throw Error(ErrorKind::integrity,
+                        "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in catalog.db",
+                        "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
     SQLite::Statement update(catalog.db(),
                              "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
-    for (const auto& [id, wrapped] : rows) {
-        const std::string rewrapped = keys::rewrap(wrapped, from, to);
-        update.bind(1, rewrapped.data(), static_cast<int>(rewrapped.size()));
-        update.bind(2, to.key_id());
-        update.bind(3, id);
+    for (auto& row : rows) {
+        row.wrapped_key = keys::rewrap(row.wrapped_key, from, to);
+        row.key_id = to.key_id();
+        update.bind(1, row.wrapped_key.data(), static_cast<int>(row.wrapped_key.size()));
+        update.bind(2, row.key_id);
+        update.bind(3, row.id);
         update.exec();
         update.reset();
+        artifact::stamp_wrap_mac(catalog, row);
     }
     return static_cast<int64_t>(rows.size());
 }

@@ -1,5 +1,7 @@
 #include "core/artifact/load.hpp"
 
+#include "core/artifact/seal.hpp"
+
 #include "core/artifact/folder.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
@@ -177,6 +179,9 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
     if (o.output != "-") result.path = o.output.empty() ? working_copy_path(inst, a) : stdfs::path(o.output);
     check_output(o, result.path);
 
+    // Before any key is unwrapped or byte written: the row must be the one
+    // its save sealed (core/artifact/seal.hpp).
+    require_sealed(inst.catalog(), a);
     crypto::SecretKey key = inst.keyring().unwrap(a.wrapped_key);
     record_copies_in_custody(inst, a, o);
     stdfs::path ciphertext = fetch(inst, a, result.from_cache);

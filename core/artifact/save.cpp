@@ -1,5 +1,7 @@
 #include "core/artifact/save.hpp"
 
+#include "core/artifact/seal.hpp"
+
 #include "core/artifact/folder.hpp"
 #include "core/access/identity.hpp"
 #include "core/artifact/ref.hpp"
@@ -265,11 +267,13 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         if (raced) return;
         row.created_at = now_ms();
         catalog::insert_artifact(inst.catalog(), row);
+        stamp_wrap_mac(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
         forget_pending(inst, row.object_name);
-        audit::append(inst.catalog(), inst.actor(), {"save", save_targets(row.uid, link), "ok", std::nullopt,
-                      {{"version", row.version}, {"size", row.size},
-                       {"lineage", link.to_json()}}});
+        audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
+                           {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
+        event.seal = row_seal(row); // the row as inserted, version included
+        audit::append(inst.catalog(), inst.actor(), event);
     });
     if (rotated) {
         (void)inst.storage().remove(row.object_name);

@@ -103,12 +103,13 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     w.blob(details_digest);
     const std::string credential = actor.credential.empty() ? "none" : actor.credential;
     if (keyed) w.text(credential);
+    if (event.seal) w.blob(*event.seal);
     const ChainValue chain = mac.compute(w.bytes(), pos.prev);
 
     SQLite::Statement insert(catalog.db(),
         "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
-        " targets, result, error_code, details, chain, command_line_digest, details_digest, credential)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " targets, result, error_code, details, chain, command_line_digest, details_digest, credential, seal)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, pos.seq);
     insert.bind(2, time);
     insert.bind(3, actor.identity);
@@ -126,6 +127,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     insert.bind(15, command_line_digest.data(), static_cast<int>(command_line_digest.size()));
     insert.bind(16, details_digest.data(), static_cast<int>(details_digest.size()));
     if (keyed) insert.bind(17, credential);
+    if (event.seal) insert.bind(18, event.seal->data(), static_cast<int>(event.seal->size()));
     insert.exec();
 
     // Index the targets so purge can find (and redact) the events naming a uid.

@@ -8,6 +8,8 @@
 #include "core/catalog/catalog.hpp"
 #include "core/instance/actor.hpp"
 
+#include <array>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +23,10 @@ struct Event {
     std::string result = "ok";        // "ok", "denied", "error"
     std::optional<int> error_code;    // exit code when result != ok
     nlohmann::json details = nlohmann::json::object();
+    // The seal of the artifact row this event creates (core/artifact/seal.hpp),
+    // chained so the row cannot change afterwards unnoticed. Its targets[0]
+    // is that artifact.
+    std::optional<std::array<std::byte, 32>> seal{};
 };
 
 // Appends one event. Call inside Catalog::write_transaction (if called

@@ -281,6 +281,7 @@ void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMod
             out.column(row, i);
     }
     if (mode.keyed(sqlite3_column_int64(row, 0))) out.column(row, k_credential_column);
+    if (sqlite3_column_type(row, k_seal_column) != SQLITE_NULL) out.column(row, k_seal_column);
 }
 
 int64_t keyed_digests_from(catalog::Catalog& catalog) {

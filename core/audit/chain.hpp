@@ -41,7 +41,7 @@ using ChainValue = std::array<std::byte, 32>;
 // chain still verifies. See docs/AUDIT.md.
 inline constexpr std::string_view k_event_columns =
     "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, "
-    "details, chain, command_line_digest, details_digest, redacted_at, credential";
+    "details, chain, command_line_digest, details_digest, redacted_at, credential, seal";
 inline constexpr int k_event_field_count = 13; // columns before `chain`
 inline constexpr int k_chain_column = 13;
 inline constexpr int k_command_line_column = 7;
@@ -53,6 +53,11 @@ inline constexpr int k_redacted_at_column = 16;
 // fields in events from the keyed-digest marker on (DigestMode::keyed), the
 // event format this column came with; older events have none.
 inline constexpr int k_credential_column = 17;
+// The seal of the artifact row an event created (core/artifact/seal.hpp):
+// chained after the credential when not NULL. Appending a field only when
+// present is unambiguous, as every field is self-delimiting and the fields
+// before it are fixed: setting or clearing it changes the MAC.
+inline constexpr int k_seal_column = 18;
 inline constexpr std::string_view k_event_domain = "cairn.audit.event.v2";
 inline constexpr std::string_view k_command_line_domain = "cairn.audit.command_line.v1";
 inline constexpr std::string_view k_details_domain = "cairn.audit.details.v1";

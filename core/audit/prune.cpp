@@ -2,6 +2,7 @@
 
 #include "core/audit/anchor.hpp"
 #include "core/audit/audit.hpp"
+#include "core/audit/seal_events.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 
@@ -52,7 +53,9 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
     const Signer signer(audit_dir(catalog));
     PruneResult result;
     catalog.write_transaction([&] {
+        std::vector<std::pair<std::string, Seal>> carried;
         if (auto end = prune_end(catalog, before_ms)) {
+            carried = seals_to_carry(catalog, end->first);
             Anchor a;
             a.seq = end->first;
             a.chain = end->second;
@@ -73,6 +76,12 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
             ins.bind(5, sig.data(), static_cast<int>(sig.size()));
             ins.exec();
             result = {a.pruned, a.seq};
+        }
+        // An artifact older than the pruned range keeps a sealing event.
+        for (const auto& [uid, seal] : carried) {
+            Event e{"artifact.seal", {uid}, "ok", std::nullopt, {{"reason", "carried past audit prune"}}};
+            e.seal = seal;
+            append(catalog, actor, e);
         }
         append(catalog, actor, {"audit.prune", {}, "ok", std::nullopt,
                                 {{"before", format_utc_ms(before_ms)}, {"pruned", result.pruned},

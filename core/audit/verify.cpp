@@ -393,6 +393,7 @@ const char* problem_name(Problem p) {
     case Problem::head_mismatch: return "head_mismatch";
     case Problem::bad_signature: return "bad_signature";
     case Problem::wrong_instance: return "wrong_instance";
+    case Problem::artifact_mismatch: return "artifact_mismatch";
     }
     return "unknown";
 }
@@ -488,6 +489,8 @@ nlohmann::json to_json(const VerifyReport& r) {
     j["checkpoint_checked"] = r.checkpoint_checked;
     if (r.checkpoint_count) j["checkpoint_count"] = *r.checkpoint_count;
     if (!r.note.empty()) j["note"] = r.note;
+    if (r.artifacts_checked) j["artifacts_checked"] = *r.artifacts_checked;
+    if (r.artifacts_unsealed) j["artifacts_unsealed"] = r.artifacts_unsealed;
     return j;
 }
 

@@ -22,6 +22,7 @@ enum class Problem {
     head_mismatch,    // the chain at the checkpoint's position differs from its head
     bad_signature,    // the checkpoint's signature or key is not the instance's
     wrong_instance,   // the checkpoint belongs to another instance
+    artifact_mismatch, // an artifact row differs from its seal, or audit_target from the log (core/artifact/seal.hpp)
 };
 
 const char* problem_name(Problem p);
@@ -36,6 +37,8 @@ struct VerifyReport {
     bool checkpoint_checked = false;
     std::optional<int64_t> checkpoint_count;
     std::string note;                   // e.g. checkpoint older than the pruned range
+    std::optional<int64_t> artifacts_checked;  // artifacts holding a data key, checked against their seals
+    int64_t artifacts_unsealed = 0;            // saved before seals, not yet sealed (read-only verify)
 
     bool ok() const { return problem == Problem::none; }
 };

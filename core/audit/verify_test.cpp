@@ -97,7 +97,7 @@ TEST_SUITE("core::audit::verify") {
         f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
         f.sql("INSERT INTO audit_event SELECT 5, time_ms, 'mallory', os_user, os_uid, host, pid, command_line,"
               " action, targets, result, error_code, details, chain, command_line_digest, details_digest, redacted_at,"
-              " credential FROM audit_event WHERE seq = 4");
+              " credential, seal FROM audit_event WHERE seq = 4");
         auto r = verify(*f.catalog);
         CHECK(r.problem == Problem::inserted);
         CHECK(r.bad_seq == 5);
@@ -108,7 +108,7 @@ TEST_SUITE("core::audit::verify") {
         f.add(4);
         f.sql("INSERT INTO audit_event SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
               " action, targets, result, error_code, details, randomblob(32), command_line_digest, details_digest,"
-              " redacted_at, credential FROM audit_event WHERE seq = 4");
+              " redacted_at, credential, seal FROM audit_event WHERE seq = 4");
         auto r = verify(*f.catalog);
         CHECK(r.problem == Problem::chain_mismatch);
         CHECK(r.bad_seq == 5);
@@ -260,7 +260,7 @@ TEST_SUITE("core::audit::verify parallel") {
             f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
             f.sql("INSERT INTO audit_event SELECT " + std::to_string(s) +
                   ", time_ms, 'mallory', os_user, os_uid, host, pid, command_line, action, targets, result,"
-                  " error_code, details, chain, command_line_digest, details_digest, redacted_at, credential"
+                  " error_code, details, chain, command_line_digest, details_digest, redacted_at, credential, seal"
                   " FROM audit_event WHERE seq = " + std::to_string(s - 1));
             const VerifyReport r = verify_all_ways(f);
             CHECK(r.problem == Problem::inserted);
@@ -288,7 +288,7 @@ TEST_SUITE("core::audit::verify parallel") {
 
         f.sql("INSERT INTO audit_event SELECT 12, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
               " targets, result, error_code, details, chain, command_line_digest, details_digest, redacted_at,"
-              " credential FROM audit_event WHERE seq = 41");
+              " credential, seal FROM audit_event WHERE seq = 41");
         r = verify_all_ways(f);
         CHECK(r.problem == Problem::inserted);
         CHECK(r.bad_seq == 12);

@@ -271,10 +271,23 @@ CREATE INDEX member_by_fingerprint ON member(fingerprint);
 ALTER TABLE audit_event ADD COLUMN credential TEXT;
 )sql";
 
+// Sealed artifact rows (core/artifact/seal.hpp, docs/SECURITY.md): the
+// event that created an artifact carries a digest of its row in a chained
+// column, and each stored wrapped key carries an HMAC under the audit key.
+// Artifacts saved before this get their seal from the first command that
+// opens the instance for writing ('artifact_seals' = 'pending').
+constexpr std::string_view k_v5_seals = R"sql(
+ALTER TABLE audit_event ADD COLUMN seal BLOB;
+ALTER TABLE artifact ADD COLUMN wrap_mac BLOB;
+CREATE INDEX audit_sealed ON audit_event(seq) WHERE seal IS NOT NULL;
+INSERT OR REPLACE INTO instance_info (name, value)
+    SELECT 'artifact_seals', 'pending' WHERE EXISTS (SELECT 1 FROM artifact WHERE wrapped_key IS NOT NULL);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names, k_v4_purger};
+    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names, k_v4_purger, k_v5_seals};
     return k_migrations;
 }
 

@@ -26,7 +26,11 @@ expect_err_contains "is both an artifact uid and a key"
 check_not "nothing written" [ -e out.txt ]
 expect_exit 2 "purge request of an ambiguous ref" cairn purge request "$victim" --grace 0
 check "nothing requested" [ "$(sql "$DB" "SELECT COUNT(*) FROM deletion_request")" = 0 ]
-expect_exit 0 "the key by version" cairn load "$victim@v1" -o - 
+# Renaming a row in catalog.db is itself caught: its save sealed the old key.
+expect_exit 4 "the renamed row by version" cairn load "$victim@v1" -o -
+expect_err_contains "differs from what audit event"
+sql "$DB" "UPDATE artifact SET key = '$victim.txt' WHERE key = '$victim'"
+expect_exit 0 "the key by version, renamed back" cairn load "$victim.txt@v1" -o -
 check "key@v1 is the key's artifact" [ "$(cat "$T/out")" = mine ]
 
 # --- No silent reset --------------------------------------------------------

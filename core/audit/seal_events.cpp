@@ -1,0 +1,141 @@
+#include "core/audit/seal_events.hpp"
+
+#include "core/audit/anchor.hpp"
+#include "core/audit/audit.hpp"
+#include "core/audit/chain.hpp"
+#include "core/catalog/seals.hpp"
+#include "core/crypto/secret.hpp"
+#include "core/util/error.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+namespace cairn::audit {
+
+namespace {
+
+Seal seal_from(const SQLite::Column& c) {
+    Seal s{};
+    if (c.getType() == SQLITE_BLOB && static_cast<size_t>(c.getBytes()) == s.size()) {
+        const auto* p = static_cast<const std::byte*>(c.getBlob());
+        std::copy(p, p + s.size(), s.begin());
+    } else {
+        s.fill(std::byte{0xff}); // never a SHA-256 by chance: the row check fails
+    }
+    return s;
+}
+
+std::string first_target(const std::string& targets) {
+    const auto j = nlohmann::json::parse(targets, nullptr, false);
+    if (!j.is_array() || j.empty() || !j[0].is_string()) return {};
+    return j[0].get<std::string>();
+}
+
+// The stored chain value the MAC of event `seq` builds on.
+std::optional<ChainValue> previous_chain(catalog::Catalog& catalog, int64_t seq) {
+    SQLite::Statement q(catalog.db(), "SELECT chain FROM audit_event WHERE seq = ?");
+    q.bind(1, seq - 1);
+    if (q.executeStep()) return chain_from_column(q.getColumn(0));
+    if (auto anchor = latest_anchor(catalog); anchor && anchor->seq == seq - 1) return anchor->chain;
+    if (seq == 1) return k_genesis;
+    return std::nullopt;
+}
+
+class RawRow {
+public:
+    RawRow(catalog::Catalog& catalog, int64_t seq) {
+        const std::string sql = "SELECT " + std::string(k_event_columns) + " FROM audit_event WHERE seq = ?";
+        if (sqlite3_prepare_v2(catalog.db().getHandle(), sql.c_str(), -1, &m_stmt, nullptr) != SQLITE_OK)
+            throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") +
+                                                  sqlite3_errmsg(catalog.db().getHandle()));
+        sqlite3_bind_int64(m_stmt, 1, seq);
+        m_found = sqlite3_step(m_stmt) == SQLITE_ROW;
+    }
+    ~RawRow() { sqlite3_finalize(m_stmt); }
+    RawRow(const RawRow&) = delete;
+    RawRow& operator=(const RawRow&) = delete;
+    bool found() const { return m_found; }
+    sqlite3_stmt* get() const { return m_stmt; }
+
+private:
+    sqlite3_stmt* m_stmt = nullptr;
+    bool m_found = false;
+};
+
+} // namespace
+
+bool event_authentic(catalog::Catalog& catalog, int64_t seq) {
+    const auto prev = previous_chain(catalog, seq);
+    RawRow row(catalog, seq);
+    if (!prev || !row.found()) return false;
+    ChainMac& mac = chain_mac_for(audit_dir(catalog));
+    const DigestMode mode{keyed_digests_from(catalog), &mac};
+    CanonicalWriter w(k_event_domain);
+    canonical_from_row(row.get(), w, mode);
+    const ChainValue computed = mac.compute(w.bytes(), *prev);
+    const ChainValue stored = chain_from_column(row.get(), k_chain_column);
+    return crypto::constant_time_equal(computed, stored);
+}
+
+std::vector<SealedEvent> sealed_events_of(catalog::Catalog& catalog, const std::string& uid) {
+    SQLite::Statement q(catalog.db(),
+                        "SELECT e.seq, e.action, e.targets, e.seal FROM audit_target t JOIN audit_event e ON e.seq = t.seq"
+                        " WHERE t.uid = ? AND e.seal IS NOT NULL ORDER BY e.seq");
+    q.bind(1, uid);
+    std::vector<SealedEvent> out;
+    while (q.executeStep()) {
+        if (first_target(q.getColumn(2).getString()) != uid) continue; // a save naming uid as its input
+        out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), seal_from(q.getColumn(3))});
+    }
+    for (const auto& e : out)
+        if (!event_authentic(catalog, e.seq))
+            throw Error(ErrorKind::integrity,
+                        "audit event " + std::to_string(e.seq) + ", which sealed artifact " + uid +
+                            ", fails its chain MAC: the audit trail was edited",
+                        "run 'cairn audit verify'; restore .cairn/ from a backup");
+    return out;
+}
+
+std::map<std::string, std::vector<SealedEvent>> all_sealed_events(catalog::Catalog& catalog) {
+    SQLite::Statement q(catalog.db(),
+                        "SELECT seq, action, targets, seal FROM audit_event WHERE seal IS NOT NULL ORDER BY seq");
+    std::map<std::string, std::vector<SealedEvent>> out;
+    while (q.executeStep())
+        out[first_target(q.getColumn(2).getString())].push_back(
+            {q.getColumn(0).getInt64(), q.getColumn(1).getString(), seal_from(q.getColumn(3))});
+    return out;
+}
+
+std::vector<std::pair<std::string, Seal>> seals_to_carry(catalog::Catalog& catalog, int64_t last_pruned) {
+    const auto events = all_sealed_events(catalog);
+    std::vector<std::pair<std::string, Seal>> out;
+    for (const auto& row : catalog::sealed_artifacts(catalog)) {
+        const auto it = events.find(row.uid);
+        if (it == events.end() || it->second.back().seq > last_pruned) continue;
+        out.emplace_back(it->first, it->second.back().seal);
+    }
+    return out;
+}
+
+std::string audit_target_mismatch(catalog::Catalog& catalog) {
+    // Both directions, in SQLite's own JSON code: a listed target missing
+    // from the index hides an event from purge's redaction and from the
+    // seal lookup; an extra index row points either at the wrong event.
+    static constexpr const char* k_missing =
+        "SELECT e.seq, j.value FROM audit_event e, json_each(e.targets) j WHERE json_valid(e.targets)"
+        " EXCEPT SELECT seq, uid FROM audit_target LIMIT 1";
+    static constexpr const char* k_extra =
+        "SELECT seq, uid FROM audit_target EXCEPT"
+        " SELECT e.seq, j.value FROM audit_event e, json_each(e.targets) j WHERE json_valid(e.targets) LIMIT 1";
+    SQLite::Statement missing(catalog.db(), k_missing);
+    if (missing.executeStep())
+        return "audit_target lacks the entry for event " + missing.getColumn(0).getString() + " naming " +
+               missing.getColumn(1).getString();
+    SQLite::Statement extra(catalog.db(), k_extra);
+    if (extra.executeStep())
+        return "audit_target has an entry for event " + extra.getColumn(0).getString() + " naming " +
+               extra.getColumn(1).getString() + ", which that event does not list";
+    return {};
+}
+
+} // namespace cairn::audit
