@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The strongest attacker on one machine: someone who can read audit.key
+and write catalog.db. Applies SQL statements to an instance's catalog, then
+recomputes every redactable-text digest and every chain value, so the
+edited trail verifies on its own. An independent implementation of
+docs/AUDIT.md (Chain), used by tests to show what only anchors outside the
+instance can catch.
+
+  rechain.py INSTANCE_DIR [SQL]...
+"""
+import hashlib, hmac, os, sqlite3, struct, sys
+
+DOMAIN = b"cairn.audit.event.v2"
+CMD_DOMAIN = b"cairn.audit.command_line.v1"
+DETAILS_DOMAIN = b"cairn.audit.details.v1"
+
+
+def tagged(tag, data):
+    return tag + struct.pack(">Q", len(data)) + data
+
+
+def value(v):
+    if v is None:
+        return b"n"
+    if isinstance(v, int):
+        return b"i" + struct.pack(">q", v)
+    if isinstance(v, bytes):
+        return tagged(b"b", v)
+    return tagged(b"t", v.encode())
+
+
+def text_digest(key, keyed, domain, text):
+    msg = tagged(b"t", domain) + tagged(b"t", text.encode())
+    return hmac.new(key, msg, hashlib.sha256).digest() if keyed else hashlib.sha256(msg).digest()
+
+
+def main():
+    inst, statements = sys.argv[1], sys.argv[2:]
+    cairn = os.path.join(inst, ".cairn")
+    lines = open(os.path.join(cairn, "audit.key")).read().split()
+    assert lines[0] == "cairn-audit-mac-key-v1", "not an audit key file"
+    key = bytes.fromhex(lines[1])
+    db = sqlite3.connect(os.path.join(cairn, "catalog.db"))
+    for s in statements:
+        db.execute(s)
+    row = db.execute("SELECT value FROM instance_info WHERE name = 'audit_keyed_digests_from'").fetchone()
+    keyed_from = int(row[0]) if row else 2**63 - 1
+    anchor = db.execute("SELECT chain FROM audit_anchor ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = anchor[0] if anchor else bytes(32)
+    rows = db.execute(
+        "SELECT seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result,"
+        " error_code, details, command_line_digest, details_digest, credential, seal FROM audit_event ORDER BY seq"
+    ).fetchall()
+    for (seq, time_ms, actor, os_user, os_uid, host, pid, cmd, action, targets, result, error_code, details,
+         cmd_digest, details_digest, credential, seal) in rows:
+        keyed = seq >= keyed_from
+        if cmd is not None:
+            cmd_digest = text_digest(key, keyed, CMD_DOMAIN, cmd)
+        if details is not None:
+            details_digest = text_digest(key, keyed, DETAILS_DOMAIN, details)
+        canonical = tagged(b"t", DOMAIN) + b"".join(value(v) for v in (
+            seq, time_ms, actor, os_user, os_uid, host, pid, cmd_digest, action, targets, result, error_code,
+            details_digest))
+        if keyed:
+            canonical += value(credential)
+        if seal is not None:
+            canonical += value(seal)
+        chain = hmac.new(key, canonical + tagged(b"b", prev), hashlib.sha256).digest()
+        db.execute("UPDATE audit_event SET chain = ?, command_line_digest = ?, details_digest = ? WHERE seq = ?",
+                   (chain, cmd_digest, details_digest, seq))
+        prev = chain
+    db.commit()
+
+
+main()
