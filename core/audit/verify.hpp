@@ -22,6 +22,9 @@ enum class Problem {
     head_mismatch,    // the chain at the checkpoint's position differs from its head
     bad_signature,    // the checkpoint's signature or key is not the instance's
     wrong_instance,   // the checkpoint belongs to another instance
+    instance_replaced, // the instance at this path is not the one this host recorded (wiped and re-created)
+    keys_replaced,    // the audit signing key is not the one recorded or that signed a published checkpoint
+    unmatched_redaction, // an event's text was redacted but no purge.shred event covers it
 };
 
 const char* problem_name(Problem p);
@@ -55,6 +58,11 @@ struct VerifyTuning {
 // read snapshot, then, if given, the checkpoint against it. The report does
 // not depend on `tuning`.
 VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint = nullptr, const VerifyTuning& tuning = {});
+
+// Checks `cp` against a log that verify() found intact (`r` is its report),
+// as verify(catalog, &cp) would: looks up the chain value at cp.count (one
+// row) instead of rescanning. Sets r's problem on failure.
+void check_checkpoint(catalog::Catalog& catalog, const Checkpoint& cp, VerifyReport& r);
 
 nlohmann::json to_json(const VerifyReport& r);
 
