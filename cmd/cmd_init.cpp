@@ -29,6 +29,7 @@ void run(const InitOpts& o, GlobalOptions& g) {
                     {"storage", r.storage_url}, {"key_file", r.key_file.string()},
                     {"replaced_instance", r.replaced_instance_id.empty() ? nlohmann::json() : nlohmann::json(r.replaced_instance_id)},
                     {"probe", {{"versioning", r.probe.versioning}, {"object_lock", r.probe.object_lock},
+                               {"write_once", r.probe.write_once ? nlohmann::json(*r.probe.write_once) : nlohmann::json()},
                                {"notes", r.probe.notes}}}});
         return;
     }

@@ -27,6 +27,12 @@ bool& head_checked() {
     static bool k_checked = false;
     return k_checked;
 }
+// The newest seq when the instance was opened: the head is recorded only
+// after a command that appended events.
+int64_t& seq_at_open() {
+    static int64_t k_seq = 0;
+    return k_seq;
+}
 
 // Refuses a trail that no longer matches the head this host recorded. The
 // instance is forgotten first, so not even the failure is appended to it.
@@ -37,6 +43,7 @@ void check_head(std::unique_ptr<Instance>& inst) {
         audit::require_host_head(check);
     }
     head_checked() = true;
+    seq_at_open() = audit::newest_seq(inst->catalog());
 }
 // Every event names the credential the process holds (issue 14): commands
 // that need none still record which one it would act with, or "none".
@@ -128,7 +135,7 @@ void finish_command() {
         std::fprintf(stderr, "cairn: warning: cannot publish the audit checkpoint: %s\n", e.what());
     }
     try {
-        audit::record_host_head(opened()->catalog(), opened()->dir());
+        audit::record_host_head(opened()->catalog(), opened()->dir(), seq_at_open());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "cairn: warning: cannot record the audit head outside the instance: %s\n", e.what());
     }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cairn::audit {
@@ -61,6 +62,16 @@ stdfs::path canonical_dir(const stdfs::path& instance_dir) {
     std::error_code ec;
     stdfs::path p = stdfs::weakly_canonical(stdfs::absolute(instance_dir), ec);
     return ec ? stdfs::absolute(instance_dir).lexically_normal() : p;
+}
+
+// The nearest existing folder of `heads` belongs to another account.
+bool foreign_state(const stdfs::path& heads) {
+    for (stdfs::path p = heads; !p.empty(); p = p.parent_path()) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0) return st.st_uid != ::geteuid();
+        if (p == p.parent_path()) break;
+    }
+    return false;
 }
 
 void fail(HeadCheck& c, Problem p, std::string message) {
@@ -136,6 +147,8 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
     HeadCheck c;
     c.file = head_file_for(instance_dir);
     if (!c.file) return c;
+    c.foreign_state = foreign_state(c.file->parent_path());
+    if (c.foreign_state) return c;
     c.recorded = read_head(*c.file);
     if (!c.recorded) return c;
     const HostHead& rec = *c.recorded;
@@ -147,7 +160,14 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
                  rec.instance_id + ": it was wiped and re-created, or another instance was put in its place");
         return c;
     }
-    const std::string fp = fingerprint(load_public_key(instance_dir));
+    std::string fp;
+    try {
+        fp = fingerprint(load_public_key(instance_dir));
+    } catch (const Error& e) {
+        c.found_seq = newest_head(catalog).seq;
+        fail(c, Problem::keys_replaced, std::string("the audit signing key is gone: ") + e.what());
+        return c;
+    }
     if (fp != rec.key_fingerprint) {
         c.found_seq = newest_head(catalog).seq;
         fail(c, Problem::keys_replaced,
@@ -191,11 +211,13 @@ void require_host_head(const HeadCheck& c) {
                     "; to start over deliberately, remove the old instance and run 'cairn init --replace-instance'");
 }
 
-void record_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir) {
+int64_t newest_seq(catalog::Catalog& catalog) { return newest_head(catalog).seq; }
+
+void record_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir, int64_t after_seq) {
     const auto file = head_file_for(instance_dir);
-    if (!file) return;
+    if (!file || foreign_state(file->parent_path())) return;
     const Newest newest = newest_head(catalog);
-    if (newest.seq == 0) return;
+    if (newest.seq == 0 || newest.seq <= after_seq) return;
     fs::ensure_dir(file->parent_path().parent_path(), stdfs::perms::owner_all);
     fs::ensure_dir(file->parent_path(), stdfs::perms::owner_all);
     const HeadLock lock(*file);

@@ -35,7 +35,9 @@ nlohmann::json to_json(const HostHead& h);
 HostHead host_head_from_json(const nlohmann::json& j, const std::filesystem::path& file);
 
 // $XDG_STATE_HOME/cairn/heads, else $HOME/.local/state/cairn/heads; nullopt
-// when neither variable is set (then no head is read or written).
+// when neither variable is set (then no head is read or written). Heads
+// are per account: where the nearest existing folder of that path belongs
+// to another account, none is read or written.
 std::optional<std::filesystem::path> heads_dir();
 
 // The head file of the instance whose .cairn directory is `instance_dir`
@@ -50,6 +52,9 @@ std::optional<HostHead> read_host_head(const std::filesystem::path& instance_dir
 struct HeadCheck {
     std::optional<std::filesystem::path> file; // where the head is (or would be) kept
     std::optional<HostHead> recorded;          // nullopt: this host recorded none
+    // The state folder belongs to another account (a HOME inherited through
+    // su, sudo or setpriv): its heads are not read or written.
+    bool foreign_state = false;
     Problem problem = Problem::none;           // instance_replaced, keys_replaced, truncated, deleted, head_mismatch
     int64_t found_seq = 0;                     // the catalog's newest seq (or prune anchor)
     std::string message{};
@@ -69,8 +74,12 @@ void require_host_head(const HeadCheck& check);
 // Records the catalog's newest (seq, chain) as this host's head unless the
 // recorded one is as high or higher (the head never moves back), under a lock
 // so concurrent processes cannot move it back either. Call only when
-// check_host_head passed at open. Throws on I/O failure.
-void record_host_head(catalog::Catalog& catalog, const std::filesystem::path& instance_dir);
+// check_host_head passed at open. With `after_seq`, records only when the
+// trail grew past it (the command appended events). Throws on I/O failure.
+void record_host_head(catalog::Catalog& catalog, const std::filesystem::path& instance_dir, int64_t after_seq = -1);
+
+// The newest seq of the trail (or of its newest prune anchor), 0 when empty.
+int64_t newest_seq(catalog::Catalog& catalog);
 
 // Removes this host's head file of the instance in `instance_dir` (init
 // --replace-instance). Returns whether there was one.

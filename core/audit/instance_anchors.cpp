@@ -45,7 +45,7 @@ AnchorReport check_anchors(Instance& instance, VerifyReport& r, bool read_storag
 nlohmann::json to_json(const AnchorReport& a) {
     nlohmann::json head = {{"file", a.head.file ? nlohmann::json(a.head.file->string()) : nlohmann::json()},
                            {"recorded", a.head.recorded ? to_json(*a.head.recorded) : nlohmann::json()},
-                           {"ok", a.head.ok()}};
+                           {"ok", a.head.ok()}, {"foreign_state", a.head.foreign_state}};
     if (!a.head.ok()) head["problem"] = problem_name(a.head.problem);
     return {{"host_head", head},
             {"published",
@@ -55,7 +55,9 @@ nlohmann::json to_json(const AnchorReport& a) {
 
 std::string describe(const AnchorReport& a) {
     std::string out;
-    if (a.head.recorded)
+    if (a.head.foreign_state)
+        out += "host head: not checked (" + a.head.file->parent_path().string() + " belongs to another account)\n";
+    else if (a.head.recorded)
         out += "host head: seq " + std::to_string(a.head.recorded->seq) + " recorded here matches (" +
                a.head.file->string() + ")\n";
     else

@@ -127,7 +127,8 @@ InitResult init_instance(const InitOptions& options) {
             SQLite::Statement st(catalog->db(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
             st.bind(1, cfg.storage.url);
             st.bind(2, static_cast<int64_t>(now_ms()));
-            st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock" : ""));
+            st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock " : "") +
+                           (result.probe.write_once == std::optional<bool>(false) ? "no-write-once" : ""));
             st.exec();
             nlohmann::json details = {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}};
             if (!replaced.empty()) details["replaces_instance"] = replaced;

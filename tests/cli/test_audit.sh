@@ -150,7 +150,9 @@ check "reordered at 3" [ "$(bad_seq < "$T/out")" = "reordered 3" ]
 restore
 last=$(python3 -c "import json; print(json.load(open('cp.json'))['count'])")
 tamper "DELETE FROM audit_event WHERE seq > $((last - 3))"
-expect_exit 0 "a cut tail is invisible without a checkpoint" cairn audit verify
+expect_exit 4 "a cut tail is caught by this host's recorded head" cairn audit verify --json
+check "truncated against the host head" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]
+expect_exit 0 "a cut tail is invisible without any anchor" env XDG_STATE_HOME="$T/no-state" "$CAIRN_BIN" audit verify --no-storage
 expect_exit 4 "a cut tail fails with the checkpoint" cairn audit verify --checkpoint cp.json --json
 check "truncated tail found with the checkpoint" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]  # verify appends nothing
 restore
