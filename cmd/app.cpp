@@ -112,13 +112,16 @@ int run_main(int argc, char** argv) {
     } catch (const Error& e) {
         print_error(g, e);
         audit_failure(action_name(app), e);
+        finish_command();
         return exit_code(e.kind());
     } catch (const std::exception& e) {
         const Error internal(ErrorKind::internal, e.what());
         print_error(g, internal);
         audit_failure(action_name(app), internal);
+        finish_command();
         return exit_code(ErrorKind::internal);
     }
+    finish_command();
     return g.exit_status;
 }
 

@@ -31,6 +31,7 @@ nlohmann::json member_json(const access::MemberRow& m) {
 void run_grant(const GrantOpts& o, GlobalOptions& g) {
     access::MemberRow m =
         access::grant(instance(g), {o.name, o.public_key, keys::parse_role(o.role)});
+    request_publish();
     if (g.json) return print_json(member_json(m));
     std::cout << "granted " << m.name << " (" << keys::role_name(m.role) << ", key "
               << m.fingerprint << ")\n";
@@ -59,6 +60,7 @@ void run_ls(bool all, GlobalOptions& g) {
 
 void run_revoke(const std::string& name, GlobalOptions& g) {
     access::RevokeResult r = access::revoke(instance(g), name);
+    request_publish();
     if (g.json) {
         nlohmann::json exposed = nlohmann::json::array();
         for (const auto& a : r.exposed)

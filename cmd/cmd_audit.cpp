@@ -6,6 +6,10 @@
 #include "core/audit/audit.hpp"
 #include "core/artifact/seal.hpp"
 #include "core/audit/checkpoint.hpp"
+#include "core/audit/host_head.hpp"
+#include "core/audit/instance_anchors.hpp"
+#include "core/audit/published.hpp"
+#include "core/audit/redactions.hpp"
 #include "core/audit/inventory.hpp"
 #include "core/audit/keys.hpp"
 #include "core/audit/prune.hpp"
@@ -46,7 +50,7 @@ struct FilterOpts {
 struct AuditOpts {
     FilterOpts list, exp;
     std::string export_output, checkpoint_output, checkpoint_file, before;
-    bool dry_run = false;
+    bool dry_run = false, no_storage = false;
 };
 
 void add_filters(CLI::App* sub, FilterOpts& f) {
@@ -124,14 +128,19 @@ void run_verify(const AuditOpts& o, GlobalOptions& g) {
         cp = audit::checkpoint_from_json(j);
     }
     audit::VerifyReport r = audit::verify(inst.catalog(), cp ? &*cp : nullptr);
-    artifact::verify_seals(inst.catalog(), r);
+    audit::check_redactions(inst.catalog(), r);
+    const audit::AnchorReport anchors = audit::check_anchors(inst, r, !o.no_storage);
+    artifact::verify_seals(inst.catalog(), r); // only when all above held
     if (g.json) {
-        print_json(audit::to_json(r));
+        nlohmann::json j = audit::to_json(r);
+        j["anchors"] = audit::to_json(anchors);
+        print_json(j);
     } else if (r.ok()) {
         std::cout << "OK: " << r.events << " events verified (seq " << r.first_seq << ".." << r.last_seq << ")"
                   << (r.anchor_seq ? ", from prune anchor at seq " + std::to_string(*r.anchor_seq) : std::string())
                   << (r.checkpoint_checked ? ", checkpoint of " + std::to_string(*r.checkpoint_count) + " events matches" : std::string())
                   << "; " << r.artifacts_checked.value_or(0) << " artifacts match their seals\n";
+        std::cout << audit::describe(anchors);
         if (r.artifacts_unsealed)
             info(g, "note: " + std::to_string(r.artifacts_unsealed) +
                         " artifacts saved before seals are sealed by the next cairn command that writes");
@@ -179,6 +188,7 @@ void run_prune(const AuditOpts& o, GlobalOptions& g) {
         return;
     }
     const audit::PruneResult done = audit::prune(inst.catalog(), inst.actor(), before, now_ms());
+    request_publish();
     if (g.json) return print_json({{"pruned", done.pruned}, {"anchor_seq", done.anchor_seq}});
     std::cout << "pruned " << done.pruned << " events" << (done.pruned ? " (up to seq " + std::to_string(done.anchor_seq) + ")" : "")
               << "\n";
@@ -223,8 +233,9 @@ void register_audit(CLI::App& app, GlobalOptions& g) {
     auto* sub = app.add_subcommand("audit", "List, export, verify, checkpoint and prune the audit trail");
     sub->require_subcommand(0, 1);
     sub->footer("Examples:\n  cairn audit --since 7d --action load\n  cairn audit verify --checkpoint cp.json\n\n"
-                "EXIT STATUS: 0 ok, 2 bad arguments or prune of events younger than 12 months, 4 the audit trail "
-                "failed verification, 7 no instance.");
+                "EXIT STATUS: 0 ok, 2 bad arguments or prune of events younger than 12 months, 3 a published checkpoint "
+                "vanished while being read, 4 the audit trail failed verification (or does not match an anchor: this host's "
+                "recorded head, a published checkpoint), 5 the storage holding published checkpoints failed, 7 no instance.");
     add_filters(sub, o->list);
     sub->callback([o, sub, &g] {
         if (sub->get_subcommands().empty()) run_list(o->list, g);
@@ -237,6 +248,7 @@ void register_audit(CLI::App& app, GlobalOptions& g) {
 
     auto* ver = sub->add_subcommand("verify", "Recompute the chain; report OK or the first bad position");
     ver->add_option("--checkpoint", o->checkpoint_file, "Also check against a checkpoint (detects a deleted tail)")->type_name("FILE");
+    ver->add_flag("--no-storage", o->no_storage, "Check the catalog and this host's recorded head only; read no published checkpoints");
     ver->callback([o, &g] { run_verify(*o, g); });
 
     auto* cp = sub->add_subcommand("checkpoint", "Write a signed checkpoint (count, head, time) to keep elsewhere");

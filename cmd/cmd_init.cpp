@@ -5,6 +5,7 @@
 #include "core/instance/init.hpp"
 #include "core/util/fs.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -15,23 +16,28 @@ namespace {
 struct InitOpts {
     std::string dir = ".";
     std::string storage, name, endpoint, region, addressing, key_file;
-    bool allow_http = false, allow_unsafe = false, passphrase = false;
+    bool allow_http = false, allow_unsafe = false, passphrase = false, replace_instance = false;
 };
 
 void run(const InitOpts& o, GlobalOptions& g) {
     InitOptions opts{o.dir, o.storage, o.name, o.endpoint, o.region, o.addressing, o.allow_http,
-                     o.key_file, new_passphrase(o.passphrase), o.allow_unsafe, g.argv};
+                     o.key_file, new_passphrase(o.passphrase), o.allow_unsafe, g.argv, o.replace_instance};
     InitResult r = init_instance(opts);
+    for (const auto& w : r.warnings) std::fprintf(stderr, "cairn: warning: %s\n", w.c_str());
     if (g.json) {
         print_json({{"instance", r.instance_dir.string()}, {"instance_id", r.instance_id},
                     {"storage", r.storage_url}, {"key_file", r.key_file.string()},
+                    {"replaced_instance", r.replaced_instance_id.empty() ? nlohmann::json() : nlohmann::json(r.replaced_instance_id)},
                     {"probe", {{"versioning", r.probe.versioning}, {"object_lock", r.probe.object_lock},
+                               {"write_once", r.probe.write_once ? nlohmann::json(*r.probe.write_once) : nlohmann::json()},
                                {"notes", r.probe.notes}}}});
         return;
     }
     std::cout << "Initialised cairn instance " << r.instance_id << " in " << r.instance_dir.string() << "\n"
               << "  storage:  " << r.storage_url << (r.probe.versioning ? " (versioning on)" : "") << "\n"
               << "  key file: " << r.key_file.string() << " (keep a backup: without it the data cannot be read)\n";
+    if (!r.replaced_instance_id.empty())
+        info(g, "replaced instance " + r.replaced_instance_id + ": this host's recorded head of it was removed");
     for (const auto& note : r.probe.notes) info(g, "note: " + note);
 }
 
@@ -40,7 +46,7 @@ void run(const InitOpts& o, GlobalOptions& g) {
 void register_init(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<InitOpts>();
     auto* sub = app.add_subcommand("init", "Create an instance: catalog, config, key and storage");
-    sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 5 storage probe failed, 7 unsafe storage or bad config, 8 an instance already exists.");
+    sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 5 storage probe failed, 7 unsafe storage or bad config, 8 an instance already exists, or this host recorded the audit trail of an instance at this path (see --replace-instance).");
     sub->add_option("dir", o->dir, "Directory to create .cairn/ in (default: current directory)");
     sub->add_option("--storage", o->storage, "Storage location: DIR, file:///DIR, s3://bucket/prefix or gs://bucket/prefix (default: .cairn/storage)");
     sub->add_option("--name", o->name, "Instance name (default: the directory name)");
@@ -51,6 +57,8 @@ void register_init(CLI::App& app, GlobalOptions& g) {
     sub->add_option("--key-file", o->key_file, "Where to create the instance key (default: ~/.config/cairn/keys/<id>.key)");
     sub->add_flag("--passphrase", o->passphrase, "Protect the key file with the passphrase in $CAIRN_PASSPHRASE_FILE");
     sub->add_flag("--allow-unsafe-storage", o->allow_unsafe, "Accept storage that may keep deleted data past 30 days");
+    sub->add_flag("--replace-instance", o->replace_instance,
+                  "Create an instance where this host recorded another one's audit trail (it was removed on purpose)");
     sub->callback([o, &g] { run(*o, g); });
 }
 

@@ -64,6 +64,7 @@ void run_export_full(const std::string& file, bool passphrase, GlobalOptions& g)
 
 void run_rotate(GlobalOptions& g) {
     access::RotateResult r = access::rotate_instance_key(instance(g));
+    request_publish();
     if (g.json) {
         print_json({{"old_key_id", r.old_key_id},
                     {"new_key_id", r.new_key_id},

@@ -70,6 +70,7 @@ void run_run(const PurgeOpts& o, GlobalOptions& g) {
     if (plan.has_work() && !g.quiet && !g.json) std::cerr << purge::format_plan(plan, false);
     purge::apply_retention(ctx.get(), plan);
     purge::RunReport report = purge::execute(ctx.get(), plan, [] { return now_ms(); });
+    request_publish();
     if (g.json)
         print_json({{"requests_done", report.requests_done}, {"artifacts_deleted", report.artifacts_verified},
                     {"completed", report.completed}, {"overdue", report.overdue}, {"late", report.late},

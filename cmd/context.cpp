@@ -2,6 +2,9 @@
 
 #include "core/artifact/seal.hpp"
 #include "core/audit/audit.hpp"
+#include "core/audit/host_head.hpp"
+#include "core/audit/instance_anchors.hpp"
+#include "core/audit/published.hpp"
 #include "core/audit/resolved.hpp"
 #include "core/purge/copies.hpp"
 #include "core/util/fs.hpp"
@@ -18,6 +21,30 @@ namespace {
 std::unique_ptr<Instance>& opened() {
     static std::unique_ptr<Instance> k_instance;
     return k_instance;
+}
+// True once the instance was opened for writing and its trail matched this
+// host's recorded head: only then is the head moved on (core/audit/host_head.hpp).
+bool& head_checked() {
+    static bool k_checked = false;
+    return k_checked;
+}
+// The newest seq when the instance was opened: the head is recorded only
+// after a command that appended events.
+int64_t& seq_at_open() {
+    static int64_t k_seq = 0;
+    return k_seq;
+}
+
+// Refuses a trail that no longer matches the head this host recorded. The
+// instance is forgotten first, so not even the failure is appended to it.
+void check_head(std::unique_ptr<Instance>& inst) {
+    const audit::HeadCheck check = audit::check_host_head(inst->catalog(), inst->dir());
+    if (!check.ok()) {
+        inst.reset();
+        audit::require_host_head(check);
+    }
+    head_checked() = true;
+    seq_at_open() = audit::newest_seq(inst->catalog());
 }
 // Every event names the credential the process holds (issue 14): commands
 // that need none still record which one it would act with, or "none".
@@ -56,6 +83,7 @@ void seal_pending_artifacts(Instance& inst) {
 Instance& instance(GlobalOptions& g) {
     if (!opened()) {
         opened() = open_instance(g.instance, g.argv);
+        check_head(opened());
         name_credential(*opened());
         seal_pending_artifacts(*opened());
         destroy_doomed_copies(*opened());
@@ -79,6 +107,46 @@ void audit_failure(const std::string& action, const Error& e) {
                        {{"error", e.what()}, {"kind", kind_name(e.kind())}}});
     } catch (...) {
         // The command already failed; its error is what the user needs to see.
+    }
+}
+
+namespace {
+
+bool& publish_requested() {
+    static bool k_requested = false;
+    return k_requested;
+}
+
+// Publishes a signed checkpoint to every storage location when the command
+// asked for it (purge run, audit prune, key and access changes) or the last
+// one is older than a day, and records that in the trail.
+void publish_if_due(Instance& inst) {
+    if (!publish_requested() && !audit::publish_due(inst.catalog(), now_ms())) return;
+    const audit::InstanceLocations locations(inst);
+    const audit::PublishOutcome out = audit::publish_checkpoint(inst.catalog(), locations.get());
+    for (const auto& failure : out.failures)
+        std::fprintf(stderr, "cairn: warning: cannot publish the audit checkpoint to %s\n", failure.c_str());
+    const bool ok = out.failures.empty();
+    audit::record(inst.catalog(), inst.actor(),
+                  {"audit.publish", {}, ok ? "ok" : "error", ok ? std::nullopt : std::optional<int>(exit_code(ErrorKind::storage)),
+                   {{"count", out.count}, {"object", out.name}, {"locations", out.published}, {"failures", out.failures}}});
+}
+
+} // namespace
+
+void request_publish() { publish_requested() = true; }
+
+void finish_command() {
+    if (!opened() || !head_checked()) return;
+    try {
+        publish_if_due(*opened());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cairn: warning: cannot publish the audit checkpoint: %s\n", e.what());
+    }
+    try {
+        audit::record_host_head(opened()->catalog(), opened()->dir(), seq_at_open());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cairn: warning: cannot record the audit head outside the instance: %s\n", e.what());
     }
 }
 

@@ -16,6 +16,16 @@ Instance& instance_read_only(GlobalOptions& g);
 // instance was opened; never throws.
 void audit_failure(const std::string& action, const Error& e);
 
+// After the command (success or failure): records the audit head this host
+// saw outside the instance, when the instance was opened for writing and its
+// trail matched the recorded head at open. Never throws.
+void finish_command();
+
+// Asks finish_command() to publish a signed checkpoint to every storage
+// location (core/audit/published.hpp) even if the last one is recent: purge
+// run, audit prune, key rotation and access changes call it.
+void request_publish();
+
 // The passphrase for a new key file (init --passphrase, key export
 // --passphrase): read from the private file $CAIRN_PASSPHRASE_FILE, so it
 // never appears in argv or shell history. nullopt when not wanted.

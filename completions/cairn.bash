@@ -17,14 +17,14 @@ _cairn_subcommands() {
 _cairn_flags() {
     local filters="--since --until --actor --action --artifact --result --limit"
     case $1 in
-        init) echo "--storage --name --endpoint --region --addressing --allow-http --key-file --passphrase --allow-unsafe-storage" ;;
+        init) echo "--storage --name --endpoint --region --addressing --allow-http --key-file --passphrase --allow-unsafe-storage --replace-instance" ;;
         save) echo "-k --key -d --description --from" ;;
         load) echo "-o --output -f --force" ;;
         ls) echo "-a --all-versions" ;;
         lineage) echo "--up --down --both -d --depth -f --format" ;;
         audit) echo "$filters" ;;
         "audit export") echo "-o --output $filters" ;;
-        "audit verify") echo "--checkpoint" ;;
+        "audit verify") echo "--checkpoint --no-storage" ;;
         "audit checkpoint") echo "-o --output" ;;
         "audit prune") echo "--before --dry-run" ;;
         "purge request") echo "--reason --with-descendants --grace" ;;

@@ -65,6 +65,7 @@ complete -c cairn -n '__cairn_at init' -l allow-http -d 'Plain http to a loopbac
 complete -c cairn -n '__cairn_at init' -l key-file -r -F -d 'Where to create the instance key'
 complete -c cairn -n '__cairn_at init' -l passphrase -d 'Protect the key file with $CAIRN_PASSPHRASE_FILE'
 complete -c cairn -n '__cairn_at init' -l allow-unsafe-storage -d 'Accept storage that may keep deleted data'
+complete -c cairn -n '__cairn_at init' -l replace-instance -d 'Replace an instance this host recorded (removed on purpose)'
 complete -c cairn -n '__cairn_at init' -a '(__fish_complete_directories)'
 # save
 complete -c cairn -n '__cairn_at save' -s k -l key -x -a '(__cairn_keys)' -d 'Artifact key'
@@ -98,6 +99,7 @@ for sub in audit 'audit export'
 end
 complete -c cairn -n '__cairn_at audit export' -s o -l output -r -F -d 'File to write'
 complete -c cairn -n '__cairn_at audit verify' -l checkpoint -r -F -d 'Also check against a checkpoint'
+complete -c cairn -n '__cairn_at audit verify' -l no-storage -d 'Read no published checkpoints'
 complete -c cairn -n '__cairn_at audit checkpoint' -s o -l output -r -F -d 'File to write'
 complete -c cairn -n '__cairn_at audit prune' -l before -x -d 'Prune events before DATE'
 complete -c cairn -n '__cairn_at audit prune' -l dry-run -d 'Print what would be pruned and stop'

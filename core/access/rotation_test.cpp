@@ -41,6 +41,7 @@ struct Fixture {
         fs::ensure_dir(inst_dir);
         fs::ensure_dir(key_file.parent_path());
         ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
+        ::setenv("XDG_STATE_HOME", (dir / "state").c_str(), 1); // init records the audit head there
         for (const char* v :
              {"CAIRN_KEY_FILE", "CAIRN_IDENTITY", "CAIRN_INSTANCE", "CAIRN_PASSPHRASE_FILE"})
             ::unsetenv(v);

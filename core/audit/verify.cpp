@@ -394,6 +394,9 @@ const char* problem_name(Problem p) {
     case Problem::bad_signature: return "bad_signature";
     case Problem::wrong_instance: return "wrong_instance";
     case Problem::artifact_mismatch: return "artifact_mismatch";
+    case Problem::instance_replaced: return "instance_replaced";
+    case Problem::keys_replaced: return "keys_replaced";
+    case Problem::unmatched_redaction: return "unmatched_redaction";
     }
     return "unknown";
 }
@@ -476,6 +479,14 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     }
     if (checkpoint) check_checkpoint(catalog, *checkpoint, head_at_cp, anchor, r);
     return r;
+}
+
+void check_checkpoint(catalog::Catalog& catalog, const Checkpoint& cp, VerifyReport& r) {
+    std::optional<ChainValue> head_at_cp;
+    SQLite::Statement q(catalog.db(), "SELECT chain FROM audit_event WHERE seq = ?");
+    q.bind(1, cp.count);
+    if (q.executeStep()) head_at_cp = chain_from_column(q.getColumn(0));
+    check_checkpoint(catalog, cp, head_at_cp, latest_anchor(catalog), r);
 }
 
 nlohmann::json to_json(const VerifyReport& r) {

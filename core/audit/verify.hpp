@@ -23,6 +23,9 @@ enum class Problem {
     bad_signature,    // the checkpoint's signature or key is not the instance's
     wrong_instance,   // the checkpoint belongs to another instance
     artifact_mismatch, // an artifact row differs from its seal, or audit_target from the log (core/artifact/seal.hpp)
+    instance_replaced, // the instance at this path is not the one this host recorded (wiped and re-created)
+    keys_replaced,    // the audit signing key is not the one recorded or that signed a published checkpoint
+    unmatched_redaction, // an event's text was redacted but no purge.shred event covers it
 };
 
 const char* problem_name(Problem p);
@@ -58,6 +61,11 @@ struct VerifyTuning {
 // read snapshot, then, if given, the checkpoint against it. The report does
 // not depend on `tuning`.
 VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint = nullptr, const VerifyTuning& tuning = {});
+
+// Checks `cp` against a log that verify() found intact (`r` is its report),
+// as verify(catalog, &cp) would: looks up the chain value at cp.count (one
+// row) instead of rescanning. Sets r's problem on failure.
+void check_checkpoint(catalog::Catalog& catalog, const Checkpoint& cp, VerifyReport& r);
 
 nlohmann::json to_json(const VerifyReport& r);
 

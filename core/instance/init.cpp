@@ -1,6 +1,7 @@
 #include "core/instance/init.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/audit/host_head.hpp"
 #include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/config/config.hpp"
@@ -41,6 +42,20 @@ void check_probe(const storage::ProbeReport& probe, const std::string& url, bool
                     "disable it, or pass --allow-unsafe-storage to accept the risk (purge status will flag it)");
 }
 
+// This host recorded the trail of an instance at this path: a new one there
+// must not silently take its place (docs/AUDIT.md, "Anchors").
+std::string require_no_recorded_head(const stdfs::path& final_dir, bool replace) {
+    const auto head = audit::read_host_head(final_dir);
+    if (!head) return {};
+    if (!replace)
+        throw Error(ErrorKind::conflict,
+                    "this host recorded the audit trail of instance " + head->instance_id + " at " + final_dir.string() +
+                        " (up to seq " + std::to_string(head->seq) + "; head file " +
+                        audit::head_file_for(final_dir)->string() + "); a new instance there would hide what happened to it",
+                    "restore the old instance from a backup; if it was removed on purpose, run 'cairn init --replace-instance'");
+    return head->instance_id;
+}
+
 } // namespace
 
 InitResult init_instance(const InitOptions& options) {
@@ -51,6 +66,7 @@ InitResult init_instance(const InitOptions& options) {
     if (stdfs::exists(final_dir))
         throw Error(ErrorKind::conflict, "an instance already exists at " + final_dir.string(),
                     "use it, or remove it first");
+    const std::string replaced = require_no_recorded_head(final_dir, o.replace_instance);
     fs::ensure_dir(o.dir, stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
                               stdfs::perms::others_read | stdfs::perms::others_exec);
 
@@ -104,19 +120,32 @@ InitResult init_instance(const InitOptions& options) {
             info.bind(2, cfg.name);
             info.bind(3, keys::key_id_of(instance_key));
             info.exec();
+            // The first published audit checkpoint is due a day from now (core/audit/published.hpp).
+            SQLite::Statement published(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('audit_published_ms', ?)");
+            published.bind(1, std::to_string(now_ms()));
+            published.exec();
             SQLite::Statement st(catalog->db(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
             st.bind(1, cfg.storage.url);
             st.bind(2, static_cast<int64_t>(now_ms()));
-            st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock" : ""));
+            st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock " : "") +
+                           (result.probe.write_once == std::optional<bool>(false) ? "no-write-once" : ""));
             st.exec();
-            audit::append(*catalog, actor, {"init", {}, "ok", std::nullopt,
-                                            {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}}});
+            nlohmann::json details = {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}};
+            if (!replaced.empty()) details["replaces_instance"] = replaced;
+            audit::append(*catalog, actor, {"init", {}, "ok", std::nullopt, details});
         });
     }
     keys::write_key_file(result.key_file, instance_key, o.passphrase);
     stdfs::rename(temp_dir, final_dir);
     cleanup.dir.clear();
     fs::sync_dir(o.dir);
+    result.replaced_instance_id = replaced;
+    if (!replaced.empty()) audit::remove_host_head(final_dir);
+    try {
+        audit::record_host_head(*catalog::Catalog::open(final_dir / "catalog.db"), final_dir);
+    } catch (const std::exception& e) {
+        result.warnings.push_back(std::string("cannot record the audit head outside the instance: ") + e.what());
+    }
     return result;
 }
 

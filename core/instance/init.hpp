@@ -18,6 +18,9 @@ struct InitOptions {
     std::optional<std::string> passphrase;
     bool allow_unsafe_storage = false;  // accept storage that can't delete within 30 days
     std::vector<std::string> argv;
+    // This host recorded the audit head of an instance at this path (core/audit/host_head.hpp):
+    // without this flag init refuses (a wiped and re-created instance must not pass for the old one).
+    bool replace_instance = false;
 };
 
 struct InitResult {
@@ -26,6 +29,8 @@ struct InitResult {
     std::filesystem::path key_file;
     std::string storage_url;
     storage::ProbeReport probe;
+    std::string replaced_instance_id; // the instance whose recorded head --replace-instance removed
+    std::vector<std::string> warnings;
 };
 
 // Creates an instance: probes the storage first (nothing is written locally

@@ -11,13 +11,15 @@ namespace cairn::purge {
 namespace {
 
 // init records the probe as space-separated words: "versioning",
-// "object-lock", "soft-delete=N".
+// "object-lock", "soft-delete=N", "no-write-once" (the store ignored
+// If-None-Match: published audit checkpoints can be overwritten).
 storage::ProbeReport recorded_probe(const std::string& text) {
     storage::ProbeReport p;
     std::istringstream in(text);
     for (std::string word; in >> word;) {
         if (word == "versioning") p.versioning = true;
         else if (word == "object-lock") p.object_lock = true;
+        else if (word == "no-write-once") p.write_once = false;
         else if (word.rfind("soft-delete=", 0) == 0) p.soft_delete_days = std::atoi(word.c_str() + 12);
     }
     return p;
@@ -58,6 +60,9 @@ StorageStatus assess_storage(const std::string& url, const storage::ProbeReport&
     } else if (probe.versioning) {
         s.note = "versioning: purge deletes every version and delete marker";
     }
+    if (probe.write_once == std::optional<bool>(false))
+        s.note += std::string(s.note.empty() ? "" : "; ") +
+                  "the store ignores If-None-Match: published audit checkpoints can be overwritten (docs/AUDIT.md, Anchors)";
     return s;
 }
 

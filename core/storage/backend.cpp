@@ -68,6 +68,11 @@ std::vector<NameGroup> group_by_directory(const std::vector<std::string>& names)
 // Declared here, defined in core/storage/s3/ so this file does not depend on curl.
 std::unique_ptr<Backend> open_s3_backend(const Location& location);
 
+Result<Created> Backend::put_if_absent(const std::string& name, const std::filesystem::path& /*source*/,
+                                       const PutOnceOptions& /*options*/) {
+    return fail(FailureKind::error, "storage " + describe() + " cannot create " + name + " write-once");
+}
+
 std::unique_ptr<Backend> open_backend(const Location& location) {
     const std::string& url = location.url;
     if (starts_with(url, "s3://") || starts_with(url, "gs://")) return open_s3_backend(location);

@@ -61,6 +61,18 @@ struct ProbeReport {
     bool object_lock = false;         // versions may be impossible to delete in time
     std::optional<int> soft_delete_days; // GCS soft delete retention
     std::vector<std::string> notes;   // human-readable findings
+    // put_if_absent() refused to replace an existing object (the store honours
+    // write-once); false: a second put_if_absent replaced it; nullopt: not probed.
+    std::optional<bool> write_once{};
+};
+
+// What put_if_absent() did.
+enum class Created { yes, no };
+
+struct PutOnceOptions {
+    // When > 0 and the store supports it (S3 Object Lock), the object is
+    // also locked (GOVERNANCE retention) for this many days.
+    int retain_days = 0;
 };
 
 class Backend {
@@ -84,6 +96,16 @@ public:
     // readers open it in place and no cached copy is kept; remote stores
     // return nothing. The file may be absent or damaged: readers check.
     virtual std::optional<std::filesystem::path> local_path(const std::string& /*name*/) const { return std::nullopt; }
+
+    // Stores `source` as `name` only if no object has that name: Created::no
+    // when one exists (its content untouched, as far as the store enforces
+    // it). Write-once: a directory creates the file exclusively (link(2) of
+    // a complete temp file, mode 0444); S3 sends `If-None-Match: *` (a store
+    // that ignores the header overwrites: probe() reports it as write_once
+    // false). For small objects (checkpoints). The default refuses: the
+    // backend cannot create exclusively.
+    virtual Result<Created> put_if_absent(const std::string& name, const std::filesystem::path& source,
+                                          const PutOnceOptions& options);
 
     // Downloads `name` into `dest` (created or truncated). On failure `dest`
     // may hold partial data; the caller writes to a temp file.

@@ -180,6 +180,26 @@ void run_conformance(Backend& backend, const ConformanceOptions& options) {
         CHECK(backend.remove(name));
     }
 
+    // put_if_absent creates once; a second one of the same name leaves the
+    // first content where the store honours write-once, and the probe
+    // reports whichever the store does.
+    {
+        const std::string name = p + "audit/checkpoints/once";
+        auto first = backend.put_if_absent(name, scratch.write("once-1", "first"), {});
+        REQUIRE(first);
+        CHECK(*first == Created::yes);
+        auto second = backend.put_if_absent(name, scratch.write("once-2", "second"), {});
+        REQUIRE(second);
+        CHECK(backend.get(name, scratch.path("once-back")));
+        const bool kept = read(scratch.path("once-back")) == "first";
+        CHECK(kept == (*second == Created::no));
+        const ProbeReport report = backend.probe();
+        REQUIRE(report.write_once.has_value());
+        CHECK(*report.write_once == kept);
+        CHECK(backend.remove(name));
+        CHECK_FALSE(backend.stat(name));
+    }
+
     const std::string empty = p + "empty";
     REQUIRE(backend.put(empty, scratch.write("zero", "")));
     CHECK(backend.get(empty, scratch.path("zero-back")));

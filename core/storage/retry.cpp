@@ -23,6 +23,10 @@ public:
     Status put_temp(const std::string& name, fs::TempFile& temp) override {
         return retry([&] { return m_inner->put_temp(name, temp); });
     }
+    Result<Created> put_if_absent(const std::string& name, const std::filesystem::path& source,
+                                  const PutOnceOptions& options) override {
+        return retry([&] { return m_inner->put_if_absent(name, source, options); });
+    }
     std::optional<std::filesystem::path> local_path(const std::string& name) const override {
         return m_inner->local_path(name);
     }

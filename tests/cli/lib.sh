@@ -5,7 +5,7 @@ set -euo pipefail
 CAIRN_BIN=${CAIRN_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/cairn}
 CAIRN_SOURCE_DIR=${CAIRN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d /tmp/cairn-test.XXXXXX)
-export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
+export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config XDG_STATE_HOME=$T/home/.local/state
 mkdir -p "$HOME"
 unset CAIRN_INSTANCE CAIRN_KEY_FILE CAIRN_RUN CAIRN_PASSPHRASE_FILE
 # Background processes a test starts (bg_started PID) are killed when the test

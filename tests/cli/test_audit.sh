@@ -150,10 +150,14 @@ check "reordered at 3" [ "$(bad_seq < "$T/out")" = "reordered 3" ]
 restore
 last=$(python3 -c "import json; print(json.load(open('cp.json'))['count'])")
 tamper "DELETE FROM audit_event WHERE seq > $((last - 3))"
-expect_exit 4 "a cut tail that leaves its audit_target rows is found" cairn audit verify --json
+expect_exit 4 "a cut tail is caught by this host's recorded head" cairn audit verify --json
+check "truncated against the host head" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]
+expect_exit 4 "without any anchor, the cut tail's leftover audit_target rows show" \
+    env XDG_STATE_HOME="$T/no-state" "$CAIRN_BIN" audit verify --no-storage --json
 check "the leftover index rows are named" [ "$(bad_seq < "$T/out")" = "artifact_mismatch None" ]
 tamper "DELETE FROM audit_target WHERE seq > $((last - 3))"
-expect_exit 4 "a cut tail that took a save leaves an unsealed artifact" cairn audit verify
+expect_exit 4 "a cut tail that took a save leaves an unsealed artifact" \
+    env XDG_STATE_HOME="$T/no-state" "$CAIRN_BIN" audit verify --no-storage
 expect_err_contains "was sealed by no audit event"
 expect_exit 4 "a cut tail fails with the checkpoint" cairn audit verify --checkpoint cp.json --json
 check "truncated tail found with the checkpoint" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]  # verify appends nothing

@@ -85,13 +85,15 @@ expect_exit 6 "unknown identity" env CAIRN_IDENTITY="$T/small.pem" "$CAIRN_BIN" 
 expect_err_contains "belongs to no member"
 
 # Rotation: contents in storage unchanged, old artifacts still load, old key gone.
-sums_before=$(cd .cairn/storage && find . -type f | sort | xargs sha256sum)
+# (audit/checkpoints/ gains the checkpoint the rotation publishes: docs/AUDIT.md, Anchors.)
+sums_before=$(cd .cairn/storage && find . -type f ! -path './audit/checkpoints/*' | sort | xargs sha256sum)
 cp "$KEY" "$T/old-copy.key"
 cairn key rotate > "$T/rotate.txt"
 midhex=$(sed -n 's/^instance-key: //p' "$KEY")
 check "rotation wrote a hex key" [ ${#midhex} = 64 ]
-sums_after=$(cd .cairn/storage && find . -type f | sort | xargs sha256sum)
+sums_after=$(cd .cairn/storage && find . -type f ! -path './audit/checkpoints/*' | sort | xargs sha256sum)
 check "rotation leaves stored ciphertext unchanged" [ "$sums_before" = "$sums_after" ]
+check "rotation published an audit checkpoint" [ "$(find .cairn/storage/audit/checkpoints -type f | wc -l)" -ge 1 ]
 check "key file still 0600" [ "$(stat -c %a "$KEY")" = 600 ]
 check "no old or pending key file left" [ "$(ls "$T/keys")" = "proj.key" ]
 newkid=$(cairn key show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_id"])')

@@ -73,7 +73,7 @@ mkdir "$T/ro" && cp -a .cairn "$T/ro/.cairn"
 chown -R 65534:65534 "$T/ro" && chmod -R a-w "$T/ro" && chmod 755 "$T"
 sum_before=$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)
 expect_exit 0 "verify of a read-only copy as another account" \
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$CAIRN_BIN" --instance "$T/ro" audit verify
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$CAIRN_BIN" --instance "$T/ro" audit verify --no-storage
 check "read-only copy unchanged, no -shm or -wal added" [ "$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)" = "$sum_before" ]
 # A tampered trail gets nothing appended, not even the failure.
 sql "$DB" "UPDATE audit_event SET action = 'forged' WHERE seq = 2"
@@ -81,6 +81,11 @@ expect_exit 4 "verify of an edited trail" cairn audit verify
 check "nothing appended to the failed trail" [ "$(sql "$DB" "SELECT COUNT(*) FROM audit_event")" = "$n" ]
 cp "$T/good.db" "$DB"
 rm -f "$DB-wal" "$DB-shm"
+# good.db is older than what this host has seen since: a rollback (test_anchors.sh).
+expect_exit 4 "the restored older catalog is a rollback to this host" cairn ls
+expect_err_contains "rolled back"
+# What follows tests the catalog and keys alone: forget this host's head.
+rm -r "$XDG_STATE_HOME/cairn/heads"
 
 # Deleting the trail and its keys does not start a fresh one.
 cp -a .cairn "$T/good.cairn"

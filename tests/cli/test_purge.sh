@@ -105,12 +105,14 @@ for step in objects_removed shredded scrubbed verified; do
     expect_exit 0 "rerun after kill at $step completes" cairn purge run
     check "all targets verified after $step" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state != 'verified' AND state != 'cancelled'")" = 0 ]
 done
-check "storage holds only bob's object" [ "$(find .cairn/storage -type f | wc -l)" = 1 ]
+check "storage holds only bob's object" [ "$(find .cairn/storage/objects -type f | wc -l)" = 1 ]
+# Beside the objects: the audit checkpoints each purge run published (docs/AUDIT.md, Anchors).
+check "purge runs published audit checkpoints" [ "$(find .cairn/storage/audit/checkpoints -type f | wc -l)" -ge 4 ]
 
 # A real kill -9 somewhere in a larger run.
 for i in $(seq 1 150); do echo "bulk $i" > b.txt; cairn save b.txt --key "bulk/$i" >/dev/null 2>&1; done
 cairn purge request $(for i in $(seq 1 150); do echo "bulk/$i"; done) >/dev/null 2>&1
-total=$(find .cairn/storage -type f | wc -l)
+total=$(find .cairn/storage/objects -type f | wc -l)
 check "150 bulk objects stored" [ "$total" -ge 150 ]
 "$CAIRN_BIN" purge run >/dev/null 2>&1 & pid=$!
 bg_started $pid
@@ -118,7 +120,7 @@ bg_started $pid
 # however fast the machine is (a fixed sleep let fast runs finish first).
 # Busy-polls (a sleep between polls could miss the run), with a deadline.
 deadline=$((SECONDS + 300))
-while kill -0 $pid 2>/dev/null && [ "$(find .cairn/storage -type f | wc -l)" -ge "$total" ]; do
+while kill -0 $pid 2>/dev/null && [ "$(find .cairn/storage/objects -type f | wc -l)" -ge "$total" ]; do
     if [ $SECONDS -ge $deadline ]; then fail "purge run removed no object in 300 s"; break; fi
 done
 kill -9 $pid 2>/dev/null || true   # the check below says whether it landed
@@ -126,7 +128,7 @@ wait_exit got 120 $pid
 check "kill -9 landed mid-run" [ "$got" = 137 ]
 check "the killed run left work to resume" [ "$(sql "SELECT COUNT(*) FROM deletion_target WHERE state != 'verified'")" -gt 0 ]
 expect_exit 0 "run after kill -9 completes" cairn purge run
-check "every bulk object gone" [ "$(find .cairn/storage -type f | wc -l)" = 1 ]
+check "every bulk object gone" [ "$(find .cairn/storage/objects -type f | wc -l)" = 1 ]
 check "every request done" [ "$(sql "SELECT COUNT(*) FROM deletion_request WHERE state = 'pending'")" = 0 ]
 
 # Failing storage: the object's directory replaced by a file makes removal fail.

@@ -69,6 +69,32 @@ public:
         }
     }
 
+    // The content is written and fsynced under a temp name, made read-only,
+    // then linked to `name`: link(2) fails with EEXIST when the name exists,
+    // so the name is created exclusively (O_EXCL semantics) and is never
+    // visible half-written.
+    Result<Created> put_if_absent(const std::string& name, const stdfs::path& source, const PutOnceOptions&) override {
+        try {
+            const stdfs::path dest = path_of(name);
+            fs::ensure_dir(dest.parent_path());
+            fs::Fd in = fs::open_read(source);
+            fs::TempFile tmp(dest.parent_path(), ".put", stdfs::perms::owner_read | stdfs::perms::group_read |
+                                                             stdfs::perms::others_read | stdfs::perms::owner_write);
+            copy_fd(in.get(), tmp.fd(), source);
+            fs::fsync_fd(tmp.fd(), tmp.path());
+            if (::fchmod(tmp.fd(), 0444) != 0)
+                return fail(FailureKind::error, "cannot chmod " + tmp.path().string() + ": " + std::strerror(errno));
+            if (::link(tmp.path().c_str(), dest.c_str()) != 0) {
+                if (errno == EEXIST) return Created::no;
+                return fail(FailureKind::error, "cannot create " + dest.string() + ": " + std::strerror(errno));
+            }
+            fs::sync_dir(dest.parent_path());
+            return Created::yes; // the temp name goes with `tmp`
+        } catch (const std::exception& e) {
+            return unexpected(failure_from(e));
+        }
+    }
+
     std::optional<stdfs::path> local_path(const std::string& name) const override { return path_of(name); }
 
     Status get(const std::string& name, const stdfs::path& dest) override {
@@ -108,7 +134,9 @@ public:
     Result<std::vector<ObjectInfo>> list(const std::string& prefix) override {
         std::vector<ObjectInfo> out;
         std::error_code ec;
-        if (!stdfs::exists(m_root, ec)) return fail(FailureKind::not_found, "no directory " + m_root.string());
+        if (!stdfs::exists(m_root, ec))
+            return ec ? fail(FailureKind::error, "cannot read " + m_root.string() + ": " + ec.message())
+                      : fail(FailureKind::not_found, "no directory " + m_root.string());
         for (auto it = stdfs::recursive_directory_iterator(m_root, ec); !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
             if (!it->is_regular_file()) continue;
             std::string name = stdfs::relative(it->path(), m_root).generic_string();
@@ -146,6 +174,7 @@ public:
             report.can_read = back && *back == "probe";
             report.can_list = bool(list(""));
             report.can_delete = bool(remove(name)) && !stat(name);
+            report.write_once = probe_write_once(src.path());
         } catch (const std::exception& e) {
             report.notes.push_back(e.what());
         }
@@ -153,6 +182,17 @@ public:
     }
 
 private:
+    // A second put_if_absent of one name must leave the first.
+    std::optional<bool> probe_write_once(const stdfs::path& src) {
+        const std::string name = ".cairn-probe-once";
+        remove(name);
+        auto first = put_if_absent(name, src, {});
+        auto second = put_if_absent(name, src, {});
+        remove(name);
+        if (!first || !second) return std::nullopt;
+        return *first == Created::yes && *second == Created::no;
+    }
+
     stdfs::path path_of(const std::string& name) const {
         // Names are cairn-generated; refuse anything that could escape the root.
         if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos)

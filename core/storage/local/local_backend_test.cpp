@@ -51,6 +51,30 @@ TEST_SUITE("core::storage::Local") {
         stdfs::remove_all(root);
     }
 
+    TEST_CASE("put_if_absent: the file is created once, read-only, and never replaced") {
+        namespace stdfs = std::filesystem;
+        const auto root = stdfs::temp_directory_path() / ("cairn-local-" + random_hex(6));
+        auto backend = open_local_backend(root);
+        fs::ensure_dir(root);
+        fs::write_file_atomic(root / "a", "first", stdfs::perms::owner_read | stdfs::perms::owner_write);
+        fs::write_file_atomic(root / "b", "second", stdfs::perms::owner_read | stdfs::perms::owner_write);
+        auto made = backend->put_if_absent("audit/checkpoints/x.json", root / "a", {});
+        REQUIRE(made);
+        CHECK(*made == Created::yes);
+        const auto file = root / "audit/checkpoints/x.json";
+        CHECK((stdfs::status(file).permissions() & stdfs::perms::all) ==
+              (stdfs::perms::owner_read | stdfs::perms::group_read | stdfs::perms::others_read));
+        auto again = backend->put_if_absent("audit/checkpoints/x.json", root / "b", {});
+        REQUIRE(again);
+        CHECK(*again == Created::no);
+        CHECK(fs::read_file(file) == "first");
+        int entries = 0;
+        for ([[maybe_unused]] const auto& e : stdfs::directory_iterator(root / "audit/checkpoints")) ++entries;
+        CHECK(entries == 1); // no temp file left behind
+        CHECK(backend->probe().write_once == std::optional<bool>(true));
+        stdfs::remove_all(root);
+    }
+
     TEST_CASE("open: relative directories are refused") {
         CHECK_THROWS_AS(open_local_backend("relative/dir"), Error);
     }

@@ -5,6 +5,7 @@
 #include "core/crypto/sha256.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -175,6 +176,49 @@ Status S3Backend::put_single(const std::string& name, int fd, uint64_t size, boo
     if (!response) return unexpected(response.error());
     verified = md5 && etag_is_md5(response->header("etag"), *md5);
     return {};
+}
+
+// One PUT with `If-None-Match: *`: the store answers 412 when the name
+// exists (AWS S3 since 2024; a store that ignores the header overwrites,
+// which probe() detects). With retain_days, an Object Lock retention in
+// GOVERNANCE mode is set in the same request.
+Result<Created> S3Backend::put_if_absent(const std::string& name, const std::filesystem::path& source,
+                                         const PutOnceOptions& options) {
+    S3Call call;
+    call.method = "PUT";
+    call.key = key_of(name);
+    call.subject = name;
+    fs::Fd fd;
+    try {
+        fd = fs::open_read(source);
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) return fail(FailureKind::error, "cannot stat " + source.string());
+        call.upload_length = static_cast<uint64_t>(st.st_size);
+        call.upload_fd = fd.get();
+        crypto::Sha256 sha;
+        Md5 md;
+        read_range(fd.get(), 0, call.upload_length, name, [&](std::span<const std::byte> d) {
+            sha.update(d);
+            md.update(d);
+        });
+        call.payload_hash = sha.finish_hex();
+        if (auto md5 = md.finish()) call.headers.emplace_back("content-md5", base64(*md5));
+    } catch (const std::exception& e) {
+        return unexpected(io_failure(e));
+    }
+    call.headers.emplace_back("if-none-match", "*");
+    if (options.retain_days > 0) {
+        call.headers.emplace_back("x-amz-object-lock-mode", "GOVERNANCE");
+        call.headers.emplace_back("x-amz-object-lock-retain-until-date",
+                                  format_utc_ms(now_ms() + int64_t{options.retain_days} * 86'400'000));
+    }
+    auto response = m_client.send(call);
+    if (!response) return unexpected(response.error());
+    if (response->status == 412) return Created::no;
+    if (response->status >= 200 && response->status < 300) return Created::yes;
+    if (response->status == 409) // a concurrent conditional write: try again (then 412)
+        return fail(FailureKind::transient, "conflicting concurrent write of " + name + " (HTTP 409)");
+    return unexpected(m_client.failure_of(*response, call));
 }
 
 Status S3Backend::get(const std::string& name, const std::filesystem::path& dest) {

@@ -20,6 +20,8 @@ class S3Backend final : public Backend {
 
     std::string describe() const override;
     Status put(const std::string& name, const std::filesystem::path& source) override;
+    Result<Created> put_if_absent(const std::string& name, const std::filesystem::path& source,
+                                  const PutOnceOptions& options) override;
     Status get(const std::string& name, const std::filesystem::path& dest) override;
     Result<std::string> get_range(const std::string& name, uint64_t offset,
                                   uint64_t length) override;
@@ -53,6 +55,8 @@ class S3Backend final : public Backend {
     // `verified`: the store answered with the MD5 of the body as the ETag.
     Status put_single(const std::string& name, int fd, uint64_t size, bool& verified);
     Status put_multipart(const std::string& name, int fd, uint64_t size);
+    // Whether a second put_if_absent of one name is refused (probe).
+    std::optional<bool> probe_write_once(std::vector<std::string>& notes);
 
     // One page of ListObjectVersions under the location prefix + `prefix`.
     Result<VersionPage> list_versions_page(const std::string& prefix, const PageMarker& from);

@@ -34,6 +34,25 @@ std::optional<XmlNode> bucket_setting(S3Client& client, const std::string& what,
 
 } // namespace
 
+std::optional<bool> S3Backend::probe_write_once(std::vector<std::string>& notes) {
+    const std::string name = ".cairn-probe-once-" + random_hex(8);
+    fs::TempFile src(std::filesystem::temp_directory_path(), "cairn-probe");
+    fs::write_all(src.fd(), std::as_bytes(std::span(name.data(), name.size())), src.path());
+    src.close();
+    auto first = put_if_absent(name, src.path(), {});
+    auto second = first ? put_if_absent(name, src.path(), {}) : first;
+    remove(name);
+    if (!first || !second) {
+        notes.push_back("cannot probe write-once puts: " + (!first ? first : second).error().message);
+        return std::nullopt;
+    }
+    const bool honoured = *first == Created::yes && *second == Created::no;
+    if (!honoured)
+        notes.push_back("the store ignores If-None-Match on PUT: published audit checkpoints can be overwritten "
+                        "by anyone who can write the bucket (docs/AUDIT.md, Anchors)");
+    return honoured;
+}
+
 ProbeReport S3Backend::probe() {
     ProbeReport report;
     const std::string name = ".cairn-probe-" + random_hex(8);
@@ -63,6 +82,7 @@ ProbeReport S3Backend::probe() {
             report.notes.push_back("delete failed: " + removed.error().message);
         else if (!report.can_delete)
             report.notes.push_back("the probe object left versions behind after delete");
+        if (report.can_write && report.can_delete) report.write_once = probe_write_once(report.notes);
     } catch (const std::exception& e) {
         report.notes.push_back(e.what());
     }
