@@ -6,7 +6,11 @@ edited trail verifies on its own. An independent implementation of
 docs/AUDIT.md (Chain), used by tests to show what only anchors outside the
 instance can catch.
 
-  rechain.py INSTANCE_DIR [SQL]...
+  rechain.py INSTANCE_DIR [--reseal UID]... [SQL]...
+
+--reseal UID also recomputes artifact UID's seal in the event that sealed
+it and its wrap MAC (docs/AUDIT.md, Sealed artifact rows) from its row as
+the SQL left it.
 """
 import hashlib, hmac, os, sqlite3, struct, sys
 
@@ -34,8 +38,28 @@ def text_digest(key, keyed, domain, text):
     return hmac.new(key, msg, hashlib.sha256).digest() if keyed else hashlib.sha256(msg).digest()
 
 
+def canonical(domain, values):
+    return tagged(b"t", domain) + b"".join(value(v) for v in values)
+
+
+def reseal(db, key, uid):
+    (uid, akey, version, kind, h, size, n_files, obj, stored, created, key_id, wrapped) = db.execute(
+        "SELECT uid, key, version, kind, hash, size, n_files, object_name, stored_size, created_at, key_id,"
+        " wrapped_key FROM artifact WHERE uid = ?", (uid,)).fetchone()
+    seal = hashlib.sha256(canonical(b"cairn.artifact.seal.v1",
+                                    (uid, akey, version, kind, h, size, n_files, obj, stored, created))).digest()
+    wrap_domain = b"cairn.artifact.wrap.v1"
+    wrap_mac = hmac.new(key, tagged(b"t", wrap_domain) + tagged(b"t", canonical(wrap_domain, (uid, key_id, wrapped))),
+                        hashlib.sha256).digest()
+    db.execute("UPDATE artifact SET wrap_mac = ? WHERE uid = ?", (wrap_mac, uid))
+    db.execute("UPDATE audit_event SET seal = ? WHERE seal IS NOT NULL AND json_extract(targets, '$[0]') = ?",
+               (seal, uid))
+
+
 def main():
-    inst, statements = sys.argv[1], sys.argv[2:]
+    inst, args = sys.argv[1], sys.argv[2:]
+    reseals = [args[i + 1] for i, a in enumerate(args) if a == "--reseal"]
+    statements = [a for i, a in enumerate(args) if a != "--reseal" and (i == 0 or args[i - 1] != "--reseal")]
     cairn = os.path.join(inst, ".cairn")
     lines = open(os.path.join(cairn, "audit.key")).read().split()
     assert lines[0] == "cairn-audit-mac-key-v1", "not an audit key file"
@@ -43,6 +67,8 @@ def main():
     db = sqlite3.connect(os.path.join(cairn, "catalog.db"))
     for s in statements:
         db.execute(s)
+    for uid in reseals:
+        reseal(db, key, uid)
     row = db.execute("SELECT value FROM instance_info WHERE name = 'audit_keyed_digests_from'").fetchone()
     keyed_from = int(row[0]) if row else 2**63 - 1
     anchor = db.execute("SELECT chain FROM audit_anchor ORDER BY seq DESC LIMIT 1").fetchone()

@@ -97,6 +97,26 @@ expect_exit 4 "forged v1: load refuses" cairn load data/a.txt@v1 -o out.txt
 check_not "forged v1: nothing written" [ -e out.txt ]
 expect_exit 4 "forged v1: audit verify fails" cairn audit verify
 
+# The strongest attacker on one machine holds audit.key as well: the same
+# forgery, then the seal and wrap MAC recomputed and the chain rewritten
+# from that event on (tests/cli/rechain.py). The catalog alone now agrees
+# with itself; this host's recorded head does not (docs/AUDIT.md, Anchors).
+restore
+expect_exit 0 "this host records its head" cairn ls
+expect_exit 0 "write-only save, again" env CAIRN_KEY_FILE="$T/wo.key" "$CAIRN_BIN" save f.txt --key data/a.txt
+python3 "$CAIRN_SOURCE_DIR/tests/cli/rechain.py" . --reseal "$a" \
+    "UPDATE artifact SET (hash, size, object_name, stored_size, wrapped_key, key_id) =
+       (SELECT hash, size, object_name, stored_size, wrapped_key, key_id FROM artifact
+        WHERE key = 'data/a.txt' AND version = 2) WHERE uid = '$a'" \
+    "DELETE FROM artifact WHERE key = 'data/a.txt' AND version = 2" \
+    "UPDATE artifact SET is_latest = 1 WHERE uid = '$a'"
+expect_exit 0 "rewritten trail: verify without anchors is fooled" \
+    env XDG_STATE_HOME="$T/elsewhere" "$CAIRN_BIN" audit verify --no-storage
+expect_exit 4 "rewritten trail: this host's head catches load" cairn load data/a.txt@v1 -o out.txt
+expect_err_contains "recorded head"
+check_not "rewritten trail: nothing written" [ -e out.txt ]
+expect_exit 4 "rewritten trail: audit verify catches it" cairn audit verify
+
 # An instance from before seals: its rows get sealed once, by the next
 # command that writes. Simulated with the strongest attacker's tool
 # (tests/cli/rechain.py recomputes the chain with audit.key): the save
