@@ -2,12 +2,18 @@
 //   cairn_audit_bench generate CATALOG N   append N events in one transaction
 //   cairn_audit_bench append CATALOG N     N events, one transaction each; prints the mean cost
 //   cairn_audit_bench verify CATALOG [W]   verify in-process (W worker threads, 0: all on one); prints the time
+//   cairn_audit_bench checks CATALOG [R]   the checks every command / every load adds, R rounds each: this
+//                                          host's head (core/audit/host_head.hpp) and one artifact's seals
 // bench/audit_bench.sh drives it against a real instance.
+#include "core/artifact/seal.hpp"
 #include "core/audit/audit.hpp"
+#include "core/audit/host_head.hpp"
+#include "core/catalog/seals.hpp"
 #include "core/audit/verify.hpp"
 #include "core/catalog/catalog.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <string>
 
@@ -51,6 +57,21 @@ int main(int argc, char** argv) {
         std::printf("verify (in-process, %s workers): %lld events %s in %.2f s\n", argc > 3 ? argv[3] : "default",
                     static_cast<long long>(r.events), r.ok() ? "OK" : "FAILED", since(t0));
         return r.ok() ? 0 : 4;
+    } else if (mode == "checks") {
+        const long rounds = n > 0 ? n : 200;
+        const auto dir = std::filesystem::path(argv[2]).parent_path();
+        auto t = std::chrono::steady_clock::now();
+        for (long i = 0; i < rounds; ++i) (void)cairn::audit::check_host_head(*catalog, dir);
+        std::printf("host head check: %.3f ms per command\n", since(t) * 1000 / static_cast<double>(rounds));
+        const auto rows = cairn::catalog::sealed_artifacts(*catalog);
+        if (rows.empty()) return 0;
+        t = std::chrono::steady_clock::now();
+        for (long i = 0; i < rounds; ++i) cairn::artifact::require_sealed(*catalog, rows[static_cast<size_t>(i) % rows.size()]);
+        std::printf("seal check: %.3f ms per load (%zu artifacts)\n", since(t) * 1000 / static_cast<double>(rounds), rows.size());
+        t = std::chrono::steady_clock::now();
+        const auto all = cairn::artifact::check_all_seals(*catalog);
+        std::printf("all seals and audit_target (verify's part): %.2f s, %s\n", since(t),
+                    all.problem.empty() ? "OK" : all.problem.c_str());
     } else {
         std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
         return 2;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The authorization matrix (issue 14 item 1): every command that reads,
-# writes, deletes or administers, with every kind of credential. A refusal
+# writes, deletes or administers (purge request/cancel/run, audit prune,
+# load, save, key export/rotate, access grant/revoke, and the catalog-only
+# purge status, ls, audit, lineage), with every kind of credential. A refusal
 # exits 6, changes nothing and appends a 'denied' event naming the
 # credential; cron's purger member may delete but cannot read or write.
 source "$(dirname "$0")/lib.sh"
@@ -40,7 +42,9 @@ as() {
     purger) env CAIRN_IDENTITY="$T/cron.pem" "$CAIRN_BIN" "$@" ;;
     esac
 }
-state() { sql "SELECT (SELECT COUNT(*) FROM artifact), (SELECT COUNT(*) FROM deletion_request WHERE state != 'cancelled'), (SELECT COUNT(*) FROM audit_anchor)"; }
+state() { sql "SELECT (SELECT COUNT(*) FROM artifact), (SELECT COUNT(*) FROM deletion_request WHERE state != 'cancelled'),
+    (SELECT COUNT(*) FROM audit_anchor), (SELECT COUNT(*) FROM member), (SELECT COUNT(*) FROM member WHERE revoked_at IS NOT NULL),
+    (SELECT value FROM instance_info WHERE name = 'key_id')"; }
 denied_events() { sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied'"; }
 
 # expect CRED WANT DESC CMD... : WANT is 0 (allowed) or 6 (denied: nothing
@@ -75,8 +79,20 @@ for cred in $creds; do
     echo "$cred" > "s-$cred.txt"
     expect "$cred" "$may_save" "save" save "s-$cred.txt" --key "k/by-$cred"
     expect "$cred" 0 "purge status (reads the catalog only)" purge status
+    expect "$cred" 0 "ls (reads the catalog only)" ls
+    expect "$cred" 0 "audit (reads the catalog only)" audit --limit 1
+    expect "$cred" 0 "lineage (reads the catalog only)" lineage k/data
+    expect "$cred" "$may_admin" "key export" key export "$T/export-$cred.key"
+    check "key export as $cred: a key file exactly when allowed" [ "$([ -e "$T/export-$cred.key" ] && echo 0 || echo 6)" = "$may_admin" ]
+    openssl genpkey -algorithm X25519 -out "$T/new-$cred.pem" && openssl pkey -in "$T/new-$cred.pem" -pubout -out "$T/new-$cred.pub"
+    expect "$cred" "$may_admin" "access grant" access grant "new-$cred" --public-key "$T/new-$cred.pub" --role reader
+    # Revoking and rotating replace the instance key, which the rest of the
+    # loop needs: only refusals are run here, the allowed case below.
+    if [ "$may_admin" = 6 ]; then
+        expect "$cred" 6 "access revoke" access revoke rita
+        expect "$cred" 6 "key rotate" key rotate
+    fi
 done
-
 # The denied events name the credential that was refused.
 check "denied event names the purger" [ "$(sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action = 'load' AND details LIKE '%cron%purger%'")" -ge 1 ]
 check "denied event names the reader" [ "$(sql "SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action = 'purge.run' AND details LIKE '%rita%reader%'")" = 1 ]
@@ -119,4 +135,13 @@ before=$(state)
 expect_exit 4 "purge request with a forged key file" env CAIRN_KEY_FILE="$T/forged.key" "$CAIRN_BIN" purge request k/data --grace 1h
 expect_err_contains "does not match its key id"
 check "forged key file changed nothing" [ "$(state)" = "$before" ]
+# The allowed rotate and revoke, once each, by the two admin credentials
+# (rotating by the key file first: a rotation by a member leaves it stale).
+key_id_before=$(sql "SELECT value FROM instance_info WHERE name = 'key_id'")
+expect key 0 "key rotate" key rotate
+check "key rotate changed the key id" [ "$(sql "SELECT value FROM instance_info WHERE name = 'key_id'")" != "$key_id_before" ]
+expect admin 0 "access revoke" access revoke new-key
+check "access revoke by the admin member revoked" [ -n "$(sql "SELECT revoked_at FROM member WHERE name = 'new-key'")" ]
+expect admin 0 "load after both" load k/data -o -
+check "load after both: the content" [ "$(cat "$T/out")" = data ]
 finish
