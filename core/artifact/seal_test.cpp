@@ -98,6 +98,23 @@ TEST_SUITE("core::artifact::seal") {
         CHECK(r.problem == audit::Problem::artifact_mismatch);
     }
 
+    TEST_CASE("seal: audit_target must match the events' targets both ways") {
+        SealFixture f;
+        f.add(3); // events 1..3 name uid0..uid2
+        f.catalog->write_transaction([&] {
+            audit::append(*f.catalog, f.actor, {"test", {"u\"q", "dup", "dup"}, "ok", std::nullopt, {}});
+        });
+        CHECK(audit::audit_target_mismatch(*f.catalog).empty()); // escapes and a repeated uid are fine
+        f.sql("DELETE FROM audit_target WHERE seq = 2");
+        CHECK(audit::audit_target_mismatch(*f.catalog) == "audit_target lacks the entry for event 2 naming uid1");
+        f.sql("INSERT INTO audit_target (uid, seq) VALUES ('uid1', 2), ('uid9', 3)");
+        CHECK(audit::audit_target_mismatch(*f.catalog) ==
+              "audit_target has an entry for event 3 naming uid9, which that event does not list");
+        f.sql("DELETE FROM audit_target WHERE uid = 'uid9'");
+        f.sql("UPDATE audit_target SET seq = 1 WHERE seq = 2");
+        CHECK_FALSE(audit::audit_target_mismatch(*f.catalog).empty()); // moved to another event
+    }
+
     TEST_CASE("seal: a purged artifact (no wrapped key) needs no seal") {
         SealFixture f;
         save_row(f, "uid-a", "data/a");

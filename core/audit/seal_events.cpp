@@ -7,7 +7,9 @@
 #include "core/crypto/secret.hpp"
 #include "core/util/error.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <sqlite3.h>
 
 namespace cairn::audit {
@@ -117,25 +119,59 @@ std::vector<std::pair<std::string, Seal>> seals_to_carry(catalog::Catalog& catal
     return out;
 }
 
+namespace {
+
+using Entry = std::pair<int64_t, std::string>; // (seq, uid)
+
+// The uids a chained event lists. Targets are JSON arrays of uids, which
+// never need escapes: the common case is split by hand (verify reads a
+// million of these); anything else goes through the JSON parser.
+void listed_targets(int64_t seq, std::string_view targets, std::vector<Entry>& out) {
+    if (targets.find('\\') == std::string_view::npos && targets.size() >= 2 && targets.front() == '[' &&
+        targets.back() == ']') {
+        size_t at = 1;
+        while (at < targets.size() - 1) {
+            const size_t open = targets.find('"', at);
+            if (open == std::string_view::npos) break;
+            const size_t close = targets.find('"', open + 1);
+            if (close == std::string_view::npos) break;
+            out.emplace_back(seq, std::string(targets.substr(open + 1, close - open - 1)));
+            at = close + 1;
+        }
+        return;
+    }
+    const auto j = nlohmann::json::parse(targets, nullptr, false);
+    if (!j.is_array()) return;
+    for (const auto& t : j)
+        if (t.is_string()) out.emplace_back(seq, t.get<std::string>());
+}
+
+} // namespace
+
 std::string audit_target_mismatch(catalog::Catalog& catalog) {
-    // Both directions, in SQLite's own JSON code: a listed target missing
-    // from the index hides an event from purge's redaction and from the
-    // seal lookup; an extra index row points either at the wrong event.
-    static constexpr const char* k_missing =
-        "SELECT e.seq, j.value FROM audit_event e, json_each(e.targets) j WHERE json_valid(e.targets)"
-        " EXCEPT SELECT seq, uid FROM audit_target LIMIT 1";
-    static constexpr const char* k_extra =
-        "SELECT seq, uid FROM audit_target EXCEPT"
-        " SELECT e.seq, j.value FROM audit_event e, json_each(e.targets) j WHERE json_valid(e.targets) LIMIT 1";
-    SQLite::Statement missing(catalog.db(), k_missing);
-    if (missing.executeStep())
-        return "audit_target lacks the entry for event " + missing.getColumn(0).getString() + " naming " +
-               missing.getColumn(1).getString();
-    SQLite::Statement extra(catalog.db(), k_extra);
-    if (extra.executeStep())
-        return "audit_target has an entry for event " + extra.getColumn(0).getString() + " naming " +
-               extra.getColumn(1).getString() + ", which that event does not list";
-    return {};
+    // The index against the log, both ways: a listed target missing from
+    // the index hides an event from purge's redaction and from the seal
+    // lookup; an extra row points either at the wrong event. Sorted lists
+    // rather than SQL (json_each + EXCEPT took 3 s for a million events).
+    std::vector<Entry> listed, indexed;
+    SQLite::Statement events(catalog.db(), "SELECT seq, targets FROM audit_event ORDER BY seq");
+    while (events.executeStep()) {
+        const SQLite::Column t = events.getColumn(1);
+        listed_targets(events.getColumn(0).getInt64(),
+                       std::string_view(static_cast<const char*>(t.getText()), static_cast<size_t>(t.getBytes())), listed);
+    }
+    SQLite::Statement index(catalog.db(), "SELECT seq, uid FROM audit_target");
+    while (index.executeStep()) indexed.emplace_back(index.getColumn(0).getInt64(), index.getColumn(1).getString());
+    std::sort(listed.begin(), listed.end());
+    listed.erase(std::unique(listed.begin(), listed.end()), listed.end()); // the index holds each uid once per event
+    std::sort(indexed.begin(), indexed.end());
+    const auto [l, i] = std::mismatch(listed.begin(), listed.end(), indexed.begin(), indexed.end());
+    if (l == listed.end() && i == indexed.end()) return {};
+    // The smaller of the two first differing entries is the one the other side lacks.
+    if (i == indexed.end() || (l != listed.end() && *l < *i))
+        return "audit_target lacks the entry for event " + std::to_string(l->first) + " naming " + l->second;
+    return "audit_target has an entry for event " + std::to_string(i->first) + " naming " + i->second +
+           ", which that event does not list";
 }
 
 } // namespace cairn::audit
