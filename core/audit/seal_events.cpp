@@ -173,10 +173,6 @@ private:
     std::string m_arena;
 };
 
-std::string_view text_of(const SQLite::Column& c) {
-    return std::string_view(static_cast<const char*>(c.getText()), static_cast<size_t>(c.getBytes()));
-}
-
 } // namespace
 
 std::string audit_target_mismatch(catalog::Catalog& catalog) {
@@ -186,10 +182,24 @@ std::string audit_target_mismatch(catalog::Catalog& catalog) {
     // lists rather than SQL (json_each + EXCEPT took 3 s for a million
     // events).
     Entries listed, indexed;
-    SQLite::Statement events(catalog.db(), "SELECT seq, targets FROM audit_event");
-    while (events.executeStep()) listed.add_listed(events.getColumn(0).getInt64(), text_of(events.getColumn(1)));
-    SQLite::Statement index(catalog.db(), "SELECT seq, uid FROM audit_target");
-    while (index.executeStep()) indexed.add(index.getColumn(0).getInt64(), text_of(index.getColumn(1)));
+    // The raw API: SQLiteCpp's Column objects cost a shared_ptr copy each,
+    // over two million rows here.
+    auto scan = [&](const char* sql, auto&& row) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(catalog.db().getHandle(), sql, -1, &stmt, nullptr) != SQLITE_OK)
+            throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") +
+                                                  sqlite3_errmsg(catalog.db().getHandle()));
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+            row(sqlite3_column_int64(stmt, 0),
+                std::string_view(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, 1))));
+        }
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE) throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") + sqlite3_errstr(rc));
+    };
+    scan("SELECT seq, targets FROM audit_event", [&](int64_t seq, std::string_view t) { listed.add_listed(seq, t); });
+    scan("SELECT seq, uid FROM audit_target", [&](int64_t seq, std::string_view uid) { indexed.add(seq, uid); });
     listed.normalise();
     indexed.normalise();
     size_t i = 0;
