@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}; shift || true
 
 packages=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev
-          doctest-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev curl python3 graphviz mandoc
+          doctest-dev nlohmann-json3-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev curl python3 graphviz mandoc
           hyperfine bash-completion zsh fish time awscli)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #include "core/artifact/ref.hpp"
 
+#include "core/artifact/key_text.hpp"
 #include "core/audit/resolved.hpp"
 #include "core/util/error.hpp"
 
@@ -59,7 +60,15 @@ void validate_key(std::string_view key) {
     if (!is_valid_utf8(key)) bad("not valid UTF-8");
     for (unsigned char c : key)
         if (c < 0x20 || c == 0x7f) bad("contains a control character");
+    // Lookalikes (core/artifact/key_text.hpp): one visible name, one key.
+    if (auto hidden = first_hidden_character(key))
+        throw Error(ErrorKind::usage, "invalid key: contains " + *hidden,
+                    "remove it: keys are compared byte by byte, so a character nobody sees makes a lookalike name");
+    if (const std::string nfc = to_nfc(key); nfc != key)
+        throw Error(ErrorKind::usage, "invalid key: not in Unicode NFC form (it looks like '" + nfc + "' but is spelled differently)",
+                    "use the NFC spelling, e.g. --key '" + nfc + "'");
     if (key.front() == '/') bad("starts with '/'");
+    if (key.back() == '/') bad("ends with '/'");
     size_t start = 0;
     while (start <= key.size()) {
         size_t end = key.find('/', start);

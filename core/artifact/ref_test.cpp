@@ -31,6 +31,33 @@ TEST_SUITE("core::artifact::ref") {
         CHECK_NOTHROW(artifact::validate_key("0123456789abcdev.csv"));
     }
 
+    TEST_CASE("validate_key: lookalikes are refused") {
+        auto message = [](const std::string& key) {
+            try {
+                artifact::validate_key(key);
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::usage);
+                return std::string(e.what());
+            }
+            return std::string("accepted");
+        };
+        // NFD "é" (e + U+0301) next to NFC "é" (U+00E9).
+        CHECK_NOTHROW(artifact::validate_key("caf\xc3\xa9.csv"));
+        CHECK(message("cafe\xcc\x81.csv").find("not in Unicode NFC form") != std::string::npos);
+        CHECK(message("cafe\xcc\x81.csv").find("caf\xc3\xa9.csv") != std::string::npos); // names the NFC spelling
+        CHECK(message("\xe2\x80\xae" "exe.txt").find("U+202E") != std::string::npos);          // right-to-left override
+        CHECK(message("a\xe2\x81\xa6" "b").find("U+2066") != std::string::npos);               // left-to-right isolate
+        CHECK(message("a\xe2\x80\x8b" "b").find("U+200B") != std::string::npos);               // zero width space
+        CHECK(message("a\xef\xbb\xbf" "b").find("U+FEFF") != std::string::npos);               // byte order mark
+        CHECK(message("a\xc2\xa0" "b").find("U+00A0") != std::string::npos);                    // no-break space
+        CHECK(message("a\xe2\x80\xa8" "b").find("U+2028") != std::string::npos);               // line separator
+        CHECK(message("a\xc2\x85" "b").find("U+0085") != std::string::npos);                    // C1 control
+        CHECK(message("a\xcd\x8f" "b").find("U+034F") != std::string::npos);                    // combining grapheme joiner
+        CHECK(message("dir/").find("ends with '/'") != std::string::npos);
+        CHECK_NOTHROW(artifact::validate_key("a b"));                                         // U+0020 is fine
+        CHECK_NOTHROW(artifact::validate_key("\xe6\x97\xa5\xe6\x9c\xac/\xd9\x85\xd9\x84\xd9\x81.csv")); // CJK, Arabic
+    }
+
     TEST_CASE("is_valid_utf8") {
         CHECK(artifact::is_valid_utf8("plain"));
         CHECK(artifact::is_valid_utf8("\xf0\x9f\x98\x80"));
