@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
 
 using namespace cairn;
@@ -188,5 +189,27 @@ TEST_SUITE("core::audit::anchors") {
             check_published(*f.catalog, locations, rekeyed);
             CHECK(rekeyed.problem == Problem::keys_replaced);
         }
+    }
+}
+
+TEST_SUITE("core::audit::anchors") {
+    // Run by hand: cairn_tests -tc="measure: host head check" --no-skip
+    TEST_CASE("measure: host head check" * doctest::skip()) {
+        AuditFixture f;
+        const StateHome state(f.dir / "state");
+        f.add(100'000);
+        record_host_head(*f.catalog, f.dir);
+        const int runs = 1000;
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < runs; ++i) REQUIRE(check_host_head(*f.catalog, f.dir).ok());
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+        MESSAGE("check_host_head on 100,000 events: " << double(us) / runs << " us per call");
+        const auto start_rec = std::chrono::steady_clock::now();
+        for (int i = 0; i < 100; ++i) {
+            f.add(1);
+            record_host_head(*f.catalog, f.dir);
+        }
+        const auto us_rec = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_rec).count();
+        MESSAGE("append one event + record_host_head: " << double(us_rec) / 100 << " us per call");
     }
 }
