@@ -140,7 +140,8 @@ std::optional<stdfs::path> head_file_for(const stdfs::path& instance_dir) {
 
 std::optional<HostHead> read_host_head(const stdfs::path& instance_dir) {
     const auto file = head_file_for(instance_dir);
-    return file ? read_head(*file) : std::nullopt;
+    if (!file || foreign_state(file->parent_path())) return std::nullopt;
+    return read_head(*file);
 }
 
 HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir) {

@@ -44,7 +44,8 @@ std::optional<std::filesystem::path> heads_dir();
 // (canonicalised here); nullopt like heads_dir().
 std::optional<std::filesystem::path> head_file_for(const std::filesystem::path& instance_dir);
 
-// This host's recorded head of the instance in `instance_dir`, if any.
+// This host's recorded head of the instance in `instance_dir`, if any (none
+// when the state folder belongs to another account).
 // Throws integrity error when the file is malformed.
 std::optional<HostHead> read_host_head(const std::filesystem::path& instance_dir);
 
