@@ -69,8 +69,8 @@ void run_run(const PurgeOpts& o, GlobalOptions& g) {
     }
     if (plan.has_work() && !g.quiet && !g.json) std::cerr << purge::format_plan(plan, false);
     purge::apply_retention(ctx.get(), plan);
+    request_publish(); // also when the run fails part-way: finish_command() publishes
     purge::RunReport report = purge::execute(ctx.get(), plan, [] { return now_ms(); });
-    request_publish();
     if (g.json)
         print_json({{"requests_done", report.requests_done}, {"artifacts_deleted", report.artifacts_verified},
                     {"completed", report.completed}, {"overdue", report.overdue}, {"late", report.late},

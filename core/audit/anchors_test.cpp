@@ -3,12 +3,13 @@
 #include "core/audit/redactions.hpp"
 #include "core/audit/test_support.hpp"
 #include "core/storage/local/local_backend.hpp"
-#include "core/util/fs.hpp"
 #include "core/util/error.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/time.hpp"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
 
 using namespace cairn;
@@ -32,8 +33,10 @@ struct StateHome {
         ::setenv("XDG_STATE_HOME", dir.c_str(), 1);
     }
     ~StateHome() {
-        if (had) ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
-        else ::unsetenv("XDG_STATE_HOME");
+        if (had)
+            ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
+        else
+            ::unsetenv("XDG_STATE_HOME");
     }
     StateHome(const StateHome&) = delete;
     StateHome& operator=(const StateHome&) = delete;
@@ -52,7 +55,8 @@ TEST_SUITE("core::audit::anchors") {
         REQUIRE(file);
         CHECK((stdfs::status(*file).permissions() & stdfs::perms::all) ==
               (stdfs::perms::owner_read | stdfs::perms::owner_write));
-        CHECK((stdfs::status(file->parent_path()).permissions() & stdfs::perms::all) == stdfs::perms::owner_all);
+        CHECK((stdfs::status(file->parent_path()).permissions() & stdfs::perms::all) ==
+              stdfs::perms::owner_all);
         HeadCheck c = check_host_head(*f.catalog, f.dir);
         CHECK(c.ok());
         REQUIRE(c.recorded);
@@ -88,8 +92,19 @@ TEST_SUITE("core::audit::anchors") {
         }
         SUBCASE("replaced audit keys") {
             AuditFixture other;
-            stdfs::copy_file(other.dir / "audit-sign.pub", f.dir / "audit-sign.pub", stdfs::copy_options::overwrite_existing);
+            stdfs::copy_file(other.dir / "audit-sign.pub", f.dir / "audit-sign.pub",
+                             stdfs::copy_options::overwrite_existing);
             CHECK(check_host_head(*f.catalog, f.dir).problem == Problem::keys_replaced);
+        }
+        SUBCASE("a malformed head file is refused") {
+            fs::write_file_atomic(*file, "{\"format\": \"something else\"}", stdfs::perms::owner_read | stdfs::perms::owner_write);
+            try {
+                check_host_head(*f.catalog, f.dir);
+                FAIL("a malformed head file was accepted");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::integrity);
+                CHECK(std::string(e.what()).find("malformed") != std::string::npos);
+            }
         }
         SUBCASE("removed on purpose") {
             CHECK(remove_host_head(f.dir));
@@ -104,21 +119,27 @@ TEST_SUITE("core::audit::anchors") {
         VerifyReport r;
         check_redactions(*f.catalog, r);
         CHECK(r.ok());
-        f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 77 WHERE seq IN (2, 3)");
+        f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 77 WHERE "
+              "seq IN (2, 3)");
         check_redactions(*f.catalog, r);
         CHECK(r.problem == Problem::unmatched_redaction);
         CHECK(r.bad_seq == 2);
 
         SUBCASE("a shred that recorded the value and count") {
             f.catalog->write_transaction([&] {
-                append(*f.catalog, f.actor, {"purge.shred", {"uid9"}, "ok", std::nullopt,
-                                             {{"audit_events_redacted", 2}, {"redacted_at", 77}}});
+                append(*f.catalog, f.actor,
+                       {"purge.shred",
+                        {"uid9"},
+                        "ok",
+                        std::nullopt,
+                        {{"audit_events_redacted", 2}, {"redacted_at", 77}}});
             });
             VerifyReport ok;
             check_redactions(*f.catalog, ok);
             CHECK(ok.ok());
             // One more event with that value than the shred redacted.
-            f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 77 WHERE seq = 4");
+            f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 77 "
+                  "WHERE seq = 4");
             VerifyReport over;
             check_redactions(*f.catalog, over);
             CHECK(over.problem == Problem::unmatched_redaction);
@@ -126,20 +147,27 @@ TEST_SUITE("core::audit::anchors") {
         SUBCASE("a shred written before redacted_at existed covers its targets") {
             // Fixture events target "uid<i>": seq 2 targets uid1, seq 3 uid2.
             f.catalog->write_transaction([&] {
-                append(*f.catalog, f.actor, {"purge.shred", {"uid1", "uid2"}, "ok", std::nullopt, {{"count", 2}}});
+                append(*f.catalog, f.actor,
+                       {"purge.shred", {"uid1", "uid2"}, "ok", std::nullopt, {{"count", 2}}});
             });
             VerifyReport ok;
             check_redactions(*f.catalog, ok);
             CHECK(ok.ok());
         }
         SUBCASE("a shred before the event covers nothing") {
-            f.sql("UPDATE audit_event SET redacted_at = NULL, command_line = 'x', details = '{}' WHERE seq IN (2, 3)");
+            f.sql("UPDATE audit_event SET redacted_at = NULL, command_line = 'x', details = '{}' "
+                  "WHERE seq IN (2, 3)");
             f.catalog->write_transaction([&] {
-                append(*f.catalog, f.actor, {"purge.shred", {"uid1"}, "ok", std::nullopt,
-                                             {{"audit_events_redacted", 1}, {"redacted_at", 88}}});
+                append(*f.catalog, f.actor,
+                       {"purge.shred",
+                        {"uid1"},
+                        "ok",
+                        std::nullopt,
+                        {{"audit_events_redacted", 1}, {"redacted_at", 88}}});
             });
             f.add(1);
-            f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 88 WHERE seq = 6");
+            f.sql("UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = 88 "
+                  "WHERE seq = 6");
             VerifyReport late;
             check_redactions(*f.catalog, late);
             CHECK(late.problem == Problem::unmatched_redaction);
@@ -183,10 +211,38 @@ TEST_SUITE("core::audit::anchors") {
         }
         SUBCASE("another key signed it") {
             AuditFixture other;
-            stdfs::copy_file(other.dir / "audit-sign.pub", f.dir / "audit-sign.pub", stdfs::copy_options::overwrite_existing);
+            stdfs::copy_file(other.dir / "audit-sign.pub", f.dir / "audit-sign.pub",
+                             stdfs::copy_options::overwrite_existing);
             VerifyReport rekeyed = r;
             check_published(*f.catalog, locations, rekeyed);
             CHECK(rekeyed.problem == Problem::keys_replaced);
         }
+    }
+}
+
+TEST_SUITE("core::audit::anchors") {
+    // Run by hand: cairn_tests -tc="measure: host head check" --no-skip
+    TEST_CASE("measure: host head check" * doctest::skip()) {
+        AuditFixture f;
+        const StateHome state(f.dir / "state");
+        f.add(100'000);
+        record_host_head(*f.catalog, f.dir);
+        const int runs = 1000;
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < runs; ++i)
+            REQUIRE(check_host_head(*f.catalog, f.dir).ok());
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+        MESSAGE("check_host_head on 100,000 events: " << double(us) / runs << " us per call");
+        const auto start_rec = std::chrono::steady_clock::now();
+        for (int i = 0; i < 100; ++i) {
+            f.add(1);
+            record_host_head(*f.catalog, f.dir);
+        }
+        const auto us_rec = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start_rec)
+                                .count();
+        MESSAGE("append one event + record_host_head: " << double(us_rec) / 100 << " us per call");
     }
 }

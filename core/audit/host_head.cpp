@@ -33,7 +33,8 @@ struct Newest {
 
 // The newest event, else the newest prune anchor, else seq 0.
 Newest newest_head(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
+    SQLite::Statement q(catalog.db(),
+                        "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
     if (q.executeStep()) return {q.getColumn(0).getInt64(), chain_from_column(q.getColumn(1))};
     if (auto anchor = latest_anchor(catalog)) return {anchor->seq, anchor->chain};
     return {};
@@ -81,33 +82,40 @@ void fail(HeadCheck& c, Problem p, std::string message) {
 
 // An flock(2) on <head file>.lock, held while the head is read and replaced.
 class HeadLock {
-public:
+  public:
     explicit HeadLock(const stdfs::path& file) {
         const stdfs::path lock = file.string() + ".lock";
         m_fd = fs::Fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!m_fd) throw Error(ErrorKind::permission, "cannot open " + lock.string() + ": " + std::strerror(errno));
+        if (!m_fd)
+            throw Error(ErrorKind::permission,
+                        "cannot open " + lock.string() + ": " + std::strerror(errno));
         while (::flock(m_fd.get(), LOCK_EX) != 0)
-            if (errno != EINTR) throw Error(ErrorKind::internal, "cannot lock " + lock.string() + ": " + std::strerror(errno));
+            if (errno != EINTR)
+                throw Error(ErrorKind::internal,
+                            "cannot lock " + lock.string() + ": " + std::strerror(errno));
     }
 
-private:
+  private:
     fs::Fd m_fd;
 };
 
 } // namespace
 
 nlohmann::json to_json(const HostHead& h) {
-    return {{"format", k_host_head_format}, {"instance_id", h.instance_id}, {"instance_dir", h.instance_dir},
-            {"seq", h.seq}, {"chain", to_hex(h.chain)}, {"key_fingerprint", h.key_fingerprint},
-            {"time_ms", h.time_ms}, {"time", format_utc_ms(h.time_ms)}};
+    return {{"format", k_host_head_format},   {"instance_id", h.instance_id},
+            {"instance_dir", h.instance_dir}, {"seq", h.seq},
+            {"chain", to_hex(h.chain)},       {"key_fingerprint", h.key_fingerprint},
+            {"time_ms", h.time_ms},           {"time", format_utc_ms(h.time_ms)}};
 }
 
 HostHead host_head_from_json(const nlohmann::json& j, const stdfs::path& file) {
     const auto bad = [&](const std::string& what) {
-        return Error(ErrorKind::integrity, "host head file " + file.string() + " is malformed: " + what,
+        return Error(ErrorKind::integrity,
+                     "host head file " + file.string() + " is malformed: " + what,
                      "investigate who changed it; it records the newest audit event this host saw");
     };
-    if (!j.is_object() || j.value("format", "") != k_host_head_format) throw bad("not a " + std::string(k_host_head_format));
+    if (!j.is_object() || j.value("format", "") != k_host_head_format)
+        throw bad("not a " + std::string(k_host_head_format));
     HostHead h;
     try {
         h.instance_id = j.at("instance_id").get<std::string>();
@@ -126,7 +134,8 @@ HostHead host_head_from_json(const nlohmann::json& j, const stdfs::path& file) {
 }
 
 std::optional<stdfs::path> heads_dir() {
-    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return stdfs::path(xdg) / "cairn" / "heads";
+    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
+        return stdfs::path(xdg) / "cairn" / "heads";
     if (const char* home = std::getenv("HOME"); home && *home)
         return stdfs::path(home) / ".local" / "state" / "cairn" / "heads";
     return std::nullopt;
@@ -140,7 +149,8 @@ std::optional<stdfs::path> head_file_for(const stdfs::path& instance_dir) {
 
 std::optional<HostHead> read_host_head(const stdfs::path& instance_dir) {
     const auto file = head_file_for(instance_dir);
-    return file ? read_head(*file) : std::nullopt;
+    if (!file || foreign_state(file->parent_path())) return std::nullopt;
+    return read_head(*file);
 }
 
 HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir) {
@@ -156,8 +166,9 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
     if (id != rec.instance_id) {
         c.found_seq = newest_head(catalog).seq;
         fail(c, Problem::instance_replaced,
-             "the instance at " + rec.instance_dir + " is " + id + ", but this host recorded instance " +
-                 rec.instance_id + ": it was wiped and re-created, or another instance was put in its place");
+             "the instance at " + rec.instance_dir + " is " + id +
+                 ", but this host recorded instance " + rec.instance_id +
+                 ": it was wiped and re-created, or another instance was put in its place");
         return c;
     }
     std::string fp;
@@ -179,8 +190,9 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
         c.found_seq = rec.seq;
         if (!crypto::constant_time_equal(*chain, rec.chain))
             fail(c, Problem::head_mismatch,
-                 "the chain value at seq " + std::to_string(rec.seq) + " differs from the one this host recorded: "
-                 "the trail was rewritten");
+                 "the chain value at seq " + std::to_string(rec.seq) +
+                     " differs from the one this host recorded: "
+                     "the trail was rewritten");
         return c;
     }
     const Newest newest = newest_head(catalog);
@@ -188,32 +200,41 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
     if (auto anchor = latest_anchor(catalog); anchor && rec.seq <= anchor->seq) {
         if (rec.seq == anchor->seq && !crypto::constant_time_equal(anchor->chain, rec.chain))
             fail(c, Problem::head_mismatch,
-                 "the prune anchor at seq " + std::to_string(rec.seq) + " differs from the head this host recorded");
+                 "the prune anchor at seq " + std::to_string(rec.seq) +
+                     " differs from the head this host recorded");
         return c;
     }
     if (newest.seq < rec.seq)
         fail(c, Problem::truncated,
-             "the trail ends at seq " + std::to_string(newest.seq) + " but this host saw it reach seq " +
-                 std::to_string(rec.seq) + ": its tail was deleted, or the instance was rolled back to an older copy");
+             "the trail ends at seq " + std::to_string(newest.seq) +
+                 " but this host saw it reach seq " + std::to_string(rec.seq) +
+                 ": its tail was deleted, or the instance was rolled back to an older copy");
     else
-        fail(c, Problem::deleted, "event " + std::to_string(rec.seq) + ", which this host saw, is missing (deleted)");
+        fail(c, Problem::deleted,
+             "event " + std::to_string(rec.seq) + ", which this host saw, is missing (deleted)");
     return c;
 }
 
 void require_host_head(const HeadCheck& c) {
     if (c.ok()) return;
     throw Error(ErrorKind::integrity,
-                "audit trail does not match this host's recorded head (" + std::string(problem_name(c.problem)) +
-                    "): " + c.message + " (recorded seq " + std::to_string(c.recorded ? c.recorded->seq : 0) +
-                    ", found seq " + std::to_string(c.found_seq) + "; head file " + c.file->string() + ")",
-                "investigate before anything else runs here; restore .cairn from a backup that includes seq " +
+                "audit trail does not match this host's recorded head (" +
+                    std::string(problem_name(c.problem)) + "): " + c.message + " (recorded seq " +
+                    std::to_string(c.recorded ? c.recorded->seq : 0) + ", found seq " +
+                    std::to_string(c.found_seq) + "; head file " + c.file->string() + ")",
+                "investigate before anything else runs here; restore .cairn from a backup that "
+                "includes seq " +
                     std::to_string(c.recorded ? c.recorded->seq : 0) +
-                    "; to start over deliberately, remove the old instance and run 'cairn init --replace-instance'");
+                    "; to start over deliberately, remove the old instance and run 'cairn init "
+                    "--replace-instance'");
 }
 
-int64_t newest_seq(catalog::Catalog& catalog) { return newest_head(catalog).seq; }
+int64_t newest_seq(catalog::Catalog& catalog) {
+    return newest_head(catalog).seq;
+}
 
-void record_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir, int64_t after_seq) {
+void record_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir,
+                      int64_t after_seq) {
     const auto file = head_file_for(instance_dir);
     if (!file || foreign_state(file->parent_path())) return;
     const Newest newest = newest_head(catalog);
@@ -221,10 +242,15 @@ void record_host_head(catalog::Catalog& catalog, const stdfs::path& instance_dir
     fs::ensure_dir(file->parent_path().parent_path(), stdfs::perms::owner_all);
     fs::ensure_dir(file->parent_path(), stdfs::perms::owner_all);
     const HeadLock lock(*file);
-    if (auto rec = read_head(*file); rec && rec->seq >= newest.seq && rec->instance_id == catalog_instance_id(catalog))
+    if (auto rec = read_head(*file);
+        rec && rec->seq >= newest.seq && rec->instance_id == catalog_instance_id(catalog))
         return;
-    HostHead h{catalog_instance_id(catalog), canonical_dir(instance_dir).string(), newest.seq, newest.chain,
-               fingerprint(load_public_key(instance_dir)), now_ms()};
+    HostHead h{catalog_instance_id(catalog),
+               canonical_dir(instance_dir).string(),
+               newest.seq,
+               newest.chain,
+               fingerprint(load_public_key(instance_dir)),
+               now_ms()};
     fs::write_file_atomic(*file, to_json(h).dump(2) + "\n", k_private_file);
 }
 

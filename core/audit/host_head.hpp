@@ -44,7 +44,8 @@ std::optional<std::filesystem::path> heads_dir();
 // (canonicalised here); nullopt like heads_dir().
 std::optional<std::filesystem::path> head_file_for(const std::filesystem::path& instance_dir);
 
-// This host's recorded head of the instance in `instance_dir`, if any.
+// This host's recorded head of the instance in `instance_dir`, if any (none
+// when the state folder belongs to another account).
 // Throws integrity error when the file is malformed.
 std::optional<HostHead> read_host_head(const std::filesystem::path& instance_dir);
 
@@ -55,8 +56,9 @@ struct HeadCheck {
     // The state folder belongs to another account (a HOME inherited through
     // su, sudo or setpriv): its heads are not read or written.
     bool foreign_state = false;
-    Problem problem = Problem::none;           // instance_replaced, keys_replaced, truncated, deleted, head_mismatch
-    int64_t found_seq = 0;                     // the catalog's newest seq (or prune anchor)
+    Problem problem =
+        Problem::none;     // instance_replaced, keys_replaced, truncated, deleted, head_mismatch
+    int64_t found_seq = 0; // the catalog's newest seq (or prune anchor)
     std::string message{};
     bool ok() const { return problem == Problem::none; }
 };
@@ -76,7 +78,8 @@ void require_host_head(const HeadCheck& check);
 // so concurrent processes cannot move it back either. Call only when
 // check_host_head passed at open. With `after_seq`, records only when the
 // trail grew past it (the command appended events). Throws on I/O failure.
-void record_host_head(catalog::Catalog& catalog, const std::filesystem::path& instance_dir, int64_t after_seq = -1);
+void record_host_head(catalog::Catalog& catalog, const std::filesystem::path& instance_dir,
+                      int64_t after_seq = -1);
 
 // The newest seq of the trail (or of its newest prune anchor), 0 when empty.
 int64_t newest_seq(catalog::Catalog& catalog);

@@ -3,7 +3,8 @@
 namespace cairn::audit {
 
 InstanceLocations::InstanceLocations(Instance& instance) {
-    SQLite::Statement q(instance.catalog().db(), "SELECT url, COALESCE(probe, '') FROM storage ORDER BY id");
+    SQLite::Statement q(instance.catalog().db(),
+                        "SELECT url, COALESCE(probe, '') FROM storage ORDER BY id");
     bool has_configured = false;
     while (q.executeStep()) {
         AnchorLocation loc;
@@ -20,7 +21,8 @@ InstanceLocations::InstanceLocations(Instance& instance) {
         }
         m_locations.push_back(std::move(loc));
     }
-    if (!has_configured) m_locations.push_back({instance.config().storage.url, &instance.storage(), false});
+    if (!has_configured)
+        m_locations.push_back({instance.config().storage.url, &instance.storage(), false});
 }
 
 AnchorReport check_anchors(Instance& instance, VerifyReport& r, bool read_storage) {
@@ -29,10 +31,11 @@ AnchorReport check_anchors(Instance& instance, VerifyReport& r, bool read_storag
     a.head = check_host_head(instance.catalog(), instance.dir());
     if (!a.head.ok()) {
         r.problem = a.head.problem;
-        r.bad_seq = a.head.problem == Problem::truncated ? a.head.found_seq + 1 : a.head.recorded->seq;
+        r.bad_seq =
+            a.head.problem == Problem::truncated ? a.head.found_seq + 1 : a.head.recorded->seq;
         r.message = "this host's recorded head: " + a.head.message + " (recorded seq " +
-                    std::to_string(a.head.recorded->seq) + ", found seq " + std::to_string(a.head.found_seq) +
-                    "; head file " + a.head.file->string() + ")";
+                    std::to_string(a.head.recorded->seq) + ", found seq " +
+                    std::to_string(a.head.found_seq) + "; head file " + a.head.file->string() + ")";
         return a;
     }
     if (!read_storage) return a;
@@ -43,30 +46,37 @@ AnchorReport check_anchors(Instance& instance, VerifyReport& r, bool read_storag
 }
 
 nlohmann::json to_json(const AnchorReport& a) {
-    nlohmann::json head = {{"file", a.head.file ? nlohmann::json(a.head.file->string()) : nlohmann::json()},
-                           {"recorded", a.head.recorded ? to_json(*a.head.recorded) : nlohmann::json()},
-                           {"ok", a.head.ok()}, {"foreign_state", a.head.foreign_state}};
+    nlohmann::json head = {
+        {"file", a.head.file ? nlohmann::json(a.head.file->string()) : nlohmann::json()},
+        {"recorded", a.head.recorded ? to_json(*a.head.recorded) : nlohmann::json()},
+        {"ok", a.head.ok()},
+        {"foreign_state", a.head.foreign_state}};
     if (!a.head.ok()) head["problem"] = problem_name(a.head.problem);
     return {{"host_head", head},
             {"published",
-             {{"checked", a.storage_checked}, {"checkpoints", a.published.checked},
-              {"newest_count", a.published.newest_count}, {"locations", a.published.locations}}}};
+             {{"checked", a.storage_checked},
+              {"checkpoints", a.published.checked},
+              {"newest_count", a.published.newest_count},
+              {"locations", a.published.locations}}}};
 }
 
 std::string describe(const AnchorReport& a) {
     std::string out;
     if (a.head.foreign_state)
-        out += "host head: not checked (" + a.head.file->parent_path().string() + " belongs to another account)\n";
+        out += "host head: not checked (" + a.head.file->parent_path().string() +
+               " belongs to another account)\n";
     else if (a.head.recorded)
-        out += "host head: seq " + std::to_string(a.head.recorded->seq) + " recorded here matches (" +
-               a.head.file->string() + ")\n";
+        out += "host head: seq " + std::to_string(a.head.recorded->seq) +
+               " recorded here matches (" + a.head.file->string() + ")\n";
     else
         out += "host head: none recorded on this host\n";
     if (a.storage_checked)
-        out += "published checkpoints: " + std::to_string(a.published.checked) + " in " +
-               std::to_string(a.published.locations.size()) + " location(s) match" +
-               (a.published.checked ? ", newest covers seq " + std::to_string(a.published.newest_count) : std::string()) +
-               "\n";
+        out +=
+            "published checkpoints: " + std::to_string(a.published.checked) + " in " +
+            std::to_string(a.published.locations.size()) + " location(s) match" +
+            (a.published.checked ? ", newest covers seq " + std::to_string(a.published.newest_count)
+                                 : std::string()) +
+            "\n";
     else
         out += "published checkpoints: not read (--no-storage)\n";
     return out;

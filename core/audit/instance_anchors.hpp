@@ -13,11 +13,11 @@
 namespace cairn::audit {
 
 class InstanceLocations {
-public:
+  public:
     explicit InstanceLocations(Instance& instance);
     const std::vector<AnchorLocation>& get() const { return m_locations; }
 
-private:
+  private:
     std::vector<std::unique_ptr<storage::Backend>> m_owned;
     std::vector<AnchorLocation> m_locations;
 };

@@ -17,7 +17,8 @@ namespace stdfs = std::filesystem;
 // A private temp file holding `text`, removed with the object.
 struct TextFile {
     fs::TempFile file;
-    explicit TextFile(std::string_view text) : file(stdfs::temp_directory_path(), "cairn-checkpoint") {
+    explicit TextFile(std::string_view text)
+        : file(stdfs::temp_directory_path(), "cairn-checkpoint") {
         fs::write_all(file.fd(), std::as_bytes(std::span(text.data(), text.size())), file.path());
         file.close();
     }
@@ -29,13 +30,16 @@ std::string fetch(storage::Backend& backend, const std::string& url, const std::
     dest.close();
     auto got = backend.get(name, dest.path());
     if (!got)
-        throw Error(got.error().kind == storage::FailureKind::not_found ? ErrorKind::not_found : ErrorKind::storage,
-                    "cannot read published checkpoint " + name + " from " + url + ": " + got.error().message,
+        throw Error(got.error().kind == storage::FailureKind::not_found ? ErrorKind::not_found
+                                                                        : ErrorKind::storage,
+                    "cannot read published checkpoint " + name + " from " + url + ": " +
+                        got.error().message,
                     "check the storage is reachable, then run 'cairn audit verify' again");
     return fs::read_file(dest.path());
 }
 
-void put_once(const AnchorLocation& loc, const std::string& name, const std::string& json, PublishOutcome& out) {
+void put_once(const AnchorLocation& loc, const std::string& name, const std::string& json,
+              PublishOutcome& out) {
     const TextFile src(json);
     storage::PutOnceOptions options;
     if (loc.object_lock) options.retain_days = k_published_retain_days;
@@ -46,7 +50,8 @@ void put_once(const AnchorLocation& loc, const std::string& name, const std::str
     }
     if (*put == storage::Created::no && fetch(*loc.backend, loc.url, name) != json)
         throw Error(ErrorKind::integrity,
-                    "published checkpoint " + name + " at " + loc.url + " already exists with other content",
+                    "published checkpoint " + name + " at " + loc.url +
+                        " already exists with other content",
                     "investigate who wrote it: names are unique per checkpoint content");
     out.published.push_back(loc.url);
 }
@@ -72,8 +77,8 @@ int64_t count_of(const std::string& name) {
     }
 }
 
-void check_one(catalog::Catalog& catalog, const std::string& where, const std::string& json, VerifyReport& r,
-               PublishedSummary& out) {
+void check_one(catalog::Catalog& catalog, const std::string& where, const std::string& json,
+               VerifyReport& r, PublishedSummary& out) {
     Checkpoint cp;
     try {
         auto j = nlohmann::json::parse(json, nullptr, false);
@@ -89,7 +94,8 @@ void check_one(catalog::Catalog& catalog, const std::string& where, const std::s
     VerifyReport one = r;
     check_checkpoint(catalog, cp, one);
     if (one.ok()) return;
-    if (one.problem == Problem::bad_signature && checkpoint_signature_ok(cp)) one.problem = Problem::keys_replaced;
+    if (one.problem == Problem::bad_signature && checkpoint_signature_ok(cp))
+        one.problem = Problem::keys_replaced;
     r.problem = one.problem;
     r.bad_seq = one.bad_seq;
     r.message = "published checkpoint " + where + ": " + one.message;
@@ -100,16 +106,19 @@ void check_one(catalog::Catalog& catalog, const std::string& where, const std::s
 std::string published_name(int64_t count, std::string_view json) {
     char seq[32];
     std::snprintf(seq, sizeof seq, "%020lld", static_cast<long long>(count));
-    return std::string(k_published_prefix) + seq + "-" + crypto::sha256_hex(json).substr(0, 16) + ".json";
+    return std::string(k_published_prefix) + seq + "-" + crypto::sha256_hex(json).substr(0, 16) +
+           ".json";
 }
 
-PublishOutcome publish_checkpoint(catalog::Catalog& catalog, const std::vector<AnchorLocation>& locations) {
+PublishOutcome publish_checkpoint(catalog::Catalog& catalog,
+                                  const std::vector<AnchorLocation>& locations) {
     const Checkpoint cp = make_checkpoint(catalog);
     const std::string json = to_json(cp).dump(2) + "\n";
     PublishOutcome out;
     out.count = cp.count;
     out.name = published_name(cp.count, json);
-    for (const AnchorLocation& loc : locations) put_once(loc, out.name, json, out);
+    for (const AnchorLocation& loc : locations)
+        put_once(loc, out.name, json, out);
     if (!out.published.empty()) mark_published(catalog, cp.time_ms);
     return out;
 }
@@ -124,16 +133,18 @@ bool publish_due(catalog::Catalog& catalog, int64_t now) {
     }
 }
 
-PublishedSummary check_published(catalog::Catalog& catalog, const std::vector<AnchorLocation>& locations,
-                                 VerifyReport& r) {
+PublishedSummary check_published(catalog::Catalog& catalog,
+                                 const std::vector<AnchorLocation>& locations, VerifyReport& r) {
     PublishedSummary out;
     for (const AnchorLocation& loc : locations) {
         auto listed = loc.backend->list(std::string(k_published_prefix));
-        if (!listed && listed.error().kind == storage::FailureKind::not_found) continue; // nothing stored yet
+        if (!listed && listed.error().kind == storage::FailureKind::not_found)
+            continue; // nothing stored yet
         if (!listed)
-            throw Error(ErrorKind::storage,
-                        "cannot list published checkpoints at " + loc.url + ": " + listed.error().message,
-                        "check the storage is reachable (or pass --no-storage to check the catalog alone)");
+            throw Error(
+                ErrorKind::storage,
+                "cannot list published checkpoints at " + loc.url + ": " + listed.error().message,
+                "check the storage is reachable (or pass --no-storage to check the catalog alone)");
         out.locations.push_back(loc.url);
         for (const storage::ObjectInfo& o : *listed) {
             if (!r.ok()) return out;

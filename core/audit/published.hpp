@@ -48,7 +48,8 @@ struct PublishOutcome {
 // that passed the host-head check at open. An object of that name that
 // already holds the same bytes counts as published; other bytes under it
 // throw integrity error (someone wrote there first).
-PublishOutcome publish_checkpoint(catalog::Catalog& catalog, const std::vector<AnchorLocation>& locations);
+PublishOutcome publish_checkpoint(catalog::Catalog& catalog,
+                                  const std::vector<AnchorLocation>& locations);
 
 // True when no checkpoint was published in the last k_publish_interval_ms
 // (or none ever, and the instance predates publishing). One row lookup.
@@ -56,8 +57,8 @@ bool publish_due(catalog::Catalog& catalog, int64_t now_ms);
 
 // What `audit verify` found among the published checkpoints.
 struct PublishedSummary {
-    int64_t checked = 0;          // checkpoints read and checked
-    int64_t newest_count = 0;     // the highest count among them
+    int64_t checked = 0;                  // checkpoints read and checked
+    int64_t newest_count = 0;             // the highest count among them
     std::vector<std::string> locations{}; // urls read
 };
 
@@ -67,7 +68,7 @@ struct PublishedSummary {
 // chain there (check_checkpoint). The first failure goes into `r`, naming
 // the object; a checkpoint signed by another key is keys_replaced. Storage
 // failures throw Error (storage, exit 5).
-PublishedSummary check_published(catalog::Catalog& catalog, const std::vector<AnchorLocation>& locations,
-                                 VerifyReport& r);
+PublishedSummary check_published(catalog::Catalog& catalog,
+                                 const std::vector<AnchorLocation>& locations, VerifyReport& r);
 
 } // namespace cairn::audit

@@ -19,8 +19,8 @@ struct Shred {
 
 std::vector<Shred> shreds(catalog::Catalog& catalog) {
     std::vector<Shred> out;
-    SQLite::Statement q(catalog.db(),
-                        "SELECT seq, targets, details FROM audit_event WHERE action = 'purge.shred' AND result = 'ok' ORDER BY seq");
+    SQLite::Statement q(catalog.db(), "SELECT seq, targets, details FROM audit_event WHERE action "
+                                      "= 'purge.shred' AND result = 'ok' ORDER BY seq");
     while (q.executeStep()) {
         Shred s;
         s.seq = q.getColumn(0).getInt64();
@@ -32,7 +32,8 @@ std::vector<Shred> shreds(catalog::Catalog& catalog) {
             const auto d = nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
             if (d.is_object() && d.contains("redacted_at") && d["redacted_at"].is_number_integer())
                 s.redacted_at = d["redacted_at"].get<int64_t>();
-            if (d.is_object() && d.contains("audit_events_redacted") && d["audit_events_redacted"].is_number_integer())
+            if (d.is_object() && d.contains("audit_events_redacted") &&
+                d["audit_events_redacted"].is_number_integer())
                 s.redacted = d["audit_events_redacted"].get<int64_t>();
         }
         out.push_back(std::move(s));
@@ -62,19 +63,22 @@ void check_redactions(catalog::Catalog& catalog, VerifyReport& r) {
         budget[*s.redacted_at] += s.redacted;
         last_shred[*s.redacted_at] = std::max(last_shred[*s.redacted_at], s.seq);
     }
-    SQLite::Statement q(catalog.db(),
-                        "SELECT seq, targets, redacted_at FROM audit_event WHERE redacted_at IS NOT NULL ORDER BY seq");
+    SQLite::Statement q(catalog.db(), "SELECT seq, targets, redacted_at FROM audit_event WHERE "
+                                      "redacted_at IS NOT NULL ORDER BY seq");
     std::map<int64_t, int64_t> used;
     while (q.executeStep()) {
         const int64_t seq = q.getColumn(0).getInt64();
         const int64_t at = q.getColumn(2).getInt64();
         const auto it = budget.find(at);
         if (it != budget.end() && seq < last_shred[at] && ++used[at] <= it->second) continue;
-        if (covered_by_uid(all, seq, nlohmann::json::parse(q.getColumn(1).getString(), nullptr, false))) continue;
+        if (covered_by_uid(all, seq,
+                           nlohmann::json::parse(q.getColumn(1).getString(), nullptr, false)))
+            continue;
         r.problem = Problem::unmatched_redaction;
         r.bad_seq = seq;
         r.message = "event at seq " + std::to_string(seq) +
-                    " was redacted, but no purge.shred event accounts for it: its text was removed outside a purge";
+                    " was redacted, but no purge.shred event accounts for it: its text was removed "
+                    "outside a purge";
         return;
     }
 }

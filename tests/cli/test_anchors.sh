@@ -115,8 +115,14 @@ first_sum=$(sha256sum < "$first")
 expect_exit 0 "a second purge run publishes again" cairn purge run
 check "a second checkpoint beside the first" [ "$(find "$CPS" -type f | wc -l)" = 2 ]
 check "the first is unchanged" [ "$(sha256sum < "$first")" = "$first_sum" ]
+# Daily: a command that opens the instance for writing a day after the last publish.
+expect_exit 0 "ls soon after a publish" cairn ls
+check "no publish within the day" [ "$(find "$CPS" -type f | wc -l)" = 2 ]
+sql "$DB" "UPDATE instance_info SET value = CAST(CAST(value AS INTEGER) - 86400001 AS TEXT) WHERE name = 'audit_published_ms'"
+expect_exit 0 "ls a day after the last publish" cairn ls
+check "the daily publish" [ "$(find "$CPS" -type f | wc -l)" = 3 ]
 expect_exit 0 "verify checks the published checkpoints" cairn audit verify
-check "verify reports them" grep -q "published checkpoints: 2 in 1 location(s) match" "$T/out"
+check "verify reports them" grep -q "published checkpoints: 3 in 1 location(s) match" "$T/out"
 expect_exit 0 "verify --no-storage reads none" cairn audit verify --no-storage
 check "verify --no-storage says so" grep -q "not read (--no-storage)" "$T/out"
 

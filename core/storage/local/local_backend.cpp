@@ -137,7 +137,16 @@ public:
         if (!stdfs::exists(m_root, ec))
             return ec ? fail(FailureKind::error, "cannot read " + m_root.string() + ": " + ec.message())
                       : fail(FailureKind::not_found, "no directory " + m_root.string());
-        for (auto it = stdfs::recursive_directory_iterator(m_root, ec); !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+        // Only the folder the prefix names is walked (audit verify lists
+        // audit/checkpoints/ beside millions of objects).
+        const size_t slash = prefix.rfind('/');
+        const stdfs::path start = slash == std::string::npos ? m_root : path_of(prefix.substr(0, slash));
+        if (!stdfs::is_directory(start, ec)) {
+            if (ec && ec != std::errc::no_such_file_or_directory)
+                return fail(FailureKind::error, "cannot list " + start.string() + ": " + ec.message());
+            return out; // nothing stored under that prefix yet
+        }
+        for (auto it = stdfs::recursive_directory_iterator(start, ec); !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
             if (!it->is_regular_file()) continue;
             std::string name = stdfs::relative(it->path(), m_root).generic_string();
             if (name.find("/.put.tmp-") != std::string::npos || name.rfind(".put.tmp-", 0) == 0) continue;
