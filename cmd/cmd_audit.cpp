@@ -130,7 +130,7 @@ void run_verify(const AuditOpts& o, GlobalOptions& g) {
     audit::VerifyReport r = audit::verify(inst.catalog(), cp ? &*cp : nullptr);
     audit::check_redactions(inst.catalog(), r);
     const audit::AnchorReport anchors = audit::check_anchors(inst, r, !o.no_storage);
-    artifact::verify_seals(inst.catalog(), r); // only when all above held
+    artifact::verify_rows(inst.catalog(), r); // only when all above held
     if (g.json) {
         nlohmann::json j = audit::to_json(r);
         j["anchors"] = audit::to_json(anchors);

@@ -100,10 +100,6 @@ int64_t seal_pending_artifacts(catalog::Catalog& catalog, const Actor& actor) {
 
 SealReport check_all_seals(catalog::Catalog& catalog) {
     SealReport r;
-    if (std::string mismatch = audit::audit_target_mismatch(catalog); !mismatch.empty()) {
-        r.problem = mismatch;
-        return r;
-    }
     const auto events = audit::all_sealed_events(catalog);
     const bool pending = catalog::seals_pending(catalog);
     static const std::vector<audit::SealedEvent> k_none;
@@ -123,8 +119,13 @@ SealReport check_all_seals(catalog::Catalog& catalog) {
     return r;
 }
 
-void verify_seals(catalog::Catalog& catalog, audit::VerifyReport& report) {
+void verify_rows(catalog::Catalog& catalog, audit::VerifyReport& report) {
     if (!report.ok()) return;
+    if (!report.target_index_problem.empty()) {
+        report.problem = audit::Problem::target_index_mismatch;
+        report.message = report.target_index_problem;
+        return;
+    }
     const SealReport seals = check_all_seals(catalog);
     report.artifacts_checked = seals.artifacts;
     report.artifacts_unsealed = seals.unsealed;

@@ -49,7 +49,7 @@ void require_sealed(catalog::Catalog& catalog, const catalog::ArtifactRow& row);
 int64_t seal_pending_artifacts(catalog::Catalog& catalog, const Actor& actor);
 
 // audit verify: every artifact that holds a data key against its seals and
-// wrap MAC, and audit_target against the log. Run after the chain verified.
+// wrap MAC. Run after the chain (and audit_target) verified.
 struct SealReport {
     int64_t artifacts = 0;
     int64_t unsealed = 0; // saved before seals; sealed by the next command that writes
@@ -57,8 +57,10 @@ struct SealReport {
 };
 SealReport check_all_seals(catalog::Catalog& catalog);
 
-// After a chain verified OK: check_all_seals() into the verify report
-// (Problem::artifact_mismatch when it fails).
-void verify_seals(catalog::Catalog& catalog, audit::VerifyReport& report);
+// The last step of audit verify, for the rows the chain does not cover,
+// once the chain and anchors held: audit_target against the events
+// (Problem::target_index_mismatch), then check_all_seals()
+// (Problem::artifact_mismatch).
+void verify_rows(catalog::Catalog& catalog, audit::VerifyReport& report);
 
 } // namespace cairn::artifact

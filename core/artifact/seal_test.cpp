@@ -5,6 +5,7 @@
 
 #include "core/audit/audit.hpp"
 #include "core/audit/prune.hpp"
+#include "core/audit/target_index.hpp"
 #include "core/audit/test_support.hpp"
 #include "core/audit/verify.hpp"
 #include "core/util/error.hpp"
@@ -79,7 +80,7 @@ TEST_SUITE("core::artifact::seal") {
         CHECK(carried[0].action == "artifact.seal");
         CHECK_NOTHROW(require_sealed(*f.catalog, row));
         audit::VerifyReport r = audit::verify(*f.catalog);
-        verify_seals(*f.catalog, r);
+        verify_rows(*f.catalog, r);
         CHECK(r.ok());
         CHECK(r.artifacts_checked == 1);
     }
@@ -94,7 +95,7 @@ TEST_SUITE("core::artifact::seal") {
         auto edited = *catalog::find_by_uid(*f.catalog, "uid-a");
         CHECK_THROWS_AS(require_sealed(*f.catalog, edited), Error);
         audit::VerifyReport r = audit::verify(*f.catalog);
-        verify_seals(*f.catalog, r);
+        verify_rows(*f.catalog, r);
         CHECK(r.problem == audit::Problem::artifact_mismatch);
     }
 

@@ -45,6 +45,7 @@ inline constexpr std::string_view k_event_columns =
 inline constexpr int k_event_field_count = 13; // columns before `chain`
 inline constexpr int k_chain_column = 13;
 inline constexpr int k_command_line_column = 7;
+inline constexpr int k_targets_column = 9;
 inline constexpr int k_details_column = 12;
 inline constexpr int k_command_line_digest_column = 14;
 inline constexpr int k_details_digest_column = 15;

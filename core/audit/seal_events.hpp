@@ -43,8 +43,5 @@ std::vector<std::pair<std::string, Seal>> seals_to_carry(catalog::Catalog& catal
 // of the stored chain value before it (or the prune anchor's, or genesis).
 bool event_authentic(catalog::Catalog& catalog, int64_t seq);
 
-// A description of the first disagreement between audit_target and the
-// targets that the chained events list ("" when they agree).
-std::string audit_target_mismatch(catalog::Catalog& catalog);
 
 } // namespace cairn::audit

@@ -1,5 +1,7 @@
 #include "core/audit/verify.hpp"
 
+#include "core/audit/target_index.hpp"
+
 #include "core/audit/anchor.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/chain.hpp"
@@ -394,6 +396,7 @@ const char* problem_name(Problem p) {
     case Problem::bad_signature: return "bad_signature";
     case Problem::wrong_instance: return "wrong_instance";
     case Problem::artifact_mismatch: return "artifact_mismatch";
+    case Problem::target_index_mismatch: return "target_index_mismatch";
     case Problem::instance_replaced: return "instance_replaced";
     case Problem::keys_replaced: return "keys_replaced";
     case Problem::unmatched_redaction: return "unmatched_redaction";
@@ -435,6 +438,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     std::optional<VerifyReport> gap;
     CanonicalWriter w(k_event_domain);
     std::vector<TextCheck> texts;
+    TargetList listed; // for the audit_target check, on the same read
     auto batch = checker.next_batch(0);
     while (!checker.failed() && q.step()) {
         const int64_t seq = sqlite3_column_int64(q.get(), 0);
@@ -456,6 +460,8 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
         }
         texts.clear();
         canonical_from_row(q.get(), w, mode, &texts);
+        const auto* targets = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), k_targets_column));
+        listed.add_listed(seq, std::string_view(targets ? targets : "", static_cast<size_t>(sqlite3_column_bytes(q.get(), k_targets_column))));
         const ChainValue stored = chain_from_column(q.get(), k_chain_column);
         batch->add(w.view(), texts, stored, prev);
         if (checkpoint && seq == checkpoint->count) head_at_cp = stored;
@@ -477,6 +483,10 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
         fail(r, gap->problem, *gap->bad_seq, std::move(gap->message));
         return r;
     }
+    // Reported by the caller once the anchors have had their say
+    // (core/artifact/seal.hpp verify_rows): a cut tail leaves index rows
+    // behind, and "truncated" says more than "index mismatch".
+    r.target_index_problem = compare_target_index(catalog, listed);
     if (checkpoint) check_checkpoint(catalog, *checkpoint, head_at_cp, anchor, r);
     return r;
 }

@@ -22,7 +22,8 @@ enum class Problem {
     head_mismatch,    // the chain at the checkpoint's position differs from its head
     bad_signature,    // the checkpoint's signature or key is not the instance's
     wrong_instance,   // the checkpoint belongs to another instance
-    artifact_mismatch, // an artifact row differs from its seal, or audit_target from the log (core/artifact/seal.hpp)
+    artifact_mismatch, // an artifact row differs from its seal (core/artifact/seal.hpp)
+    target_index_mismatch, // audit_target differs from the events' targets (core/audit/target_index.hpp)
     instance_replaced, // the instance at this path is not the one this host recorded (wiped and re-created)
     keys_replaced,    // the audit signing key is not the one recorded or that signed a published checkpoint
     unmatched_redaction, // an event's text was redacted but no purge.shred event covers it
@@ -42,6 +43,10 @@ struct VerifyReport {
     std::string note;                   // e.g. checkpoint older than the pruned range
     std::optional<int64_t> artifacts_checked;  // artifacts holding a data key, checked against their seals
     int64_t artifacts_unsealed = 0;            // saved before seals, not yet sealed (read-only verify)
+    // How audit_target differs from the events' targets ("" if it does not),
+    // found on verify's read of the log; not a failure until the caller
+    // applies it (artifact::verify_rows), after the anchors.
+    std::string target_index_problem;
 
     bool ok() const { return problem == Problem::none; }
 };

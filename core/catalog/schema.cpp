@@ -280,6 +280,10 @@ constexpr std::string_view k_v5_seals = R"sql(
 ALTER TABLE audit_event ADD COLUMN seal BLOB;
 ALTER TABLE artifact ADD COLUMN wrap_mac BLOB;
 CREATE INDEX audit_sealed ON audit_event(seq) WHERE seal IS NOT NULL;
+-- audit verify matches redactions with the purges that made them
+-- (core/audit/redactions.cpp) without two more scans of the log.
+CREATE INDEX audit_redacted ON audit_event(seq) WHERE redacted_at IS NOT NULL;
+CREATE INDEX audit_shreds ON audit_event(seq) WHERE action = 'purge.shred';
 INSERT OR REPLACE INTO instance_info (name, value)
     SELECT 'artifact_seals', 'pending' WHERE EXISTS (SELECT 1 FROM artifact WHERE wrapped_key IS NOT NULL);
 )sql";

@@ -154,7 +154,7 @@ expect_exit 4 "a cut tail is caught by this host's recorded head" cairn audit ve
 check "truncated against the host head" [ "$(bad_seq < "$T/out")" = "truncated $((last - 2))" ]
 expect_exit 4 "without any anchor, the cut tail's leftover audit_target rows show" \
     env XDG_STATE_HOME="$T/no-state" "$CAIRN_BIN" audit verify --no-storage --json
-check "the leftover index rows are named" [ "$(bad_seq < "$T/out")" = "artifact_mismatch None" ]
+check "the leftover index rows are named" [ "$(bad_seq < "$T/out")" = "target_index_mismatch None" ]
 tamper "DELETE FROM audit_target WHERE seq > $((last - 3))"
 expect_exit 4 "a cut tail that took a save leaves an unsealed artifact" \
     env XDG_STATE_HOME="$T/no-state" "$CAIRN_BIN" audit verify --no-storage

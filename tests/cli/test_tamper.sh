@@ -69,7 +69,7 @@ LOAD_SAYS=yyyyyyyyyyyyyyyy attack "a row added outside cairn" \
 # The index of events by uid is not chained: removing the sealing event's
 # entry hides the seal from load, which then refuses, and verify sees the
 # index no longer matches the log.
-attack "audit_target entry removed" "DELETE FROM audit_target WHERE uid = '$a'"
+PROBLEM=target_index_mismatch attack "audit_target entry removed" "DELETE FROM audit_target WHERE uid = '$a'"
 # The seal itself sits in the chained event: editing it to match an edited
 # row breaks that event's MAC.
 LOAD_SAYS="fails its chain MAC" PROBLEM=edited attack "row and seal edited together" \
