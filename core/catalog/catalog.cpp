@@ -79,6 +79,14 @@ std::unique_ptr<Catalog> Catalog::open_read_only(const std::filesystem::path& pa
         if (version > latest_schema_version())
             throw Error(ErrorKind::config, "catalog " + path.string() + " has schema version " + std::to_string(version) +
                                                ", newer than this cairn supports", "upgrade cairn");
+        // Its queries name columns an older schema lacks, and a read-only
+        // open cannot migrate (which would also change the auditor's copy).
+        if (version < latest_schema_version())
+            throw Error(ErrorKind::config,
+                        "catalog " + path.string() + " has schema version " + std::to_string(version) +
+                            ", older than this cairn's " + std::to_string(latest_schema_version()) +
+                            ", and a read-only open cannot upgrade it",
+                        "run any cairn command (e.g. 'cairn ls') on a writable copy first, or use the cairn that wrote it");
     } catch (const SQLite::Exception& e) {
         throw Error(ErrorKind::config, "cannot open catalog " + path.string() + " read-only: " + e.what(),
                     "check the file is a cairn catalog and is not corrupt");

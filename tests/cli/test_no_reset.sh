@@ -75,6 +75,14 @@ sum_before=$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)
 expect_exit 0 "verify of a read-only copy as another account" \
     setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$CAIRN_BIN" --instance "$T/ro" audit verify --no-storage
 check "read-only copy unchanged, no -shm or -wal added" [ "$(cd "$T/ro" && find . -type f | sort | xargs sha256sum)" = "$sum_before" ]
+# A copy an older cairn wrote (an older schema version) cannot be upgraded
+# read-only: a clear config error (exit 7), not a failed query.
+mkdir "$T/ro-old" && cp -a .cairn "$T/ro-old/.cairn"
+sql "$T/ro-old/.cairn/catalog.db" "PRAGMA user_version = 4" >/dev/null
+chmod -R a-w "$T/ro-old/.cairn"
+expect_exit 7 "verify of a read-only copy with an older schema" cairn --instance "$T/ro-old" audit verify --no-storage
+expect_err_contains "a read-only open cannot upgrade it"
+chmod -R u+w "$T/ro-old"
 # A tampered trail gets nothing appended, not even the failure.
 sql "$DB" "UPDATE audit_event SET action = 'forged' WHERE seq = 2"
 expect_exit 4 "verify of an edited trail" cairn audit verify
