@@ -23,6 +23,32 @@ constexpr std::string_view k_version_line = "cairn-key-file: 1";
 constexpr std::string_view k_seal_aad = "cairn-key-file-v1 scrypt ";
 constexpr auto k_private_mode = stdfs::perms::owner_read | stdfs::perms::owner_write;
 
+// Wipes a string's or vector's bytes when the scope ends, on every path
+// (exceptions included). The container must not grow meanwhile: a
+// reallocation would leave the old buffer unwiped.
+template <class Container> class WipeOnExit {
+public:
+    explicit WipeOnExit(Container& c) : m_c(c) {}
+    ~WipeOnExit() { OPENSSL_cleanse(m_c.data(), m_c.size()); }
+    WipeOnExit(const WipeOnExit&) = delete;
+    WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+private:
+    Container& m_c;
+};
+
+// A key file's "name: value" fields. Values may be the instance key in hex:
+// they are wiped when parsing ends, however it ends.
+struct Fields {
+    std::map<std::string, std::string> values;
+    Fields() = default;
+    Fields(const Fields&) = delete;
+    Fields& operator=(const Fields&) = delete;
+    ~Fields() {
+        for (auto& [name, value] : values) OPENSSL_cleanse(value.data(), value.size());
+    }
+};
+
 Error malformed(const stdfs::path& where, const std::string& why) {
     return Error(ErrorKind::integrity, "key file " + where.string() + " is malformed: " + why);
 }
@@ -41,7 +67,10 @@ std::vector<std::byte> hex_field(const std::map<std::string, std::string>& f,
     } catch (const Error&) {
         throw malformed(where, "'" + name + "' is not hex");
     }
-    if (size && out.size() != size) throw malformed(where, "'" + name + "' has the wrong length");
+    if (size && out.size() != size) {
+        OPENSSL_cleanse(out.data(), out.size());
+        throw malformed(where, "'" + name + "' has the wrong length");
+    }
     return out;
 }
 
@@ -105,7 +134,11 @@ KeyFile make_write_only(const crypto::SecretKey& key) {
 }
 
 std::string encode(const KeyFile& f) {
-    std::string out = "# cairn key file: keep it secret (chmod 600). Format: docs/FORMAT.md\n";
+    // Room for every field up front: a reallocation would leave a copy of
+    // the key in the freed buffer.
+    std::string out;
+    out.reserve(1024);
+    out += "# cairn key file: keep it secret (chmod 600). Format: docs/FORMAT.md\n";
     out += std::string(k_version_line) + "\n";
     out += f.kind == KeyFileKind::full ? "kind: full\n" : "kind: write-only\n";
     out += "key-id: " + f.key_id + "\n";
@@ -113,7 +146,11 @@ std::string encode(const KeyFile& f) {
         out += "x25519-public: " + to_hex(f.x25519_public) + "\n";
     } else if (f.plain_key) {
         out += "protection: none\n";
-        out += "instance-key: " + to_hex(f.plain_key->bytes()) + "\n";
+        std::string hex = to_hex(f.plain_key->bytes());
+        const WipeOnExit wipe_hex(hex);
+        out += "instance-key: ";
+        out += hex;
+        out += "\n";
     } else {
         out += "protection: scrypt\n";
         out += "scrypt-log2-n: " + std::to_string(f.scrypt->log_n) + "\n";
@@ -126,7 +163,8 @@ std::string encode(const KeyFile& f) {
 }
 
 KeyFile parse(std::string_view text, const stdfs::path& where) {
-    std::map<std::string, std::string> fields;
+    Fields parsed;
+    std::map<std::string, std::string>& fields = parsed.values;
     bool seen_version = false;
     while (!text.empty()) {
         size_t nl = text.find('\n');
@@ -146,8 +184,10 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
         size_t colon = line.find(": ");
         if (colon == std::string_view::npos) throw malformed(where, "line without 'name: value'");
         std::string name(line.substr(0, colon));
-        if (!fields.emplace(name, std::string(line.substr(colon + 2))).second)
-            throw malformed(where, "'" + name + "' appears twice");
+        // Checked first: a node emplace() builds and then discards would
+        // take its value (perhaps a key) unwiped.
+        if (fields.contains(name)) throw malformed(where, "'" + name + "' appears twice");
+        fields.emplace(name, std::string(line.substr(colon + 2)));
     }
     if (!seen_version)
         throw Error(ErrorKind::integrity, where.string() + " is not a cairn key file");
@@ -167,8 +207,8 @@ KeyFile parse(std::string_view text, const stdfs::path& where) {
         allowed.push_back("x25519-public");
     } else if (kind == "full" && protection == "none") {
         auto key = hex_field(fields, "instance-key", crypto::SecretKey::k_size, where);
+        const WipeOnExit wipe_key(key);
         f.plain_key = crypto::SecretKey::from_bytes(key);
-        OPENSSL_cleanse(key.data(), key.size());
         check_key_id(*f.plain_key, f.key_id, where);
         allowed.insert(allowed.end(), {"protection", "instance-key"});
     } else if (kind == "full" && protection == "scrypt") {
@@ -221,13 +261,13 @@ crypto::SecretKey instance_key(const KeyFile& f, const stdfs::path& where) {
 KeyFile load(const stdfs::path& path) {
     fs::require_private_file(path, "key file");
     std::string text = fs::read_file(path);
-    KeyFile f = parse(text, path);
-    OPENSSL_cleanse(text.data(), text.size());
-    return f;
+    const WipeOnExit wipe_text(text);
+    return parse(text, path);
 }
 
 void store(const stdfs::path& path, const KeyFile& f) {
     std::string text = encode(f);
+    const WipeOnExit wipe_text(text);
     fs::Fd fd;
     try {
         fd = fs::create_exclusive(path, k_private_mode);
@@ -245,7 +285,6 @@ void store(const stdfs::path& path, const KeyFile& f) {
     }
     fs::write_all(fd.get(), crypto::byte_view(text), path);
     fs::fsync_fd(fd.get(), path);
-    OPENSSL_cleanse(text.data(), text.size());
 }
 
 } // namespace cairn::keys::detail
