@@ -28,6 +28,23 @@ void write(const stdfs::path& p, const std::string& s) {
 } // namespace
 
 TEST_SUITE("core::artifact::folder") {
+    TEST_CASE("pack: the test vector of docs/FORMAT.md (tests/vectors/make_folder_v1.py)") {
+        TempDir src;
+        write(src.path / "a.txt", "alpha\n");
+        write(src.path / "sub/b.bin", std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09", 10));
+        write(src.path / "sub/empty", "");
+        stdfs::create_directories(src.path / "void"); // an empty folder is not recorded
+        stdfs::permissions(src.path / "a.txt", static_cast<stdfs::perms>(0644));
+        stdfs::permissions(src.path / "sub/b.bin", static_cast<stdfs::perms>(0755));
+        stdfs::permissions(src.path / "sub/empty", static_cast<stdfs::perms>(0600));
+        const auto stream = pack(src.path);
+        const std::string expected = fs::read_file(stdfs::path(CAIRN_SOURCE_DIR) / "tests/vectors/folder_v1.bin");
+        CHECK(std::string(reinterpret_cast<const char*>(stream.data()), stream.size()) == expected);
+        crypto::Sha256 h;
+        h.update(stream);
+        CHECK(h.finish_hex() == "4a5087470439eac352cb491c32105c4110a3a08fc0b08b5bd5736d6813983f4b");
+    }
+
     TEST_CASE("pack/unpack: round trip, deterministic, fed byte by byte") {
         TempDir src, dst;
         write(src.path / "b.txt", "bee");
