@@ -19,8 +19,7 @@ std::string where(const std::string& file, const YAML::Node& node) {
 }
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& node, const std::string& msg) {
-    throw Error(ErrorKind::config, where(file, node) + ": " + msg,
-                "fix the file; 'cairn config --help' lists the valid keys");
+    throw Error(ErrorKind::config, where(file, node) + ": " + msg, "fix the file and run the command again");
 }
 
 std::string as_string(const std::string& file, const YAML::Node& n, const std::string& key) {
@@ -80,6 +79,14 @@ const std::map<std::string, Setter>& key_table() {
     return k_table;
 }
 
+// Every key config.yaml may hold, for the error that names an unknown one
+// (there is no other place a user could look them up from the command line).
+std::string known_keys() {
+    std::string out;
+    for (const auto& [key, setter] : key_table()) out += key + ", ";
+    return out + "retention";
+}
+
 RetentionRule parse_rule(const YAML::Node& n, const std::string& file) {
     if (!n.IsMap()) fail(file, n, "each retention rule must be a mapping");
     RetentionRule rule;
@@ -116,7 +123,7 @@ void walk(Config& c, const YAML::Node& node, const std::string& prefix, const st
             continue;
         }
         auto it = key_table().find(key);
-        if (it == key_table().end()) fail(file, kv.first, "unknown key '" + key + "'");
+        if (it == key_table().end()) fail(file, kv.first, "unknown key '" + key + "' (known keys: " + known_keys() + ")");
         it->second(c, kv.second, file);
     }
 }

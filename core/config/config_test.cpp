@@ -35,6 +35,16 @@ TEST_SUITE("core::config") {
         CHECK(msg.find("config.yaml:5") != std::string::npos);
         CHECK(msg.find("colour") != std::string::npos);
         CHECK(error_of(std::string(k_minimal) + "cache:\n  max: 3\n").find("cache.max") != std::string::npos);
+        // The error lists the keys there are (no command does): the hint
+        // used to name 'cairn config --help', which does not exist.
+        CHECK(msg.find("known keys: ") != std::string::npos);
+        CHECK(msg.find("cache.max_size") != std::string::npos);
+        CHECK(msg.find("retention") != std::string::npos);
+        try {
+            config::parse(std::string(k_minimal) + "colour: blue\n", "config.yaml");
+        } catch (const Error& e) {
+            CHECK(e.hint().find("cairn config") == std::string::npos);
+        }
     }
 
     TEST_CASE("parse: syntax errors, wrong types and limits") {
