@@ -77,5 +77,13 @@ check "existing file kept" [ "$(cat existing)" = keep ]
 mkfifo fifo
 expect_exit 2 "fifo output refused" cairn load f -o fifo --force
 check "fifo still a fifo" [ -p fifo ]
+# -o /dev/null verifies without keeping anything (issue 15, messages).
+expect_exit 0 "load -o /dev/null verifies" cairn load f -o /dev/null
+check "/dev/null is still the null device" [ -c /dev/null ]
+check "the load is recorded as a verification" \
+    [ "$(cairn audit --action load --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["details"]["output"])')" = verify ]
+obj=.cairn/storage/$(python3 -c "import sqlite3; print(sqlite3.connect('.cairn/catalog.db').execute(\"SELECT object_name FROM artifact WHERE key = 'f'\").fetchone()[0])")
+chmod u+w "$obj"; printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_exit 4 "load -o /dev/null of a damaged object fails" cairn load f -o /dev/null
 
 finish
