@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -128,6 +129,12 @@ void walk(Config& c, const YAML::Node& node, const std::string& prefix, const st
     }
 }
 
+bool is_instance_id(const std::string& id) {
+    return id.size() == 16 && std::all_of(id.begin(), id.end(), [](char ch) {
+               return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'v');
+           });
+}
+
 } // namespace
 
 // The largest size accepted (cache.max_size): 1 PiB.
@@ -163,6 +170,13 @@ Config parse(const std::string& yaml_text, const std::string& file_name) {
     Config c;
     walk(c, root, "", file_name);
     if (c.instance_id.empty()) throw Error(ErrorKind::config, file_name + ": missing 'instance_id'");
+    // The id names the default key file and the cache directory: anything
+    // but what init writes ('../..', '/') would lead them out of their
+    // directories.
+    if (!is_instance_id(c.instance_id))
+        throw Error(ErrorKind::config,
+                    file_name + ": 'instance_id' must be the 16 characters (0-9, a-v) 'cairn init' wrote",
+                    "restore the instance's config.yaml from a backup");
     if (c.storage.url.empty()) throw Error(ErrorKind::config, file_name + ": missing 'storage.url'");
     return c;
 }

@@ -8,7 +8,7 @@
 using namespace cairn;
 
 namespace {
-const char* k_minimal = "version: 1\ninstance_id: abc\nstorage:\n  url: /tmp/x\n";
+const char* k_minimal = "version: 1\ninstance_id: 0123456789abcdev\nstorage:\n  url: /tmp/x\n";
 
 std::string error_of(const std::string& yaml) {
     try {
@@ -24,7 +24,7 @@ std::string error_of(const std::string& yaml) {
 TEST_SUITE("core::config") {
     TEST_CASE("parse: minimal config gets defaults") {
         auto c = config::parse(k_minimal, "config.yaml");
-        CHECK(c.instance_id == "abc");
+        CHECK(c.instance_id == "0123456789abcdev");
         CHECK(c.storage.url == "/tmp/x");
         CHECK(c.purge_deadline_ms == config::k_max_deadline_ms);
         CHECK(c.cache_max_bytes == (10ull << 30));
@@ -53,6 +53,14 @@ TEST_SUITE("core::config") {
         CHECK(error_of(std::string(k_minimal) + "purge:\n  deadline: 31d\n").find("30d") != std::string::npos);
         CHECK(error_of(std::string(k_minimal) + "storage:\n  allow_http: maybe\n") != "");
         CHECK(error_of("version: 1\nstorage:\n  url: /x\n").find("instance_id") != std::string::npos);
+    }
+
+    TEST_CASE("parse: an instance_id other than init's 16 characters is refused (it names paths)") {
+        for (const char* id : {"../..", "/", "..", "0123456789abcdew", "0123456789ABCDEF", "0123456789abcde",
+                               "0123456789abcdef0", "\"../../0123456789\""}) {
+            const std::string text = "version: 1\ninstance_id: " + std::string(id) + "\nstorage:\n  url: /x\n";
+            CHECK_MESSAGE(error_of(text).find("'instance_id' must be") != std::string::npos, id);
+        }
     }
 
     TEST_CASE("parse: retention rules") {

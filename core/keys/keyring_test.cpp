@@ -1,4 +1,5 @@
 #include "core/keys/keyring.hpp"
+#include "core/keys/passphrase.hpp"
 
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
@@ -187,6 +188,45 @@ TEST_SUITE("core::keys::KeyRing") {
         check_bad(t);
         check_bad("hello\n");
         check_bad("");
+    }
+
+    TEST_CASE("scrypt parameters: new files use 2^17; a hostile file is refused before any work") {
+        CHECK(ScryptParams{}.log_n == 17);
+        TempDir dir;
+        auto file = dir.path / "p.key";
+        create_key_file(file, std::string("correct horse"));
+        use_passphrase(dir, "correct horse");
+        const std::string text = fs::read_file(file);
+        CHECK(text.find("scrypt-log2-n: 17\n") != std::string::npos);
+        CHECK_NOTHROW(open_key_file(file));
+        // The file with its fields set to the given values.
+        auto with = [&](const std::vector<std::pair<std::string, std::string>>& fields) {
+            std::string t = text;
+            for (const auto& [name, value] : fields) {
+                const size_t at = t.find(name + ": ") + name.size() + 2;
+                t.replace(at, t.find('\n', at) - at, value);
+            }
+            return t;
+        };
+        // Each is refused before scrypt runs (its kind is asserted, not its
+        // time): out of range one by one, or in range but over the bounds
+        // together (2^20 * 32 * 128 bytes = 4 GiB; 2^17 * 8 * 16 = 2^24 work).
+        const std::vector<std::vector<std::pair<std::string, std::string>>> hostile = {
+            {{"scrypt-log2-n", "21"}}, {{"scrypt-log2-n", "14"}}, {{"scrypt-r", "33"}},
+            {{"scrypt-p", "17"}},      {{"scrypt-p", "0"}},       {{"scrypt-log2-n", "20"}, {"scrypt-r", "32"}},
+            {{"scrypt-p", "16"}},
+        };
+        for (const auto& fields : hostile) {
+            fs::write_file_atomic(file, with(fields), k_0600);
+            CHECK_MESSAGE(error_of([&] { open_key_file(file); }).kind() == ErrorKind::integrity,
+                          fields.front().first, "=", fields.front().second);
+        }
+        ScryptParams edge;
+        edge.log_n = 20;
+        CHECK(scrypt_memory_bytes(edge) == k_max_scrypt_memory);
+        CHECK_NOTHROW(check_scrypt_params(edge, file));
+        edge.p = 2;
+        CHECK(error_of([&] { check_scrypt_params(edge, file); }).kind() == ErrorKind::integrity);
     }
 
     TEST_CASE("default_key_path: under XDG_CONFIG_HOME") {

@@ -129,18 +129,31 @@ SecretString passphrase_for(const std::filesystem::path& key_file) {
 }
 
 void check_scrypt_params(const ScryptParams& params, const std::filesystem::path& where) {
-    if (params.log_n < 15 || params.log_n > 20 || params.r < 8 || params.r > 32 || params.p < 1 ||
-        params.p > 16)
-        throw Error(
-            ErrorKind::integrity,
-            "key file " + where.string() +
-                " has unsupported scrypt parameters (allowed: log2 N 15..20, r 8..32, p 1..16)");
+    const bool in_range = params.log_n >= 15 && params.log_n <= 20 && params.r >= 8 &&
+                          params.r <= 32 && params.p >= 1 && params.p <= 16;
+    // Checked only once in range, so the products cannot overflow.
+    if (!in_range || scrypt_memory_bytes(params) > k_max_scrypt_memory ||
+        scrypt_work(params) > k_max_scrypt_work)
+        throw Error(ErrorKind::integrity,
+                    "key file " + where.string() +
+                        " has unsupported scrypt parameters (allowed: log2 N 15..20, r 8..32, p "
+                        "1..16, with 128*r*N at most 1 GiB of memory and r*N*p at most 2^23)",
+                    "a key file cairn wrote never has these: was it edited or replaced?");
+}
+
+uint64_t scrypt_memory_bytes(const ScryptParams& params) {
+    return 128 * uint64_t{params.r} * (uint64_t{1} << params.log_n);
+}
+
+uint64_t scrypt_work(const ScryptParams& params) {
+    return uint64_t{params.r} * (uint64_t{1} << params.log_n) * params.p;
 }
 
 crypto::SecretKey scrypt_key(std::string_view passphrase, const ScryptParams& params) {
     const uint64_t n = uint64_t{1} << params.log_n;
     // scrypt needs 128*r*N bytes for V plus 128*r*p for B; leave headroom.
-    const uint64_t maxmem = 128 * uint64_t{params.r} * (n + params.p) + (uint64_t{1} << 20);
+    const uint64_t maxmem = scrypt_memory_bytes(params) + 128 * uint64_t{params.r} * params.p +
+                            (uint64_t{1} << 20);
     crypto::SecretKey key;
     if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(),
                        reinterpret_cast<const unsigned char*>(params.salt.data()),

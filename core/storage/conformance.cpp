@@ -40,7 +40,7 @@ class Scratch {
 };
 
 std::string read(const stdfs::path& p) {
-    return fs::read_file(p);
+    return fs::read_file(p, uint64_t{1} << 30); // test objects, a few MiB
 }
 
 std::string file_sha256(const stdfs::path& p) {

@@ -3,6 +3,8 @@
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
 
+#include <openssl/crypto.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -111,12 +113,53 @@ void WriteBehind::wrote(uint64_t n) {
     m_started = m_written;
 }
 
-std::string read_file(const stdfs::path& path) {
-    Fd fd = open_read(path);
-    std::string out;
-    std::byte buf[65536];
-    while (size_t n = read_some(fd.get(), buf, path))
-        out.append(reinterpret_cast<const char*>(buf), n);
+namespace {
+
+const char* file_type_name(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+Error too_large(const stdfs::path& path, uint64_t max_bytes) {
+    return Error(ErrorKind::usage,
+                 "cannot read " + path.string() + ": larger than " + std::to_string(max_bytes) +
+                     " bytes, which is more than such a file ever holds",
+                 "check that the path names the right file");
+}
+
+} // namespace
+
+std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
+    // refuses it); it changes nothing for a regular file.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) throw io_error("open", path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw io_error("stat", path, errno);
+    if (!S_ISREG(st.st_mode))
+        throw Error(ErrorKind::usage,
+                    "cannot read " + path.string() + ": it is " + file_type_name(st.st_mode) +
+                        ", not a regular file",
+                    "point cairn at a regular file");
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_bytes) throw too_large(path, max_bytes);
+    // One byte more than the size shows a file that grew since fstat.
+    std::string out(static_cast<size_t>(size) + 1, '\0');
+    size_t done = 0;
+    while (done < out.size()) {
+        const size_t n = read_some(fd.get(), std::as_writable_bytes(std::span(out.data() + done, out.size() - done)), path);
+        if (n == 0) break;
+        done += n;
+    }
+    if (done > size) {
+        OPENSSL_cleanse(out.data(), out.size());
+        throw Error(ErrorKind::conflict, "cannot read " + path.string() + ": it changed while it was read",
+                    "run the command again");
+    }
+    out.resize(done);
     return out;
 }
 

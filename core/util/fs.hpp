@@ -13,8 +13,16 @@ namespace cairn::fs {
 
 namespace stdfs = std::filesystem;
 
-// Reads a whole (small) file. Throws not_found / permission errors.
-std::string read_file(const stdfs::path& path);
+// The most read_file reads unless told otherwise: config, key, passphrase,
+// credential and checkpoint files are a few KiB.
+constexpr uint64_t k_max_small_file = 1 << 20;
+
+// Reads a whole regular file of at most max_bytes, straight into the string
+// it returns (no other copy is left in memory: key files are read this way).
+// A FIFO, device or directory is refused before any read, since it could
+// block forever or never end; so is a larger file. Throws not_found /
+// permission errors, and usage errors for a file that is not fit.
+std::string read_file(const stdfs::path& path, uint64_t max_bytes = k_max_small_file);
 
 // Writes data to a temporary file beside `path`, fsyncs it and renames it
 // over `path`, so readers see the old or the new content, never a mix.

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <sys/stat.h>
 #include <ctime>
 
 using namespace cairn;
@@ -89,6 +90,28 @@ TEST_SUITE("core::util") {
         CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);
         CHECK_THROWS_AS(fs::read_file(dir / "missing"), Error);
         std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("fs: read_file refuses FIFOs, devices, directories and files over its limit before reading") {
+        test_support::TempDir dir("read-file");
+        const auto fifo = dir.path / "fifo";
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        // With no writer, a blocking open would wait for ever.
+        CHECK(test_support::kind_of([&] { fs::read_file(fifo); }) == ErrorKind::usage);
+        CHECK(test_support::kind_of([&] { fs::read_file("/dev/zero"); }) == ErrorKind::usage);
+        CHECK(test_support::kind_of([&] { fs::read_file(dir.path); }) == ErrorKind::usage);
+        try {
+            fs::read_file("/dev/zero");
+        } catch (const Error& e) {
+            CHECK(std::string(e.what()).find("/dev/zero: it is a device") != std::string::npos);
+        }
+        const auto big = dir.path / "big";
+        fs::write_file_atomic(big, std::string(fs::k_max_small_file + 1, 'x'), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        CHECK(test_support::kind_of([&] { fs::read_file(big); }) == ErrorKind::usage);
+        CHECK(fs::read_file(big, fs::k_max_small_file + 1).size() == fs::k_max_small_file + 1);
+        const auto empty = dir.path / "empty";
+        fs::write_file_atomic(empty, "", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        CHECK(fs::read_file(empty).empty());
     }
 
     TEST_CASE("fs: a temp file written behind and committed holds every byte; a closed one is still synced") {
