@@ -20,8 +20,9 @@ struct InitOpts {
 };
 
 void run(const InitOpts& o, GlobalOptions& g) {
+    const std::optional<keys::SecretString> pass = new_passphrase(o.passphrase);
     InitOptions opts{o.dir, o.storage, o.name, o.endpoint, o.region, o.addressing, o.allow_http,
-                     o.key_file, new_passphrase(o.passphrase), o.allow_unsafe, g.argv, o.replace_instance};
+                     o.key_file, view_of(pass), o.allow_unsafe, g.argv, o.replace_instance};
     InitResult r = init_instance(opts);
     for (const auto& w : r.warnings) std::fprintf(stderr, "cairn: warning: %s\n", w.c_str());
     if (g.json) {

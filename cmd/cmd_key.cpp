@@ -51,8 +51,8 @@ void run_export(const std::string& file, GlobalOptions& g) {
 }
 
 void run_export_full(const std::string& file, bool passphrase, GlobalOptions& g) {
-    const std::optional<std::string> pass = new_passphrase(passphrase);
-    const std::string key_id = access::export_full(instance(g), file, pass);
+    const std::optional<keys::SecretString> pass = new_passphrase(passphrase);
+    const std::string key_id = access::export_full(instance(g), file, view_of(pass));
     if (g.json) {
         print_json({{"file", file}, {"key_id", key_id}, {"kind", pass ? "passphrase-protected" : "full"}});
         return;

@@ -150,15 +150,13 @@ void finish_command() {
     }
 }
 
-std::optional<std::string> new_passphrase(bool wanted) {
+std::optional<keys::SecretString> new_passphrase(bool wanted) {
     if (!wanted) return std::nullopt;
     const char* file = std::getenv("CAIRN_PASSPHRASE_FILE");
     if (!file || !*file)
         throw Error(ErrorKind::usage, "--passphrase needs CAIRN_PASSPHRASE_FILE",
                     "put the passphrase in a 0600 file and set CAIRN_PASSPHRASE_FILE to its path");
-    fs::require_private_file(file, "passphrase file");
-    std::string p = fs::read_file(file);
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    keys::SecretString p = keys::passphrase_from_file(file);
     if (p.empty()) throw Error(ErrorKind::usage, "passphrase file " + std::string(file) + " is empty");
     return p;
 }

@@ -3,6 +3,7 @@
 // so a failing command can still be written to the audit trail.
 #include "cmd/commands.hpp"
 #include "core/instance/instance.hpp"
+#include "core/keys/passphrase.hpp"
 #include "core/util/error.hpp"
 
 namespace cairn::cmd {
@@ -29,6 +30,10 @@ void request_publish();
 // The passphrase for a new key file (init --passphrase, key export
 // --passphrase): read from the private file $CAIRN_PASSPHRASE_FILE, so it
 // never appears in argv or shell history. nullopt when not wanted.
-std::optional<std::string> new_passphrase(bool wanted);
+std::optional<keys::SecretString> new_passphrase(bool wanted);
+// What core functions take: a view of the passphrase, or nullopt.
+inline std::optional<std::string_view> view_of(const std::optional<keys::SecretString>& p) {
+    return p ? std::optional<std::string_view>(p->view()) : std::nullopt;
+}
 
 } // namespace cairn::cmd

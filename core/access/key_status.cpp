@@ -45,7 +45,7 @@ std::string export_write_only(Instance& inst, const std::filesystem::path& out) 
 }
 
 std::string export_full(Instance& inst, const std::filesystem::path& out,
-                        const std::optional<std::string>& passphrase) {
+                        std::optional<std::string_view> passphrase) {
     keys::require(inst.principal(), keys::Action::administer);
     const keys::OpenedKeyFile opened =
         open_instance_key(inst.catalog(), inst.key_path(), inst.principal());

@@ -36,6 +36,6 @@ std::string export_write_only(Instance& instance, const std::filesystem::path& o
 // how key-file holders get the key after an admin member rotated it.
 // Records an audit event. Returns the key id.
 std::string export_full(Instance& instance, const std::filesystem::path& out,
-                        const std::optional<std::string>& passphrase);
+                        std::optional<std::string_view> passphrase);
 
 } // namespace cairn::access

@@ -15,7 +15,7 @@ struct InitOptions {
     std::string endpoint, region, addressing;
     bool allow_http = false;
     std::string key_file;               // "" = default path outside the instance
-    std::optional<std::string> passphrase;
+    std::optional<std::string_view> passphrase; // owned by the caller, who wipes it
     bool allow_unsafe_storage = false;  // accept storage that can't delete within 30 days
     std::vector<std::string> argv;
     // This host recorded the audit head of an instance at this path (core/audit/host_head.hpp):

@@ -97,7 +97,7 @@ private:
 } // namespace
 
 std::unique_ptr<KeyRing> create_key_file(const std::filesystem::path& path,
-                                         const std::optional<std::string>& passphrase) {
+                                         std::optional<std::string_view> passphrase) {
     crypto::SecretKey key = crypto::SecretKey::random();
     write_key_file(path, key, passphrase);
     return keyring_from_instance_key(key);
@@ -136,10 +136,8 @@ crypto::SecretKey read_instance_key(const std::filesystem::path& path) {
 }
 
 void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& instance_key,
-                    const std::optional<std::string>& passphrase) {
-    std::optional<std::string_view> pass;
-    if (passphrase) pass = *passphrase;
-    detail::store(path, detail::make_full(instance_key, pass));
+                    std::optional<std::string_view> passphrase) {
+    detail::store(path, detail::make_full(instance_key, passphrase));
 }
 
 void export_write_only_key_file(const std::filesystem::path& full_key_file,

@@ -35,7 +35,7 @@ public:
 };
 
 std::unique_ptr<KeyRing> create_key_file(const std::filesystem::path& path,
-                                         const std::optional<std::string>& passphrase);
+                                         std::optional<std::string_view> passphrase);
 std::unique_ptr<KeyRing> open_key_file(const std::filesystem::path& path);
 
 // Where the key of instance `instance_id` lives when nothing says otherwise.
@@ -57,7 +57,7 @@ crypto::SecretKey read_instance_key(const std::filesystem::path& path);
 // Writes a new full key file holding `instance_key` (0600, refuses to
 // overwrite): used by rotation (with a new key) and to change a passphrase.
 void write_key_file(const std::filesystem::path& path, const crypto::SecretKey& instance_key,
-                    const std::optional<std::string>& passphrase);
+                    std::optional<std::string_view> passphrase);
 
 // Writes a write-only key file (the instance X25519 public key and key id,
 // nothing secret) for the full key file at `full_key_file`. 0600, refuses

@@ -22,10 +22,13 @@ void wipe(std::string& s) {
     OPENSSL_cleanse(s.data(), s.capacity());
 }
 
-SecretString from_env_file(const std::filesystem::path& file) {
+} // namespace
+
+SecretString passphrase_from_file(const std::filesystem::path& file) {
     fs::require_private_file(file, "passphrase file (CAIRN_PASSPHRASE_FILE)");
     // Read directly into wiped storage: fs::read_file would leave copies.
-    fs::Fd fd = fs::open_read(file);
+    // Bounded: /dev/zero or a FIFO must not be read for ever.
+    fs::Fd fd = fs::open_regular(file, k_max_passphrase);
     SecretString out;
     std::array<char, 256> buf{};
     while (size_t n = fs::read_some(fd.get(), std::as_writable_bytes(std::span(buf)), file)) {
@@ -42,6 +45,8 @@ SecretString from_env_file(const std::filesystem::path& file) {
     if (out.view().ends_with('\r')) out.pop_back();
     return out;
 }
+
+namespace {
 
 // Restores the terminal mode even when reading throws.
 struct EchoOff {
@@ -119,7 +124,7 @@ void SecretString::pop_back() {
 
 SecretString passphrase_for(const std::filesystem::path& key_file) {
     if (const char* env = std::getenv("CAIRN_PASSPHRASE_FILE"); env && *env)
-        return from_env_file(env);
+        return passphrase_from_file(env);
     if (::isatty(STDIN_FILENO)) return from_tty(key_file);
     throw Error(
         ErrorKind::permission,

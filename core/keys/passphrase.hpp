@@ -38,6 +38,11 @@ private:
 // no passphrase source ("set CAIRN_PASSPHRASE_FILE").
 SecretString passphrase_for(const std::filesystem::path& key_file);
 
+// The passphrase in `file` (CAIRN_PASSPHRASE_FILE): a 0600 regular file of at
+// most 4096 bytes; one trailing '\n' is removed, then one trailing '\r'.
+// Opening a key file and sealing a new one read it the same way.
+SecretString passphrase_from_file(const std::filesystem::path& file);
+
 // scrypt parameters (N = 2^log_n). Defaults are the ones new files use:
 // N = 2^17, r = 8, p = 1 (128 MiB; OWASP's minimum, age uses 2^18).
 struct ScryptParams {

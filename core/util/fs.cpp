@@ -132,7 +132,7 @@ Error too_large(const stdfs::path& path, uint64_t max_bytes) {
 
 } // namespace
 
-std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
+Fd open_regular(const stdfs::path& path, uint64_t max_bytes, uint64_t* size_out) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
     // refuses it); it changes nothing for a regular file.
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -146,6 +146,13 @@ std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
                     "point cairn at a regular file");
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size > max_bytes) throw too_large(path, max_bytes);
+    if (size_out) *size_out = size;
+    return fd;
+}
+
+std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
+    uint64_t size = 0;
+    Fd fd = open_regular(path, max_bytes, &size);
     // One byte more than the size shows a file that grew since fstat.
     std::string out(static_cast<size_t>(size) + 1, '\0');
     size_t done = 0;

@@ -53,6 +53,10 @@ private:
 };
 
 Fd open_read(const stdfs::path& path);
+// Opens a file for reading after read_file's checks (a regular file of at
+// most max_bytes, so nothing can block or never end); its size then goes to
+// *size_out when given.
+Fd open_regular(const stdfs::path& path, uint64_t max_bytes, uint64_t* size_out = nullptr);
 // Creates a new file exclusively with the given mode (O_EXCL; never follows a symlink).
 Fd create_exclusive(const stdfs::path& path, stdfs::perms mode);
 
