@@ -60,7 +60,8 @@ void add_filters(CLI::App* sub, FilterOpts& f) {
     sub->add_option("--action", f.action, "Events with this action (\"purge\" also matches purge.run)");
     sub->add_option("--artifact", f.artifact, "Events that touched this artifact uid")->type_name("UID");
     sub->add_option("--result", f.result, "ok, denied or error")->check(CLI::IsMember({"ok", "denied", "error"}));
-    sub->add_option("--limit", f.limit, "Only the newest N matching events")->type_name("N")->check(CLI::NonNegativeNumber);
+    sub->add_option("--limit", f.limit, "Only the newest N matching events")->type_name("N")
+        ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000'000}));
 }
 
 void run_list(const FilterOpts& o, GlobalOptions& g) {

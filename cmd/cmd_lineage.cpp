@@ -46,7 +46,8 @@ void register_lineage(CLI::App& app, GlobalOptions& g) {
     sub->add_flag("--up", o->up, "Ancestors: what it was derived from (default)");
     sub->add_flag("--down", o->down, "Descendants: what was derived from it");
     sub->add_flag("--both", o->both, "Ancestors and descendants");
-    sub->add_option("-d,--depth", o->depth, "At most N levels (default 0: unlimited)");
+    sub->add_option("-d,--depth", o->depth, "At most N levels (default 0: unlimited)")
+        ->check(CLI::Range(0, 1'000'000'000));
     sub->add_option("-f,--format", o->format, "text, dot, mermaid or json (--json = --format json)")
         ->check(CLI::IsMember({"text", "dot", "mermaid", "json"}));
     sub->callback([o, &g] { run(*o, g); });

@@ -155,13 +155,16 @@ void register_run(CLI::App& app, GlobalOptions& g) {
     start->add_option("-t,--transform", o->transform, "Script/notebook path, or a pipeline or command name")->required();
     add_transform_flags(start, *o);
     start->add_flag("--export,--shell", o->shell, "Print 'export CAIRN_RUN=<uid>' for eval");
-    start->add_option("--pid", o->pid, "Process that owns the run (default: the caller)");
+    // 1..2^22 (Linux's largest pid_max): 0 and -1 mean process groups and
+    // "every process" to kill(2), which tells whether the owner is alive.
+    start->add_option("--pid", o->pid, "Process that owns the run (default: the caller)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 22));
     start->callback([o, &g] { run_start(*o, g); });
 
     auto* finish = run->add_subcommand("finish", "Finish a run with an exit status");
     finish->footer("Example:\n  cairn run finish --status $?\n\nEXIT STATUS: 0 ok, 2 no run given, 3 no such run, 8 the run already finished.");
     finish->add_option("run", o->run, "Run uid (default: $CAIRN_RUN)");
-    finish->add_option("-s,--status", o->status, "Exit status to record (default 0)");
+    finish->add_option("-s,--status", o->status, "Exit status to record (default 0)")->check(CLI::Range(0, 255));
     finish->callback([o, &g] { run_finish(*o, g); });
 
     auto* exec = run->add_subcommand("exec", "Run a command as a tracked run");
@@ -181,7 +184,7 @@ void register_run(CLI::App& app, GlobalOptions& g) {
 
     auto* ls = run->add_subcommand("ls", "List runs, most recent first");
     ls->add_option("--transform", o->prefix, "Only transforms whose key starts with PREFIX");
-    ls->add_option("-n,--limit", o->limit, "At most N runs (0 = all)");
+    ls->add_option("-n,--limit", o->limit, "At most N runs (0 = all)")->check(CLI::Range(0, 1'000'000'000));
     ls->footer("Example:\n  cairn run ls --transform train.py --limit 10\n\nEXIT STATUS: 0 ok, 7 no instance.");
     ls->callback([o, &g] { run_ls(*o, g); });
 }
