@@ -6,6 +6,7 @@
 #include "core/audit/instance_anchors.hpp"
 #include "core/audit/published.hpp"
 #include "core/audit/resolved.hpp"
+#include "core/cache/cache.hpp"
 #include "core/purge/copies.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/time.hpp"
@@ -78,6 +79,17 @@ void seal_pending_artifacts(Instance& inst) {
     if (n > 0) std::fprintf(stderr, "cairn: sealed %lld artifacts saved before this version\n", static_cast<long long>(n));
 }
 
+// Temp files of this account's killed saves and loads go with the next
+// command, whatever it is (issue 15): they are ciphertext, but hundreds of
+// MiB each.
+void remove_dead_temps(const Instance& inst) {
+    try {
+        cache::remove_dead_temps(cache::default_cache_root(inst.config().instance_id));
+    } catch (const std::exception&) {
+        // No cache location (no HOME): nothing of ours can be there.
+    }
+}
+
 } // namespace
 
 Instance& instance(GlobalOptions& g) {
@@ -87,12 +99,16 @@ Instance& instance(GlobalOptions& g) {
         name_credential(*opened());
         seal_pending_artifacts(*opened());
         destroy_doomed_copies(*opened());
+        remove_dead_temps(*opened());
     }
     return *opened();
 }
 
 Instance& instance_read_only(GlobalOptions& g) {
-    if (!opened()) opened() = open_instance_read_only(g.instance, g.argv);
+    if (!opened()) {
+        opened() = open_instance_read_only(g.instance, g.argv);
+        remove_dead_temps(*opened());
+    }
     return *opened();
 }
 

@@ -113,6 +113,7 @@ void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, c
         }
         return;
     }
+    fs::remove_dead_temps(dir, ".cairn-load"); // a killed load's
     fs::TempFile temp(dir, ".cairn-load", k_private);
     decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); },
                      progress);

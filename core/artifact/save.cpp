@@ -318,7 +318,7 @@ int cleanup_leftovers(Instance& inst, int64_t age_ms) {
         inst.catalog().write_transaction([&] { forget_pending(inst, l.object_name); });
         ++removed;
     }
-    inst.cache().remove_stale_temps(age_ms);
+    inst.cache().remove_dead_temps();
     return removed;
 }
 

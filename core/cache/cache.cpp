@@ -14,12 +14,6 @@ namespace stdfs = std::filesystem;
 
 namespace {
 constexpr const char* k_temp_prefix = ".incoming";
-
-int64_t mtime_ms(const stdfs::path& p) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return 0;
-    return int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000;
-}
 } // namespace
 
 stdfs::path default_cache_root(const std::string& instance_id) {
@@ -108,16 +102,12 @@ uint64_t Cache::evict() {
     return removed;
 }
 
-void Cache::remove_stale_temps(int64_t age_ms) {
-    std::error_code ec;
-    const int64_t cutoff = now_ms() - age_ms;
+void Cache::remove_dead_temps() { cache::remove_dead_temps(m_root); }
+
+fs::DeadTemps remove_dead_temps(const stdfs::path& root) {
     // new_temp() creates temps at the top of objects/ only: no need to walk
-    // the entries below it (this runs on every save).
-    for (auto it = stdfs::directory_iterator(m_root / "objects", ec); !ec && it != stdfs::directory_iterator();
-         it.increment(ec)) {
-        if (it->path().filename().string().rfind(k_temp_prefix, 0) != 0) continue;
-        if (mtime_ms(it->path()) < cutoff) stdfs::remove(it->path(), ec);
-    }
+    // the entries below it.
+    return fs::remove_dead_temps(root / "objects", k_temp_prefix);
 }
 
 } // namespace cairn::cache

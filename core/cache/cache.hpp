@@ -40,8 +40,9 @@ public:
 
     uint64_t size_bytes() const;
 
-    // Removes temp files older than `age_ms` left by killed processes.
-    void remove_stale_temps(int64_t age_ms);
+    // Removes the temp files of processes that died writing them (a killed
+    // save or load): fs::remove_dead_temps under objects/.
+    void remove_dead_temps();
 
 private:
     std::filesystem::path path_of(const std::string& object_name) const;
@@ -52,5 +53,9 @@ private:
 
 // The cache root for an instance, from XDG_CACHE_HOME (default ~/.cache).
 std::filesystem::path default_cache_root(const std::string& instance_id);
+
+// The same sweep for the cache at `root`, without creating it: every command
+// runs it when it opens the instance.
+fs::DeadTemps remove_dead_temps(const std::filesystem::path& root);
 
 } // namespace cairn::cache

@@ -3,6 +3,8 @@
 #include "core/util/random.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace cairn;
@@ -46,23 +48,47 @@ TEST_SUITE("core::cache") {
         stdfs::remove_all(root);
     }
 
-    TEST_CASE("temps left by killed processes: old ones removed, young ones and entries kept, never evicted") {
+    TEST_CASE("temps of dead processes are removed at once; held ones, entries and other files stay") {
         auto root = stdfs::temp_directory_path() / ("cairn-cache-" + random_hex(6));
         cache::Cache c(root, 1500);
         put(c, "objects/ab/entry", 1000);
-        auto left = [&](const std::string& name, int64_t age_s) {
-            const auto p = root / "objects" / name;
-            fs::write_file_atomic(p, std::string(1000, 't'), stdfs::perms::owner_read | stdfs::perms::owner_write);
-            stdfs::last_write_time(p, stdfs::file_time_type::clock::now() - std::chrono::seconds(age_s));
-            return p;
+        // A child that dies (as under kill -9: no destructor runs) while
+        // writing a temp leaves it behind, young and unlocked.
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            fs::TempFile t = c.new_temp();
+            const std::string data(1000, 'd');
+            fs::write_all(t.fd(), std::as_bytes(std::span(data.data(), data.size())), t.path());
+            ::_exit(0);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        // An unlocked temp as an older cairn left it, and one being written.
+        const auto objects = root / "objects";
+        fs::write_file_atomic(objects / ".incoming.tmp-0123456789abcdef", "old", stdfs::perms::owner_read | stdfs::perms::owner_write);
+        fs::TempFile live = c.new_temp();
+        fs::write_file_atomic(objects / "not-a-temp", "x", stdfs::perms::owner_read | stdfs::perms::owner_write);
+        auto temps = [&] {
+            int n = 0;
+            for (const auto& e : stdfs::directory_iterator(objects))
+                n += e.path().filename().string().rfind(".incoming.tmp-", 0) == 0;
+            return n;
         };
-        const auto old_temp = left(".incoming.tmp-0123456789abcdef", 7200);
-        const auto young_temp = left(".incoming.tmp-fedcba9876543210", 1);
+        REQUIRE(temps() == 3);
         CHECK(c.evict() == 0); // temps do not count towards the limit and are not evicted
-        c.remove_stale_temps(3'600'000);
-        CHECK_FALSE(stdfs::exists(old_temp));
-        CHECK(stdfs::exists(young_temp));
+        const fs::DeadTemps removed = cache::remove_dead_temps(root);
+        CHECK(removed.files == 2);
+        CHECK(removed.bytes == 1003);
+        CHECK(temps() == 1);
+        CHECK(stdfs::exists(live.path()));
+        CHECK(stdfs::exists(objects / "not-a-temp"));
         CHECK(c.lookup("objects/ab/entry", 1000));
+        // Closed before commit, a temp is still held (its lock outlives the fd).
+        live.close();
+        CHECK(cache::remove_dead_temps(root).files == 0);
+        c.insert(live, "objects/cd/entry2");
+        CHECK(c.lookup("objects/cd/entry2", 0));
         stdfs::remove_all(root);
     }
 }

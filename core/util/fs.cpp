@@ -6,9 +6,13 @@
 #include <openssl/crypto.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <vector>
 
@@ -16,7 +20,32 @@ namespace cairn::fs {
 
 namespace {
 
+// "12.3 MiB": free space is reported to people, not scripts.
+std::string human_bytes(uint64_t n) {
+    static const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = static_cast<double>(n);
+    int u = 0;
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+// A full disk (or quota) is a storage failure (exit 5) that says where and
+// how much room is left, so the user knows what to free.
+Error no_space(const std::string& action, const stdfs::path& path, int err) {
+    const std::optional<uint64_t> free = free_bytes(path);
+    return Error(ErrorKind::storage,
+                 "cannot " + action + " " + path.string() + ": " + std::strerror(err) + " (" +
+                     (free ? human_bytes(*free) + " free there" : std::string("free space unknown")) + ")",
+                 "free space on that filesystem, or move the cache (XDG_CACHE_HOME) or the storage elsewhere");
+}
+
 Error io_error(const std::string& action, const stdfs::path& path, int err) {
+    if (err == ENOSPC || err == EDQUOT) return no_space(action, path, err);
     ErrorKind kind = ErrorKind::internal;
     if (err == ENOENT || err == ENOTDIR) kind = ErrorKind::not_found;
     if (err == EACCES || err == EPERM || err == EROFS) kind = ErrorKind::permission;
@@ -170,6 +199,20 @@ std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
     return out;
 }
 
+std::optional<uint64_t> free_bytes(const stdfs::path& path) {
+    // The path itself may not exist yet (a temp being created): its nearest
+    // existing parent is on the same filesystem.
+    stdfs::path p = path;
+    struct statvfs st {};
+    while (::statvfs(p.c_str(), &st) != 0) {
+        if (!p.has_parent_path() || p.parent_path() == p) return std::nullopt;
+        p = p.parent_path();
+    }
+    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+std::string format_bytes(uint64_t n) { return human_bytes(n); }
+
 void sync_dir(const stdfs::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return; // best effort: some filesystems refuse directory fds
@@ -206,23 +249,70 @@ void ensure_dir(const stdfs::path& dir, stdfs::perms mode) {
     stdfs::permissions(dir, mode, ec);
 }
 
+namespace {
+
+// Takes the exclusive flock that marks a temp file as owned by a live
+// process, then checks that `path` still names the locked file: a sweeper
+// may have removed it between the create and the lock.
+bool lock_own_temp(int fd, const stdfs::path& path) {
+    while (::flock(fd, LOCK_EX) != 0)
+        if (errno != EINTR) return false;
+    struct stat by_fd {}, by_name {};
+    return ::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_name) == 0 && by_fd.st_ino == by_name.st_ino &&
+           by_fd.st_dev == by_name.st_dev;
+}
+
+std::string temp_marker(std::string_view prefix) { return std::string(prefix) + ".tmp-"; }
+
+} // namespace
+
 TempFile::TempFile(const stdfs::path& dir, std::string_view prefix, stdfs::perms mode) {
     for (int attempt = 0; attempt < 8; ++attempt) {
-        m_path = dir / (std::string(prefix) + ".tmp-" + random_hex(8));
-        int fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                        static_cast<mode_t>(mode));
-        if (fd >= 0) {
-            ::fchmod(fd, static_cast<mode_t>(mode));
-            m_fd = Fd(fd);
-            return;
+        m_path = dir / (temp_marker(prefix) + random_hex(8));
+        Fd fd(::open(m_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     static_cast<mode_t>(mode)));
+        if (!fd) {
+            if (errno != EEXIST) throw io_error("create", m_path, errno);
+            continue;
         }
-        if (errno != EEXIST) throw io_error("create", m_path, errno);
+        ::fchmod(fd.get(), static_cast<mode_t>(mode));
+        if (!lock_own_temp(fd.get(), m_path)) continue; // swept before it was locked
+        // The lock belongs to the open file, which this duplicate keeps open
+        // after close(), so the file stays marked as in use until it is
+        // committed or removed.
+        m_lock = Fd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+        if (!m_lock) throw io_error("duplicate the descriptor of", m_path, errno);
+        m_fd = std::move(fd);
+        return;
     }
     throw Error(ErrorKind::internal, "cannot create a temporary file in " + dir.string());
 }
 
 TempFile::~TempFile() {
     if (!m_committed && !m_path.empty()) ::unlink(m_path.c_str());
+}
+
+DeadTemps remove_dead_temps(const stdfs::path& dir, std::string_view prefix) {
+    DeadTemps out;
+    const std::string marker = temp_marker(prefix);
+    std::error_code ec;
+    for (auto it = stdfs::directory_iterator(dir, ec); !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
+        const stdfs::path path = it->path();
+        if (path.filename().string().rfind(marker, 0) != 0) continue;
+        Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        // Held: its writer is alive. Free: the writer died (a kill, a
+        // crash, a power cut) or was a cairn from before temps were locked.
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+        struct stat now {};
+        if (::lstat(path.c_str(), &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) continue;
+        if (::unlink(path.c_str()) == 0) {
+            ++out.files;
+            out.bytes += static_cast<uint64_t>(st.st_size);
+        }
+    }
+    return out;
 }
 
 void TempFile::commit(const stdfs::path& dest, Sync sync) {

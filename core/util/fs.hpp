@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,12 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, stdfs::pe
 
 // Creates the directory (and parents) if missing and sets its mode.
 void ensure_dir(const stdfs::path& dir, stdfs::perms mode = stdfs::perms::owner_all);
+
+// Bytes an unprivileged user may still write on the filesystem holding
+// `path` (or its nearest existing parent); nullopt if that cannot be told.
+std::optional<uint64_t> free_bytes(const stdfs::path& path);
+// "12.3 MiB", for messages.
+std::string format_bytes(uint64_t n);
 
 // fsyncs a directory so a rename inside it survives a crash.
 void sync_dir(const stdfs::path& dir);
@@ -104,6 +111,11 @@ enum class Sync { yes, no };
 // A file in `dir` with a random name, removed on destruction unless
 // commit() renamed it into place. Used so that no partial file is ever
 // visible under its final name.
+// A temporary file named PREFIX.tmp-RANDOM, removed unless committed. Its
+// process holds an exclusive flock(2) on it for its whole life, so
+// remove_dead_temps() can tell the temps of dead processes (a killed save)
+// from those being written, whatever the pid namespace or host sharing the
+// directory.
 class TempFile {
 public:
     TempFile(const stdfs::path& dir, std::string_view prefix, stdfs::perms mode = stdfs::perms::owner_read | stdfs::perms::owner_write);
@@ -120,8 +132,17 @@ public:
 private:
     stdfs::path m_path;
     Fd m_fd;
+    Fd m_lock; // keeps the flock after close()
     bool m_committed = false;
 };
+
+// Removes the temp files TempFile(dir, prefix) made whose process is gone
+// (their lock is free). Never fails: a temp it cannot judge stays.
+struct DeadTemps {
+    int files = 0;
+    uint64_t bytes = 0;
+};
+DeadTemps remove_dead_temps(const stdfs::path& dir, std::string_view prefix);
 
 // True if `a` and `b` (both existing) are on one filesystem, so a rename
 // between them moves the name instead of copying the data.

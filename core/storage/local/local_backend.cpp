@@ -47,6 +47,7 @@ public:
         try {
             stdfs::path dest = path_of(name);
             fs::ensure_dir(dest.parent_path());
+            fs::remove_dead_temps(dest.parent_path(), ".put"); // a killed writer's
             fs::Fd in = fs::open_read(source);
             fs::TempFile tmp(dest.parent_path(), ".put");
             copy_fd(in.get(), tmp.fd(), source);
