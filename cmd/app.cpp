@@ -3,6 +3,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
+#include "core/catalog/errors.hpp"
 #include "core/util/error.hpp"
 #include "core/util/suggest.hpp"
 
@@ -114,6 +115,12 @@ int run_main(int argc, char** argv) {
         audit_failure(action_name(app), e);
         finish_command();
         return exit_code(e.kind());
+    } catch (const SQLite::Exception& e) {
+        const Error translated = catalog::catalog_error(e, opened_catalog_path());
+        print_error(g, translated);
+        audit_failure(action_name(app), translated);
+        finish_command();
+        return exit_code(translated.kind());
     } catch (const std::exception& e) {
         const Error internal(ErrorKind::internal, e.what());
         print_error(g, internal);

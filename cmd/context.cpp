@@ -112,6 +112,10 @@ Instance& instance_read_only(GlobalOptions& g) {
     return *opened();
 }
 
+std::filesystem::path opened_catalog_path() {
+    return opened() ? opened()->catalog().path() : std::filesystem::path();
+}
+
 void audit_failure(const std::string& action, const Error& e) {
     if (!opened()) return;
     try {

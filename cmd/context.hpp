@@ -13,6 +13,9 @@ Instance& instance(GlobalOptions& g);
 // not even a failure event.
 Instance& instance_read_only(GlobalOptions& g);
 
+// The open instance's catalog file, or empty when none is open (for errors).
+std::filesystem::path opened_catalog_path();
+
 // Records a failed or refused command (result "error"/"denied") if an
 // instance was opened; never throws.
 void audit_failure(const std::string& action, const Error& e);

@@ -14,6 +14,7 @@
 #include "core/util/time.hpp"
 
 #include <array>
+#include <functional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,9 +95,10 @@ void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& 
 }
 
 // Writes the plaintext into a temp name beside `dest` and renames it into
-// place only after everything verified.
+// place only after everything verified and `record` (the audit event)
+// succeeded: a catalog that cannot record the load gets no output.
 void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
-                  const stdfs::path& dest, const LoadProgress& progress) {
+                  const stdfs::path& dest, const LoadProgress& progress, const std::function<void()>& record) {
     const stdfs::path dir = dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path();
     if (a.kind == "folder") {
         const stdfs::path temp_dir = dir / (".cairn-load-" + random_hex(6));
@@ -105,6 +107,7 @@ void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, c
             FolderUnpacker unpacker(temp_dir);
             decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); }, progress);
             unpacker.finish();
+            record();
             stdfs::rename(temp_dir, dest);
         } catch (...) {
             std::error_code ec;
@@ -117,15 +120,18 @@ void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, c
     fs::TempFile temp(dir, ".cairn-load", k_private);
     decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); },
                      progress);
+    record();
     temp.commit(dest, fs::Sync::no);
 }
 
 void write_stdout(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
-                  const LoadProgress& progress) {
+                  const LoadProgress& progress, const std::function<void()>& record) {
     if (a.kind == "folder")
         throw Error(ErrorKind::usage, "artifact " + a.key + " is a folder and cannot go to stdout", "use -o DIR");
-    // Authenticate everything first so a damaged object prints nothing.
+    // Authenticate everything first so a damaged object prints nothing, and
+    // record the load before the first byte is printed.
     decrypt_verified(key, a, ciphertext, [](std::span<const std::byte>) {});
+    record();
     decrypt_verified(key, a, ciphertext, [](std::span<const std::byte> d) { fs::write_all(STDOUT_FILENO, d, "stdout"); },
                      progress);
 }
@@ -197,15 +203,35 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
     stdfs::path ciphertext = fetch(inst, a, result.from_cache);
 
     const bool discard = !o.output.empty() && o.output != "-" && is_dev_null(result.path);
+    // The event is recorded once everything verified and before any output
+    // appears (issue 15: a read-only or full catalog gave the plaintext and
+    // then failed to record the load).
+    bool recorded = false;
+    auto record = [&] {
+        if (recorded) return;
+        inst.catalog().write_transaction([&] {
+            if (!o.output.empty() && !discard)
+                catalog::record_copy(inst.catalog(), inst.actor(), a.id, o.output == "-" ? "stdout" : "file", "", now_ms());
+            const bool input = lineage::record_input(inst.catalog(), run, a);
+            audit::append(inst.catalog(), inst.actor(),
+                          {"load", {a.uid}, "ok", std::nullopt,
+                           {{"version", a.version}, {"size", a.size}, {"run", input ? run->uid : ""},
+                            {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : discard ? "verify" : "file"}}});
+        });
+        recorded = true;
+    };
     auto deliver = [&](const stdfs::path& c) {
-        if (o.output == "-") return write_stdout(key, a, c, o.progress);
-        if (discard) return decrypt_verified(key, a, c, [](std::span<const std::byte>) {}, o.progress);
+        if (o.output == "-") return write_stdout(key, a, c, o.progress, record);
+        if (discard) {
+            decrypt_verified(key, a, c, [](std::span<const std::byte>) {}, o.progress);
+            return record();
+        }
         if (o.output.empty()) {
             std::error_code ec;
             if (stdfs::exists(result.path, ec)) stdfs::remove_all(result.path, ec);
             fs::ensure_dir(result.path.parent_path(), stdfs::perms::owner_all);
         }
-        write_output(key, a, c, result.path, o.progress);
+        write_output(key, a, c, result.path, o.progress, record);
     };
     try {
         deliver(ciphertext);
@@ -216,15 +242,6 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
         ciphertext = fetch(inst, a, result.from_cache);
         deliver(ciphertext);
     }
-    inst.catalog().write_transaction([&] {
-        if (!o.output.empty() && !discard)
-            catalog::record_copy(inst.catalog(), inst.actor(), a.id, o.output == "-" ? "stdout" : "file", "", now_ms());
-        const bool input = lineage::record_input(inst.catalog(), run, a);
-        audit::append(inst.catalog(), inst.actor(),
-                      {"load", {a.uid}, "ok", std::nullopt,
-                       {{"version", a.version}, {"size", a.size}, {"run", input ? run->uid : ""},
-                        {"output", o.output.empty() ? "working-copy" : o.output == "-" ? "stdout" : discard ? "verify" : "file"}}});
-    });
     return result;
 }
 

@@ -148,6 +148,49 @@ void check_source(const stdfs::path& path) {
         throw Error(ErrorKind::permission, "cannot read " + path.string(), "check its permissions");
 }
 
+// The plaintext bytes a save of `source` reads: a file's size, or the sum
+// over a folder's regular files (the save's own walk may skip some).
+uint64_t source_bytes(const stdfs::path& source, uint64_t& files) {
+    std::error_code ec;
+    files = 1;
+    if (!stdfs::is_directory(source, ec)) return stdfs::file_size(source, ec);
+    uint64_t total = 0;
+    files = 0;
+    for (auto it = stdfs::recursive_directory_iterator(source, stdfs::directory_options::skip_permission_denied, ec);
+         !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        total += it->file_size(ec);
+        ++files;
+    }
+    return total;
+}
+
+// A save that cannot fit is refused before it writes (issue 15: a sparse
+// 10 GiB file wrote 10 GiB of ciphertext first). Its ciphertext goes to a
+// temp file in the cache, and is copied to a local store on another
+// filesystem; a remote store only needs the cache's room.
+void require_room(Instance& inst, const stdfs::path& source, const catalog::ArtifactRow& row) {
+    uint64_t files = 0;
+    const uint64_t bytes = source_bytes(source, files);
+    // Folder streams add a header and a name per file: 4 KiB is ample.
+    const uint64_t need = crypto::ciphertext_size_for(bytes + files * 4096, {row.uid, row.key_id,
+                                                                              crypto::k_default_segment_size});
+    std::vector<stdfs::path> dirs = {inst.cache().root() / "objects"};
+    if (auto dest = inst.storage().local_path(row.object_name)) {
+        const auto store = local_storage_dir(inst.config().storage.url);
+        if (!store || !fs::same_filesystem(dirs[0], *store)) dirs.push_back(*dest);
+    }
+    for (const auto& dir : dirs) {
+        const std::optional<uint64_t> free = fs::free_bytes(dir);
+        if (free && *free < need)
+            throw Error(ErrorKind::storage,
+                        "not enough space to save " + source.string() + ": it needs " + fs::format_bytes(need) +
+                            " (encrypted) in " + dir.string() + ", which has " + fs::format_bytes(*free) +
+                            " free; nothing was written",
+                        "free space there, or move the cache (XDG_CACHE_HOME) or the storage elsewhere");
+    }
+}
+
 std::string default_key(const stdfs::path& path) {
     stdfs::path p = stdfs::absolute(path).lexically_normal();
     if (p.filename().empty()) p = p.parent_path();
@@ -219,6 +262,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     row.key_id = keyring.key_id();
     row.wrapped_key = keyring.wrap(data_key);
 
+    require_room(inst, o.path, row);
     fs::TempFile temp = inst.cache().new_temp();
     fs::WriteBehind write_behind(temp.fd()); // storing it fsyncs: start early
     crypto::StreamEncryptor enc(data_key, {row.uid, row.key_id, crypto::k_default_segment_size},

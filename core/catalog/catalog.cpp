@@ -1,5 +1,7 @@
 #include "core/catalog/catalog.hpp"
 
+#include "core/catalog/errors.hpp"
+
 #include "core/catalog/schema.hpp"
 #include "core/util/error.hpp"
 
@@ -100,6 +102,10 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool c
     std::unique_ptr<Catalog> catalog;
     try {
         catalog.reset(new Catalog(path, path.string(), flags));
+        // SQLite opens a file this account cannot write read-only; every
+        // command that opens for writing records an audit event, so it stops
+        // here, before it reads or shows anything.
+        if (sqlite3_db_readonly(catalog->db().getHandle(), "main") == 1) throw read_only_catalog(path);
         if (create) ::chmod(path.c_str(), 0600);
         if (!create && catalog->schema_version() == 0)
             throw Error(ErrorKind::integrity, "catalog " + path.string() + " is not a cairn catalog (it has no schema)",
