@@ -99,8 +99,14 @@ void run_export(const AuditOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
     const audit::Filter filter = o.exp.filter();
     int64_t n = 0;
+    auto record = [&] {
+        audit::record(inst.catalog(), inst.actor(),
+                      {"audit.export", {}, "ok", std::nullopt,
+                       {{"filters", o.exp.json()}, {"count", n}, {"output", o.export_output.empty() ? "-" : o.export_output}}});
+    };
     if (o.export_output.empty() || o.export_output == "-") {
         n = audit::export_jsonl(inst.catalog(), filter, std::cout);
+        record();
     } else {
         // Events name people and hosts: the file is private (0600) and
         // appears under its name only when complete.
@@ -110,12 +116,11 @@ void run_export(const AuditOpts& o, GlobalOptions& g) {
             std::ofstream out(temp.path(), std::ios::binary | std::ios::trunc);
             n = audit::export_jsonl(inst.catalog(), filter, out);
         }
+        // Recorded before the file appears, as a load is.
+        record();
         temp.commit(dest);
         info(g, "exported " + std::to_string(n) + " events to " + dest.string());
     }
-    audit::record(inst.catalog(), inst.actor(),
-                  {"audit.export", {}, "ok", std::nullopt,
-                   {{"filters", o.exp.json()}, {"count", n}, {"output", o.export_output.empty() ? "-" : o.export_output}}});
 }
 
 // Read-only: works on an auditor's read-only copy and never appends to a

@@ -2,7 +2,8 @@
 # Faults map to documented exit codes (issue 15 item 6): a full disk is exit
 # 5 naming the path and the free space, a save that cannot fit is refused
 # before it writes, and a read-only instance serves audit verify and refuses
-# everything else with exit 6, never exit 1 "readonly database".
+# everything else with exit 6 before it shows anything, never exit 1
+# "readonly database".
 #
 # The full disk is a real one: a 24 MiB tmpfs mounted in a private mount
 # namespace (unshare -m), so nothing outside this test sees it. CI runs as
@@ -92,7 +93,8 @@ for cmd in "ls" "load small.bin -o ro.bin" "audit" "lineage small.bin" "save sma
 done
 check "no file was loaded from a read-only instance" [ ! -e ro.bin ]
 expect_exit 0 "audit verify reads a read-only instance" as_owner "$CAIRN_BIN" audit verify --no-storage
-expect_exit 0 "purge status reads a read-only instance" as_owner "$CAIRN_BIN" purge status
+expect_exit 6 "purge status refuses a read-only instance too" as_owner "$CAIRN_BIN" purge status
+expect_err_contains "cannot write the catalog"
 chmod -R u+w .cairn
 expect_exit 0 "writable again" cairn ls
 expect_exit 0 "audit verify" cairn audit verify
