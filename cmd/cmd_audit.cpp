@@ -16,6 +16,7 @@
 #include "core/audit/query.hpp"
 #include "core/audit/verify.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/text_width.hpp"
 #include "core/util/time.hpp"
 
 #include <cstdio>
@@ -225,8 +226,8 @@ void run_inventory(GlobalOptions& g) {
         if (e.deletion)
             where += "  request " + e.deletion->request_uid + " (" + e.deletion->request_state + ", " +
                      e.deletion->target_state + ", deadline " + format_utc_ms(e.deletion->deadline_at).substr(0, 10) + ")";
-        std::printf("%-16s %-30s %4d %-16s %-22s %-16s %-12s %s\n", e.uid.c_str(),
-                    e.key.empty() ? "(shredded)" : e.key.c_str(), e.version, e.state.c_str(), e.encryption.c_str(),
+        std::printf("%-16s %s %4d %-16s %-22s %-16s %-12s %s\n", e.uid.c_str(),
+                    pad_to(e.key.empty() ? "(shredded)" : e.key, 30).c_str(), e.version, e.state.c_str(), e.encryption.c_str(),
                     e.data_key_shredded ? "(shredded)" : e.key_id.c_str(),
                     e.retention_rule.empty() ? "-" : e.retention_rule.c_str(), where.c_str());
     }

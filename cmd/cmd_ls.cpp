@@ -3,6 +3,7 @@
 #include "cmd/context.hpp"
 #include "cmd/output.hpp"
 #include "core/audit/audit.hpp"
+#include "core/util/text_width.hpp"
 #include "core/util/time.hpp"
 
 #include <cstdio>
@@ -33,7 +34,7 @@ void run(const LsOpts& o, GlobalOptions& g) {
     }
     std::printf("%-40s %4s %10s  %-12s  %-20s  %s\n", "KEY", "VER", "SIZE", "HASH", "CREATED", "UID");
     for (const auto& a : rows)
-        std::printf("%-40s %4d %10s  %-12s  %-20s  %s\n", a.key.c_str(), a.version, human_size(a.size).c_str(),
+        std::printf("%s %4d %10s  %-12s  %-20s  %s\n", pad_to(a.key, 40).c_str(), a.version, human_size(a.size).c_str(),
                     a.hash.substr(0, 12).c_str(), format_utc_ms(a.created_at).substr(0, 19).c_str(), a.uid.c_str());
 }
 

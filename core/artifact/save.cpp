@@ -140,8 +140,19 @@ void refuse_private_source(const stdfs::path& source, const std::vector<stdfs::p
 void check_source(const stdfs::path& path) {
     std::error_code ec;
     auto st = stdfs::status(path, ec);
-    if (ec || !stdfs::exists(st))
+    if (ec || !stdfs::exists(st)) {
+        // A link that leads nowhere is named as the link, with its target.
+        std::error_code lec;
+        if (stdfs::is_symlink(stdfs::symlink_status(path, lec))) {
+            const stdfs::path target = stdfs::read_symlink(path, lec);
+            throw Error(ErrorKind::not_found,
+                        path.string() + " is a symbolic link to " + target.string() +
+                            (ec == std::errc::too_many_symbolic_link_levels ? ", which loops back on itself"
+                                                                             : ", which does not exist"),
+                        "save the file or folder it should point to, or fix the link");
+        }
         throw Error(ErrorKind::not_found, "no such file or folder: " + path.string(), "check the path");
+    }
     if (!stdfs::is_regular_file(st) && !stdfs::is_directory(st))
         throw Error(ErrorKind::usage, path.string() + " is not a regular file or folder");
     if (::access(path.c_str(), R_OK) != 0)

@@ -464,11 +464,21 @@ private:
         open_count.bind(1, req.id);
         open_count.executeStep();
         const int64_t left = open_count.getColumn(0).getInt64();
+        // The request's error quotes a target's own, so 'purge status' shows
+        // what failed (it named a table column before).
+        std::string first_error;
+        if (left > 0) {
+            SQLite::Statement err(db, "SELECT last_error FROM deletion_target WHERE request_id = ?"
+                                      " AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1");
+            err.bind(1, req.id);
+            if (err.executeStep()) first_error = err.getColumn(0).getString();
+        }
         const int64_t now = m_clock();
         m_ctx.catalog.write_transaction([&] {
             if (left > 0) {
                 SQLite::Statement st(db, "UPDATE deletion_request SET attempts = attempts + 1, last_error = ? WHERE id = ?");
-                st.bind(1, std::to_string(left) + " artifact(s) not yet deleted; see deletion_target.last_error");
+                st.bind(1, std::to_string(left) + " artifact(s) not yet deleted" +
+                               (first_error.empty() ? std::string() : "; the latest error: " + first_error));
                 st.bind(2, req.id);
                 st.exec();
                 return;

@@ -2,6 +2,7 @@
 #include "core/util/fs.hpp"
 #include "core/util/hex.hpp"
 #include "core/util/random.hpp"
+#include "core/util/text_width.hpp"
 #include "core/util/time.hpp"
 
 #include "tests/unit/support.hpp"
@@ -90,6 +91,16 @@ TEST_SUITE("core::util") {
         CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);
         CHECK_THROWS_AS(fs::read_file(dir / "missing"), Error);
         std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("display_width: columns, not bytes") {
+        CHECK(display_width("plain") == 5);
+        CHECK(display_width("caf\xc3\xa9") == 4);           // é: 2 bytes, 1 column
+        CHECK(display_width("\xe6\x95\xb0\xe6\x8d\xae") == 4); // 数据: wide
+        CHECK(display_width("e\xcc\x81") == 1);             // e + combining acute
+        CHECK(display_width("a\xff" "b") == 3);              // an invalid byte: 1 column
+        CHECK(pad_to("caf\xc3\xa9", 6) == "caf\xc3\xa9  ");
+        CHECK(pad_to("toolong", 3) == "toolong");
     }
 
     TEST_CASE("fs: read_file refuses FIFOs, devices, directories and files over its limit before reading") {

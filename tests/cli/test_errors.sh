@@ -47,6 +47,32 @@ expect_exit 6 "unreadable file" as_user "$CAIRN_BIN" save unreadable
 expect_err_contains "cannot read unreadable"
 expect_exit 2 "bad flag" cairn save f --no-such-flag
 check "nothing saved by failures (the NFC key aside)" [ "$(cairn ls --json | python3 -c 'import json,sys; print([a["key"] for a in json.load(sys.stdin)])')" = "['café.txt']" ]
+# ls pads by display width (issue 15): with an ASCII key beside 'café.txt'
+# (one column, two bytes for é) and a wide '数据.txt', every column starts
+# at the same display column on every row.
+cairn save f --key plain.txt >/dev/null
+cairn save f --key 数据.txt >/dev/null
+expect_exit 0 "ls with non-ASCII keys" cairn ls
+check "ls columns line up whatever the key's bytes" python3 - "$T/out" <<'PY'
+import sys, unicodedata
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in s)
+rows = open(sys.argv[1], encoding="utf-8").read().splitlines()
+# the display column where the UID (the last field) starts, on every row
+starts = {width(r[: r.rstrip().rfind(" ") + 1]) for r in rows}
+sys.exit(0 if len(rows) == 4 and len(starts) == 1 else 1)
+PY
+
+# A link that leads nowhere is named as the link, with its target.
+ln -s nowhere dangling && ln -s loop-b loop-a && ln -s loop-a loop-b
+expect_exit 3 "a dangling link" cairn save dangling
+expect_err_contains "dangling is a symbolic link to nowhere, which does not exist"
+expect_exit 3 "a link loop" cairn save loop-a
+expect_err_contains "loop-a is a symbolic link to loop-b, which loops back on itself"
+mkdir linked && ln -s ../f linked/up
+expect_exit 2 "a folder holding a link names the link" cairn save linked
+expect_err_contains "folder contains a symbolic link: up"
+rm -r dangling loop-a loop-b linked
 
 # Non-UTF-8 file names work as paths and default keys are refused cleanly.
 touch "$(printf 'name\xff.bin')"

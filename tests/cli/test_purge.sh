@@ -147,6 +147,9 @@ expect_exit 9 "overdue request exits 9" cairn purge run
 expect_err_contains "past their deadline"
 cairn purge status >"$T/status"
 check "status shows the overdue request" grep -q "$vreq.*OVERDUE" "$T/status"
+target_error=$(sql "SELECT t.last_error FROM deletion_target t JOIN deletion_request r ON r.id = t.request_id WHERE r.uid = '$vreq'")
+check "status shows what failed, not a table column (issue 15)" grep -qF "the latest error: $target_error" "$T/status"
+check_not "status names no table" grep -q 'deletion_target' "$T/status"
 rm "$vdir" && mv "$T/saved-dir" "$vdir"
 expect_exit 9 "late completion still reports the missed deadline" cairn purge run
 expect_err_contains "after their deadline"
