@@ -18,7 +18,8 @@ namespace stdfs = std::filesystem;
 
 const stdfs::path& scratch() {
     static const stdfs::path dir = [] {
-        const stdfs::path base = stdfs::is_directory("/dev/shm") ? "/dev/shm" : stdfs::temp_directory_path();
+        const stdfs::path base =
+            stdfs::is_directory("/dev/shm") ? "/dev/shm" : stdfs::temp_directory_path();
         stdfs::path d = base / ("cairn-fuzz-folder-" + std::to_string(::getpid()));
         stdfs::remove_all(d);
         stdfs::create_directory(d);

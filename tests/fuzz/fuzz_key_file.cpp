@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string encoded = keys::detail::encode(f);
     try {
         const keys::detail::KeyFile again = keys::detail::parse(encoded, "fuzz.key");
-        fuzz::require(keys::detail::encode(again) == encoded, "encode(parse(encode(f))) == encode(f)");
+        fuzz::require(keys::detail::encode(again) == encoded,
+                      "encode(parse(encode(f))) == encode(f)");
     } catch (const Error& e) {
         std::fprintf(stderr, "fuzz: encoded key file does not parse: %s\n", e.what());
         fuzz::require(false, "parse(encode(f)) succeeds");

@@ -27,7 +27,8 @@ S3Config config_of(bool gcs, std::string prefix) {
     return c;
 }
 
-const S3Config k_configs[] = {config_of(false, ""), config_of(false, "team/"), config_of(true, "data/")};
+const S3Config k_configs[] = {config_of(false, ""), config_of(false, "team/"),
+                              config_of(true, "data/")};
 
 // Builds no connection: the client opens one only when a request is sent.
 S3Client& client() {
@@ -36,8 +37,10 @@ S3Client& client() {
 }
 
 void check_xml(const XmlNode& n, int depth) {
-    cairn::fuzz::require(depth <= 65 && !n.name.empty(), "elements are named and nest at most 64 deep");
-    for (const XmlNode& child : n.children) check_xml(child, depth + 1);
+    cairn::fuzz::require(depth <= 65 && !n.name.empty(),
+                         "elements are named and nest at most 64 deep");
+    for (const XmlNode& child : n.children)
+        check_xml(child, depth + 1);
 }
 
 } // namespace

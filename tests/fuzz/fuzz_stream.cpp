@@ -23,7 +23,8 @@ constexpr std::string_view k_uid = "0123456789abcdef";
 const crypto::SecretKey& data_key() {
     static const crypto::SecretKey key = [] {
         std::array<std::byte, crypto::SecretKey::k_size> b{};
-        for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(i);
+        for (size_t i = 0; i < b.size(); ++i)
+            b[i] = static_cast<std::byte>(i);
         return crypto::SecretKey::from_bytes(b);
     }();
     return key;
@@ -39,7 +40,8 @@ int memory_file() {
 
 void decrypt_whole(std::string_view object) {
     const int fd = memory_file();
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, object.data(), object.size(), 0) != static_cast<ssize_t>(object.size()))
+    if (ftruncate(fd, 0) != 0 ||
+        pwrite(fd, object.data(), object.size(), 0) != static_cast<ssize_t>(object.size()))
         std::abort();
     std::string plain;
     try {
@@ -54,7 +56,8 @@ void decrypt_whole(std::string_view object) {
     auto read = [&](uint64_t off, uint64_t len) { return std::string(object.substr(off, len)); };
     const uint64_t n = plain.size();
     for (uint64_t off : {uint64_t{0}, n / 3, n > 0 ? n - 1 : 0}) {
-        const std::string part = crypto::decrypt_range(data_key(), std::string(k_uid), object.size(), read, off, n);
+        const std::string part =
+            crypto::decrypt_range(data_key(), std::string(k_uid), object.size(), read, off, n);
         fuzz::require(part == plain.substr(off), "decrypt_range agrees with decrypt_file");
     }
 }
@@ -65,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view object = fuzz::text_of(data, size);
     try {
         const auto h = crypto::detail::parse_header(std::as_bytes(std::span(data, size)), "fuzz");
-        fuzz::require(h.bytes.size() <= size && h.bytes.size() <= crypto::detail::k_max_header, "header within input");
+        fuzz::require(h.bytes.size() <= size && h.bytes.size() <= crypto::detail::k_max_header,
+                      "header within input");
     } catch (const Error&) {
     }
     // Ranges of an object that may not be authentic: each must be refused
@@ -74,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return off > object.size() ? std::string() : std::string(object.substr(off, len));
     };
     const uint64_t pick = size >= 2 ? (uint64_t{data[size - 1]} << 8 | data[size - 2]) : 0;
-    for (auto [off, len] : {std::pair<uint64_t, uint64_t>{0, UINT64_MAX}, {pick * 7, pick + 1},
+    for (auto [off, len] : {std::pair<uint64_t, uint64_t>{0, UINT64_MAX},
+                            {pick * 7, pick + 1},
                             {UINT64_MAX - pick, UINT64_MAX}}) {
         try {
             crypto::decrypt_range(data_key(), std::string(k_uid), object.size(), read, off, len);

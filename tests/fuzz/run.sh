@@ -62,6 +62,7 @@ run_target() {
                 return
             fi
             echo "run.sh: $name: ${#regressions[@]} regression input(s) pass"
+            echo "${#regressions[@]}" >"$work/$name.replayed"
         fi
         mkdir -p "$work/corpus/$name" "$work/crashes/$name"
         cp "$here/corpus/$name"/* "$work/corpus/$name/"
@@ -95,7 +96,9 @@ for name in "${targets[@]}"; do
         speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
         rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-        echo "fuzz $name: ok, ${execs:-?} runs in ${seconds}s (${speed:-?}/s), ${cov:-cov: ?}, peak ${rss:-?} MB"
+        replayed=$(cat "$work/$name.replayed" 2>/dev/null || echo 0)
+        echo "fuzz $name: ok, $replayed regression input(s) pass; ${execs:-?} runs in ${seconds}s" \
+            "(${speed:-?}/s), ${cov:-cov: ?}, peak ${rss:-?} MB"
     else
         status=1
         keep=1

@@ -35,7 +35,8 @@ std::string key_text(const XmlNode& node, std::string_view child, bool encoded) 
 }
 
 // The root element when the body is one of `names`.
-std::optional<XmlNode> document(std::string_view body, std::initializer_list<std::string_view> names) {
+std::optional<XmlNode> document(std::string_view body,
+                                std::initializer_list<std::string_view> names) {
     auto doc = parse_xml(body);
     if (!doc) return std::nullopt;
     for (std::string_view n : names)
@@ -61,8 +62,8 @@ Result<ObjectPage> parse_object_listing(const S3Config& c, std::string_view body
             // (std::stoull threw std::invalid_argument here and took "-1" for 2^64-1.)
             auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), n);
             if (ec != std::errc() || end != size.data() + size.size())
-                return fail(FailureKind::error, "endpoint " + c.endpoint +
-                                                    " listed an object with an invalid size");
+                return fail(FailureKind::error,
+                            "endpoint " + c.endpoint + " listed an object with an invalid size");
         }
         page.objects.push_back({key.substr(c.prefix.size()), n});
     }
@@ -101,7 +102,8 @@ Result<VersionPage> parse_version_listing(const S3Config& c, std::string_view bo
 Result<UploadPage> parse_upload_listing(const S3Config& c, std::string_view body) {
     auto doc = document(body, {"ListMultipartUploadsResult"});
     if (!doc)
-        return fail(FailureKind::error, "endpoint " + c.endpoint + " does not list multipart uploads");
+        return fail(FailureKind::error,
+                    "endpoint " + c.endpoint + " does not list multipart uploads");
     bool encoded = doc->child_text("EncodingType") == "url";
     UploadPage page;
     for (const XmlNode* item : doc->children_named("Upload")) {
@@ -125,12 +127,12 @@ parse_delete_result(const S3Config& c, std::string_view body) {
     for (const XmlNode* err : doc->children_named("Error")) {
         std::string key = err->child_text("Key");
         std::string code = err->child_text("Code");
-        FailureKind kind = code == "AccessDenied" ? FailureKind::auth
-                           : code == "InternalError" || code == "SlowDown"
-                               ? FailureKind::transient
-                               : FailureKind::error;
+        FailureKind kind = code == "AccessDenied"                          ? FailureKind::auth
+                           : code == "InternalError" || code == "SlowDown" ? FailureKind::transient
+                                                                           : FailureKind::error;
         std::string name = key.substr(std::min(key.size(), c.prefix.size()));
-        out.emplace_back(name, Failure{kind, "cannot delete a version of " + name + " (" + code + ")"});
+        out.emplace_back(name,
+                         Failure{kind, "cannot delete a version of " + name + " (" + code + ")"});
     }
     return out;
 }

@@ -19,10 +19,12 @@ S3Config location(std::string prefix, bool gcs = false) {
 } // namespace
 
 TEST_SUITE("core::storage::s3::responses") {
-    TEST_CASE("parse_object_listing: names under the prefix, decoded, with sizes and the next token") {
+    TEST_CASE(
+        "parse_object_listing: names under the prefix, decoded, with sizes and the next token") {
         auto page = parse_object_listing(
             location("team/"),
-            "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<?xml version=\"1.0\"?><ListBucketResult "
+            "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             "<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
             "<Contents><Key>team/a%20b+c</Key><Size>150103</Size></Contents>"
             "<Contents><Key>other/x</Key><Size>1</Size></Contents>"
@@ -38,8 +40,9 @@ TEST_SUITE("core::storage::s3::responses") {
         // tests/fuzz/regressions/s3_xml/size_not_a_number.xml
         for (const char* size : {"12abc", "-1", "", "18446744073709551616"}) {
             CAPTURE(size);
-            auto page = parse_object_listing(location(""), std::string("<ListBucketResult><Contents><Key>k</Key><Size>") +
-                                                               size + "</Size></Contents></ListBucketResult>");
+            auto page = parse_object_listing(
+                location(""), std::string("<ListBucketResult><Contents><Key>k</Key><Size>") + size +
+                                  "</Size></Contents></ListBucketResult>");
             if (std::string(size).empty()) {
                 CHECK(page); // no size given: 0
             } else {
@@ -54,11 +57,14 @@ TEST_SUITE("core::storage::s3::responses") {
         auto versions = parse_version_listing(
             location(""), "<ListVersionsResult><IsTruncated>true</IsTruncated>"
                           "<Version><Key>k</Key><VersionId>1</VersionId></Version>"
-                          "<DeleteMarker><Key>k</Key><VersionId>2</VersionId></DeleteMarker></ListVersionsResult>");
+                          "<DeleteMarker><Key>k</Key><VersionId>2</VersionId></DeleteMarker></"
+                          "ListVersionsResult>");
         REQUIRE_FALSE(versions);
         auto uploads = parse_upload_listing(
-            location(""), "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</NextKeyMarker>"
-                          "<Upload><Key>k</Key><UploadId>u</UploadId></Upload></ListMultipartUploadsResult>");
+            location(""),
+            "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</"
+            "NextKeyMarker>"
+            "<Upload><Key>k</Key><UploadId>u</UploadId></Upload></ListMultipartUploadsResult>");
         REQUIRE(uploads);
         CHECK(uploads->uploads.size() == 1);
         CHECK(uploads->next.key == "k");
