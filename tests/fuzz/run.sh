@@ -5,7 +5,7 @@
 # Per target: first replays tests/fuzz/regressions/<name>/* (inputs that
 # once crashed it: each must now pass), then fuzzes for SECONDS starting from
 # a scratch copy of tests/fuzz/corpus/<name>/ (the checked-in corpus never
-# changes by itself). A crash, a sanitizer report, an input slower than
+# changes by itself), with tests/fuzz/<name>.dict if there is one. A crash, a sanitizer report, an input slower than
 # -timeout or one that needs more than -rss_limit_mb fails the run; the
 # report is printed and the input kept, to be added to regressions/ with the
 # fix. Two targets run at a time (2 cores).
@@ -64,9 +64,11 @@ run_target() {
             echo "run.sh: $name: ${#regressions[@]} regression input(s) pass"
             echo "${#regressions[@]}" >"$work/$name.replayed"
         fi
+        local dict=()
+        if [ -f "$here/$name.dict" ]; then dict=(-dict="$here/$name.dict"); fi
         mkdir -p "$work/corpus/$name" "$work/crashes/$name"
         cp "$here/corpus/$name"/* "$work/corpus/$name/"
-        if "$exe" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+        if "$exe" "${limits[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
             -artifact_prefix="$work/crashes/$name/" "$work/corpus/$name" 2>&1; then
             echo ok >"$work/$name.status"
         else
