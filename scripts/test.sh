@@ -2,7 +2,9 @@
 # Sets up, builds, and runs the whole test suite: unit tests, CLI tests, and
 # S3 integration tests against a loopback Ceph radosgw of this run's own
 # (started and stopped here); then the unit and CLI tests again under
-# ASan+UBSan. Concurrent runs each have their own gateway.
+# ASan+UBSan; then the fuzz targets for a bounded time (tests/fuzz/run.sh).
+# Concurrent runs each have their own gateway. CAIRN_SKIP_SANITIZE=1,
+# CAIRN_SKIP_FUZZ=1 and CAIRN_SKIP_RELEASE=1 leave out those stages.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rgw=$here/scripts/rgw.sh
@@ -80,6 +82,25 @@ if [ "${CAIRN_SKIP_SANITIZE:-0}" != 1 ]; then
     ASAN_OPTIONS=detect_leaks=1:log_path=$reports/asan:log_exe_name=1 \
     UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan:log_exe_name=1 \
         run_ctest "$here/build-asan" -LE s3 -E 'bench' || status=1
+fi
+
+# Fuzzing (tests/fuzz/): libFuzzer targets built by clang under ASan+UBSan
+# from the core files they reach, each run for a bounded time after
+# replaying every input that once crashed it. A finding fails the run; its
+# report is printed and the input kept for tests/fuzz/regressions/.
+if [ "${CAIRN_SKIP_FUZZ:-0}" != 1 ]; then
+    fuzz_start=$SECONDS
+    if cmake -S "$here" -B "$here/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCAIRN_FUZZ=ON \
+            >"$run_dir/fuzz-build.log" 2>&1 &&
+        ninja -C "$here/build-fuzz" >>"$run_dir/fuzz-build.log" 2>&1; then
+        echo "test.sh: fuzz targets built in $((SECONDS - fuzz_start)) s"
+        bash "$here/tests/fuzz/run.sh" "$here/build-fuzz" "${CAIRN_FUZZ_SECONDS:-20}" || status=1
+    else
+        tail -40 "$run_dir/fuzz-build.log" >&2
+        echo "test.sh: the fuzz build failed" >&2
+        status=1
+    fi
+    echo "test.sh: fuzz stage took $((SECONDS - fuzz_start)) s"
 fi
 
 # A packager's build: plain cmake, Release (-O3), no -Werror, from this

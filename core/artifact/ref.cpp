@@ -3,29 +3,14 @@
 #include "core/artifact/key_text.hpp"
 #include "core/audit/resolved.hpp"
 #include "core/util/error.hpp"
+#include "core/util/utf8.hpp"
 
 #include <charconv>
 
 namespace cairn::artifact {
 
 bool is_valid_utf8(std::string_view s) {
-    size_t i = 0;
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    while (i < s.size()) {
-        unsigned c = p[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return false;
-        unsigned cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-        for (size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
+    return cairn::is_valid_utf8(s);
 }
 
 namespace {
@@ -87,6 +72,22 @@ void validate_key(std::string_view key) {
                     "add a folder or an extension, e.g. '" + std::string(key) + ".csv' or 'data/" + std::string(key) + "'");
 }
 
+RefParts parse_ref(std::string_view ref) {
+    RefParts parts;
+    parts.may_be_uid = looks_like_uid(ref);
+    parts.key = std::string(ref);
+    // ^(.+)@v([0-9]{1,9})$ ('.' matches neither '\n' nor '\r')
+    const size_t at = version_suffix_at(ref);
+    if (at != std::string_view::npos && at > 0 && ref.size() - at - 2 <= 9 &&
+        ref.find_first_of("\n\r") >= at) {
+        int v = 0;
+        std::from_chars(ref.data() + at + 2, ref.data() + ref.size(), v); // <= 9 digits: fits
+        parts.key = std::string(ref.substr(0, at));
+        parts.version = v;
+    }
+    return parts;
+}
+
 namespace {
 
 catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& ref, bool any_state) {
@@ -99,7 +100,8 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
     auto note = [](const std::optional<catalog::ArtifactRow>& row) {
         if (row) audit::note_resolved(row->uid);
     };
-    if (looks_like_uid(ref)) {
+    const RefParts parts = parse_ref(ref);
+    if (parts.may_be_uid) {
         auto row = catalog::find_by_uid(catalog, ref);
         note(row);
         // Keys of this form are refused since they could pass for uids; one
@@ -110,13 +112,9 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
                         "name the key's version, e.g. '" + ref + "@v1', or rename the key");
         if (usable(row)) return *row;
     }
-    // ^(.+)@v([0-9]{1,9})$ ('.' matches neither '\n' nor '\r')
-    const size_t at = version_suffix_at(ref);
-    const bool versioned = at != std::string_view::npos && at > 0 && ref.size() - at - 2 <= 9 &&
-                           ref.find_first_of("\n\r") >= at;
     std::optional<catalog::ArtifactRow> row;
-    if (versioned) {
-        row = catalog::find_version(catalog, ref.substr(0, at), std::stoi(ref.substr(at + 2)));
+    if (parts.version) {
+        row = catalog::find_version(catalog, parts.key, *parts.version);
     } else if (any_state) {
         SQLite::Statement q(catalog.db(), std::string("SELECT ") + catalog::k_artifact_columns +
                                               " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"

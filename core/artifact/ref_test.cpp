@@ -58,6 +58,24 @@ TEST_SUITE("core::artifact::ref") {
         CHECK_NOTHROW(artifact::validate_key("\xe6\x97\xa5\xe6\x9c\xac/\xd9\x85\xd9\x84\xd9\x81.csv")); // CJK, Arabic
     }
 
+    TEST_CASE("parse_ref: key, key@vN (1 to 9 digits) and uid") {
+        auto p = artifact::parse_ref("exp/a.csv@v12");
+        CHECK(p.key == "exp/a.csv");
+        CHECK(p.version == 12);
+        CHECK_FALSE(p.may_be_uid);
+        p = artifact::parse_ref("a@v1@v2");
+        CHECK(p.key == "a@v1");
+        CHECK(p.version == 2);
+        for (const char* whole : {"x@v1234567890", "@v1", "a\nb@v1", "x@v", "x@v1y"}) {
+            CAPTURE(whole);
+            p = artifact::parse_ref(whole);
+            CHECK(p.key == whole);
+            CHECK_FALSE(p.version);
+        }
+        CHECK(artifact::parse_ref("0123456789abcdef").may_be_uid);
+        CHECK_FALSE(artifact::parse_ref("0123456789abcdew").may_be_uid);
+    }
+
     TEST_CASE("is_valid_utf8") {
         CHECK(artifact::is_valid_utf8("plain"));
         CHECK(artifact::is_valid_utf8("\xf0\x9f\x98\x80"));

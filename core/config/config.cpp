@@ -3,6 +3,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/time.hpp"
+#include "core/util/utf8.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -25,7 +26,14 @@ std::string where(const std::string& file, const YAML::Node& node) {
 
 std::string as_string(const std::string& file, const YAML::Node& n, const std::string& key) {
     if (!n.IsScalar()) fail(file, n, "'" + key + "' must be a string");
-    return n.Scalar();
+    // Every value is a name, path, URL or number. yaml-cpp reads invalid
+    // UTF-8 and control bytes, but save() could not write them back
+    // readably (found by tests/fuzz/fuzz_config.cpp).
+    const std::string& v = n.Scalar();
+    if (!is_valid_utf8(v)) fail(file, n, "'" + key + "' is not valid UTF-8");
+    for (unsigned char ch : v)
+        if (ch < 0x20 || ch == 0x7f) fail(file, n, "'" + key + "' contains a control character");
+    return v;
 }
 
 bool as_bool(const std::string& file, const YAML::Node& n, const std::string& key) {
@@ -206,8 +214,12 @@ std::string to_yaml(const Config& c) {
     out << YAML::EndMap;
     if (!c.key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.key_file;
     if (!c.identity.empty()) out << YAML::Key << "identity" << YAML::Value << c.identity;
+    // In MiB when that is exact: a size of 1000000 bytes was once written as "0MiB".
+    const uint64_t mib = c.cache_max_bytes >> 20;
+    const std::string cache_size = (mib << 20) == c.cache_max_bytes ? std::to_string(mib) + "MiB"
+                                                                    : std::to_string(c.cache_max_bytes);
     out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap << YAML::Key << "max_size"
-        << YAML::Value << (std::to_string(c.cache_max_bytes >> 20) + "MiB") << YAML::EndMap;
+        << YAML::Value << cache_size << YAML::EndMap;
     out << YAML::Key << "purge" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "grace" << YAML::Value << (std::to_string(c.purge_grace_ms / 1000) + "s");
     out << YAML::Key << "deadline" << YAML::Value << (std::to_string(c.purge_deadline_ms / 1000) + "s");
@@ -218,12 +230,20 @@ std::string to_yaml(const Config& c) {
     text += "\n# Retention policies (purge run turns them into deletion requests), e.g.:\n"
             "# retention:\n#   - match: \"tmp/**\"\n#     max_age: 7d\n#   - match: \"models/**\"\n#     keep_versions: 5\n";
     if (!c.retention.empty()) {
-        text += "retention:\n";
+        // Through the emitter, which quotes and escapes: a pattern with a '"'
+        // or a '\' in it, pasted between quotes, made a file that no longer loaded.
+        YAML::Emitter rules;
+        rules << YAML::BeginMap << YAML::Key << "retention" << YAML::Value << YAML::BeginSeq;
         for (const auto& r : c.retention) {
-            text += "  - match: \"" + r.match + "\"\n";
-            if (r.max_age_ms) text += "    max_age: " + std::to_string(*r.max_age_ms / 1000) + "s\n";
-            if (r.keep_versions) text += "    keep_versions: " + std::to_string(*r.keep_versions) + "\n";
+            rules << YAML::BeginMap << YAML::Key << "match" << YAML::Value << YAML::DoubleQuoted << r.match;
+            if (r.max_age_ms)
+                rules << YAML::Key << "max_age" << YAML::Value << (std::to_string(*r.max_age_ms / 1000) + "s");
+            if (r.keep_versions) rules << YAML::Key << "keep_versions" << YAML::Value << *r.keep_versions;
+            rules << YAML::EndMap;
         }
+        rules << YAML::EndSeq << YAML::EndMap;
+        text += rules.c_str();
+        text += "\n";
     }
     return text;
 }

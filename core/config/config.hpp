@@ -16,6 +16,7 @@ struct RetentionRule {
     std::string match;                // glob over artifact keys, "**" crosses '/'
     std::optional<int64_t> max_age_ms; // delete versions older than this
     std::optional<int> keep_versions;  // keep only the newest N versions of a key
+    bool operator==(const RetentionRule&) const = default;
 };
 
 struct Config {
@@ -30,11 +31,13 @@ struct Config {
     int64_t purge_deadline_ms = 30 * 86'400'000LL; // never longer than 30 days
     bool allow_unsafe_storage = false;          // accept storage that can't meet the deadline
     std::vector<RetentionRule> retention;
+    bool operator==(const Config&) const = default;
 };
 
 // Parses and validates; throws cairn::Error(config) naming file and line.
 Config parse(const std::string& yaml_text, const std::string& file_name);
 Config load(const std::filesystem::path& path);
+// What save() writes: parse(to_yaml(c)) == c for every c that parse returned.
 std::string to_yaml(const Config& c);
 void save(const std::filesystem::path& path, const Config& c);
 

@@ -90,6 +90,27 @@ TEST_SUITE("core::config") {
         CHECK(back.storage.url == c.storage.url);
     }
 
+    TEST_CASE("to_yaml: every setting reads back as it was (tests/fuzz/regressions/config)") {
+        auto c = config::parse(std::string(k_minimal) +
+                                   "cache:\n  max_size: 1000000\n"
+                                   "retention:\n  - match: 'say \"hi\"\\\\**'\n    max_age: 1d\n"
+                                   "  - match: \"a/b: #c\"\n    keep_versions: 3\n",
+                               "c");
+        REQUIRE(c.retention.size() == 2);
+        CHECK(c.retention[0].match == "say \"hi\"\\\\**");
+        CHECK(config::parse(config::to_yaml(c), "c") == c);
+        CHECK(config::parse(config::to_yaml(c), "c").cache_max_bytes == 1000000);
+    }
+
+    TEST_CASE("parse: values must be UTF-8 text without control characters") {
+        CHECK(error_of("version: 1\ninstance_id: abc\nstorage:\n  url: \"/tmp/\xff\"\n").find("UTF-8") !=
+              std::string::npos);
+        CHECK(error_of("version: 1\ninstance_id: abc\nstorage:\n  url: \"/tmp/a\\x01b\"\n").find("control") !=
+              std::string::npos);
+        CHECK(config::parse("version: 1\ninstance_id: abc\nname: caf\xc3\xa9\nstorage:\n  url: /tmp/x\n", "c").name ==
+              "caf\xc3\xa9");
+    }
+
     TEST_CASE("parse_size") {
         CHECK(config::parse_size("512MiB") == 512ull << 20);
         CHECK(config::parse_size("100") == 100);

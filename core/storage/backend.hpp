@@ -164,6 +164,7 @@ struct Location {
     std::string region;   // optional; S3 default from the environment or us-east-1
     bool allow_http = false; // plain http allowed only for loopback endpoints and only if set
     std::string addressing; // "path", "virtual" or "" (auto)
+    bool operator==(const Location&) const = default;
 };
 
 // Opens the backend for a location by its scheme. Throws cairn::Error

@@ -4,6 +4,7 @@
 // deletion) and s3_probe.cpp.
 #include "core/storage/s3/s3_backend.hpp"
 #include "core/storage/s3/s3_client.hpp"
+#include "core/storage/s3/s3_responses.hpp"
 
 #include <mutex>
 
@@ -36,20 +37,9 @@ class S3Backend final : public Backend {
 
   private:
     using Failures = std::vector<std::pair<std::string, Failure>>;
-    // Where a listing continues; both empty: it is complete.
-    struct PageMarker {
-        std::string key; // full key (location prefix included), decoded
-        std::string id;  // version id (generation on GCS) or upload id
-        bool done() const { return key.empty() && id.empty(); }
-    };
-    struct VersionPage {
-        std::vector<ObjectVersion> versions;
-        PageMarker next;
-    };
-    struct Upload {
-        std::string name; // relative to the location's prefix
-        std::string id;
-    };
+    using PageMarker = s3::PageMarker;
+    using VersionPage = s3::VersionPage;
+    using Upload = s3::Upload;
 
     std::string key_of(const std::string& name) const { return m_client.config().prefix + name; }
     // `verified`: the store answered with the MD5 of the body as the ETag.

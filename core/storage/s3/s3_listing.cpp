@@ -9,12 +9,12 @@
 // hundred listings and ten batch deletes.
 #include "core/storage/s3/s3_backend_impl.hpp"
 
+#include "core/storage/s3/s3_responses.hpp"
 #include "core/storage/s3/xml.hpp"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 namespace cairn::storage::s3 {
@@ -23,24 +23,6 @@ namespace {
 
 constexpr size_t k_batch = 1000; // DeleteObjects limit
 
-std::string url_decode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else if (s[i] == '+') { // S3 url-encodes listings form-style: '+' is a space
-            out += ' ';
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 std::string content_md5(std::string_view body) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -48,13 +30,6 @@ std::string content_md5(std::string_view body) {
     unsigned char b64[64];
     int n = EVP_EncodeBlock(b64, md, static_cast<int>(len));
     return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
-}
-
-// A key from a listing; with encoding-type=url, keys and key markers come
-// url-encoded (so that keys with control characters survive XML).
-std::string key_text(const XmlNode& node, std::string_view child, bool encoded) {
-    std::string text = node.child_text(child);
-    return encoded ? url_decode(text) : text;
 }
 
 bool contains(const std::vector<std::string>& sorted, const std::string& name) {
@@ -84,19 +59,11 @@ Result<std::vector<ObjectInfo>> S3Backend::list(const std::string& prefix) {
         if (!token.empty()) call.query.emplace_back("continuation-token", token);
         auto response = m_client.send_ok(call);
         if (!response) return unexpected(response.error());
-        auto doc = parse_xml(response->body);
-        if (!doc || doc->name != "ListBucketResult")
-            return fail(FailureKind::error, "endpoint " + c.endpoint +
-                                                " does not look like an S3 service (bad listing)");
-        bool encoded = doc->child_text("EncodingType") == "url";
-        for (const XmlNode* item : doc->children_named("Contents")) {
-            std::string key = key_text(*item, "Key", encoded);
-            if (key.rfind(c.prefix, 0) != 0) continue;
-            std::string size = item->child_text("Size");
-            out.push_back({key.substr(c.prefix.size()), size.empty() ? 0 : std::stoull(size)});
-        }
-        token = doc->child_text("NextContinuationToken");
-        if (doc->child_text("IsTruncated") != "true" || token.empty()) return out;
+        auto page = parse_object_listing(c, response->body);
+        if (!page) return unexpected(page.error());
+        std::move(page->objects.begin(), page->objects.end(), std::back_inserter(out));
+        token = std::move(page->next_token);
+        if (token.empty()) return out;
     }
 }
 
@@ -113,30 +80,7 @@ Result<S3Backend::VersionPage> S3Backend::list_versions_page(const std::string& 
         call.query.emplace_back(c.gcs ? "generation-marker" : "version-id-marker", from.id);
     auto response = m_client.send_ok(call);
     if (!response) return unexpected(response.error());
-    auto doc = parse_xml(response->body);
-    if (!doc || (doc->name != "ListVersionsResult" && doc->name != "ListBucketResult"))
-        return fail(FailureKind::error,
-                    "endpoint " + c.endpoint +
-                        " does not look like an S3 service (bad version listing)");
-    bool encoded = doc->child_text("EncodingType") == "url";
-    VersionPage page;
-    for (const XmlNode& item : doc->children) {
-        // S3: <Version>/<DeleteMarker>; GCS: <Contents> with <Generation>.
-        bool marker = item.name == "DeleteMarker";
-        if (!marker && item.name != "Version" && item.name != "Contents") continue;
-        std::string key = key_text(item, "Key", encoded);
-        if (key.rfind(c.prefix, 0) != 0) continue;
-        std::string id =
-            item.name == "Contents" ? item.child_text("Generation") : item.child_text("VersionId");
-        page.versions.push_back({key.substr(c.prefix.size()), id, marker});
-    }
-    if (doc->child_text("IsTruncated") != "true") return page;
-    page.next.key = key_text(*doc, c.gcs ? "NextMarker" : "NextKeyMarker", encoded);
-    page.next.id = doc->child_text(c.gcs ? "NextGenerationMarker" : "NextVersionIdMarker");
-    if (page.next.done())
-        return fail(FailureKind::error,
-                    "endpoint " + c.endpoint + " truncated a version listing without a marker");
-    return page;
+    return parse_version_listing(c, response->body);
 }
 
 Result<std::vector<ObjectVersion>> S3Backend::list_versions(const std::string& prefix) {
@@ -204,21 +148,11 @@ Result<std::vector<S3Backend::Upload>> S3Backend::list_uploads(const std::string
         if (!marker.id.empty()) call.query.emplace_back("upload-id-marker", marker.id);
         auto response = m_client.send_ok(call);
         if (!response) return unexpected(response.error());
-        auto doc = parse_xml(response->body);
-        if (!doc || doc->name != "ListMultipartUploadsResult")
-            return fail(FailureKind::error,
-                        "endpoint " + c.endpoint + " does not list multipart uploads");
-        bool encoded = doc->child_text("EncodingType") == "url";
-        for (const XmlNode* item : doc->children_named("Upload")) {
-            std::string key = key_text(*item, "Key", encoded);
-            if (key.rfind(c.prefix, 0) == 0)
-                out.push_back({key.substr(c.prefix.size()), item->child_text("UploadId")});
-        }
-        if (doc->child_text("IsTruncated") != "true") return out;
-        marker = {key_text(*doc, "NextKeyMarker", encoded), doc->child_text("NextUploadIdMarker")};
-        if (marker.done())
-            return fail(FailureKind::error,
-                        "endpoint " + c.endpoint + " truncated an upload listing without a marker");
+        auto page = parse_upload_listing(c, response->body);
+        if (!page) return unexpected(page.error());
+        std::move(page->uploads.begin(), page->uploads.end(), std::back_inserter(out));
+        if (page->next.done()) return out;
+        marker = std::move(page->next);
     }
 }
 
@@ -328,24 +262,15 @@ void S3Backend::delete_in_batches(const std::vector<ObjectVersion>& versions, Fa
                 add_failure(failed, versions[i].name, response.error());
             continue;
         }
-        auto doc = parse_xml(response->body);
-        if (!doc || doc->name != "DeleteResult") {
+        auto errors = parse_delete_result(m_client.config(), response->body);
+        if (!errors) {
             for (size_t i = begin; i < end; ++i)
                 add_failure(failed, versions[i].name,
                             Failure{FailureKind::error, "unexpected answer to a batch delete"});
             continue;
         }
-        for (const XmlNode* err : doc->children_named("Error")) {
-            std::string key = err->child_text("Key");
-            std::string code = err->child_text("Code");
-            FailureKind kind = code == "AccessDenied" ? FailureKind::auth
-                               : code == "InternalError" || code == "SlowDown"
-                                   ? FailureKind::transient
-                                   : FailureKind::error;
-            std::string name = key.substr(std::min(key.size(), m_client.config().prefix.size()));
-            add_failure(failed, name,
-                        Failure{kind, "cannot delete a version of " + name + " (" + code + ")"});
-        }
+        for (auto& [name, failure] : *errors)
+            add_failure(failed, name, failure);
     }
 }
 
