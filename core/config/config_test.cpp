@@ -103,11 +103,11 @@ TEST_SUITE("core::config") {
     }
 
     TEST_CASE("parse: values must be UTF-8 text without control characters") {
-        CHECK(error_of("version: 1\ninstance_id: abc\nstorage:\n  url: \"/tmp/\xff\"\n").find("UTF-8") !=
+        CHECK(error_of("version: 1\ninstance_id: 0123456789abcdev\nstorage:\n  url: \"/tmp/\xff\"\n").find("UTF-8") !=
               std::string::npos);
-        CHECK(error_of("version: 1\ninstance_id: abc\nstorage:\n  url: \"/tmp/a\\x01b\"\n").find("control") !=
+        CHECK(error_of("version: 1\ninstance_id: 0123456789abcdev\nstorage:\n  url: \"/tmp/a\\x01b\"\n").find("control") !=
               std::string::npos);
-        CHECK(config::parse("version: 1\ninstance_id: abc\nname: caf\xc3\xa9\nstorage:\n  url: /tmp/x\n", "c").name ==
+        CHECK(config::parse("version: 1\ninstance_id: 0123456789abcdev\nname: caf\xc3\xa9\nstorage:\n  url: /tmp/x\n", "c").name ==
               "caf\xc3\xa9");
     }
 
