@@ -1,4 +1,5 @@
 #include "cmd/output.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/time.hpp"
 
 namespace cairn::cmd {
@@ -12,17 +13,6 @@ nlohmann::json artifact_json(const catalog::ArtifactRow& a) {
             {"created_at", format_utc_ms(a.created_at)}};
 }
 
-std::string human_size(uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-    return buf;
-}
+std::string human_size(uint64_t bytes) { return fs::format_bytes(bytes); }
 
 } // namespace cairn::cmd

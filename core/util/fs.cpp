@@ -20,9 +20,9 @@ namespace cairn::fs {
 
 namespace {
 
-// "12.3 MiB": free space is reported to people, not scripts.
+// "12.3 MiB": sizes and free space for people, not scripts.
 std::string human_bytes(uint64_t n) {
-    static const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     double v = static_cast<double>(n);
     int u = 0;
     while (v >= 1024 && u < 5) {
