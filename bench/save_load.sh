@@ -11,7 +11,7 @@ size=${1:-1024}
 # on a shared disk, writeback of earlier runs otherwise dominates.
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/cairn-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config
+export HOME=$work/home XDG_CACHE_HOME=$work/home/.cache XDG_CONFIG_HOME=$work/home/.config XDG_STATE_HOME=$work/home/.local/state
 mkdir -p "$HOME"
 cd "$work"
 "$cairn" init inst >/dev/null
@@ -23,7 +23,7 @@ cat input.bin > /dev/null
 # Each timed save goes into a fresh instance, so earlier runs' objects and
 # cache entries neither pile up (memory, writeback) nor trigger eviction.
 cat > fresh.sh <<EOF
-rm -rf "$work/inst" "$XDG_CACHE_HOME/cairn" "$XDG_CONFIG_HOME/cairn"
+rm -rf "$work/inst" "$XDG_CACHE_HOME/cairn" "$XDG_CONFIG_HOME/cairn" "$XDG_STATE_HOME/cairn"
 "$cairn" init "$work/inst" >/dev/null
 EOF
 
