@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}; shift || true
 
 packages=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev
-          doctest-dev nlohmann-json3-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev curl python3 graphviz mandoc
+          doctest-dev nlohmann-json3-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev curl python3 python3-cryptography graphviz mandoc
           hyperfine bash-completion zsh fish time awscli man-db
           clang libclang-rt-14-dev llvm-14)
 # clang, libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes) and
