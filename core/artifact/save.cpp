@@ -6,6 +6,7 @@
 #include "core/access/identity.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
+#include "core/catalog/pending_uploads.hpp"
 #include "core/crypto/background_hasher.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/util/error.hpp"
@@ -209,22 +210,8 @@ std::string default_key(const stdfs::path& path) {
 }
 
 void register_pending(Instance& inst, const std::string& object_name) {
-    inst.catalog().write_transaction([&] {
-        SQLite::Statement q(inst.catalog().db(),
-                            "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid) VALUES (?,?,?,?,?)");
-        q.bind(1, object_name);
-        q.bind(2, inst.storage_id());
-        q.bind(3, static_cast<int64_t>(now_ms()));
-        q.bind(4, inst.actor().host);
-        q.bind(5, static_cast<int64_t>(inst.actor().pid));
-        q.exec();
-    });
-}
-
-void forget_pending(Instance& inst, const std::string& object_name) {
-    SQLite::Statement q(inst.catalog().db(), "DELETE FROM pending_upload WHERE object_name = ?");
-    q.bind(1, object_name);
-    q.exec();
+    catalog::add_pending_upload(inst.catalog(), object_name, inst.storage_id(), static_cast<int64_t>(now_ms()),
+                                inst.actor().host, static_cast<int64_t>(inst.actor().pid));
 }
 
 // A save's audit targets: the saved artifact and its --from inputs, so
@@ -300,9 +287,11 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         // A failed put may still have stored the object (the store took it
         // but its answer timed out) or an unfinished multipart upload. Only
         // once they are removed is the pending row dropped; if the store is
-        // unreachable, cleanup_leftovers() removes them later.
-        if (inst.storage().remove(row.object_name))
-            inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        // unreachable, cleanup_leftovers() removes them later. A store that
+        // refused the write (403, 400...) holds nothing to remove, and a
+        // credential that may not delete must not leave the row behind.
+        if (st.error().nothing_stored || inst.storage().remove(row.object_name))
+            catalog::forget_pending_upload(inst.catalog(), row.object_name);
         throw Error(ErrorKind::storage, "cannot upload to " + inst.storage().describe() + ": " + st.error().message,
                     "check the storage and try again; nothing was saved");
     }
@@ -324,7 +313,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::insert_artifact(inst.catalog(), row);
         stamp_wrap_mac(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
-        forget_pending(inst, row.object_name);
+        catalog::forget_pending_upload_in_transaction(inst.catalog(), row.object_name);
         audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
                            {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
         event.seal = row_seal(row); // the row as inserted, version included
@@ -332,13 +321,13 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     });
     if (rotated) {
         (void)inst.storage().remove(row.object_name);
-        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        catalog::forget_pending_upload(inst.catalog(), row.object_name);
         throw Error(ErrorKind::conflict, "the instance key was rotated while saving; nothing was saved",
                     "run the command again");
     }
     if (raced) {
         (void)inst.storage().remove(row.object_name);
-        inst.catalog().write_transaction([&] { forget_pending(inst, row.object_name); });
+        catalog::forget_pending_upload(inst.catalog(), row.object_name);
         SaveResult r = keep_existing(inst, *raced, plan);
         r.skipped = std::move(p.skipped);
         return r;
@@ -353,24 +342,14 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
 }
 
 int cleanup_leftovers(Instance& inst, int64_t age_ms) {
-    struct Leftover {
-        std::string object_name;
-        std::string host;
-        int64_t pid;
-    };
-    std::vector<Leftover> leftovers;
-    SQLite::Statement q(inst.catalog().db(),
-                        "SELECT object_name, host, pid FROM pending_upload WHERE started_at < ? AND storage_id = ?");
-    q.bind(1, static_cast<int64_t>(now_ms() - age_ms));
-    q.bind(2, inst.storage_id());
-    while (q.executeStep())
-        leftovers.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+    const auto leftovers = catalog::pending_uploads_before(inst.catalog(), inst.storage_id(),
+                                                           static_cast<int64_t>(now_ms()) - age_ms);
     int removed = 0;
     for (const auto& l : leftovers) {
         // A save still running on this host keeps its upload.
         if (l.host == inst.actor().host && ::kill(static_cast<pid_t>(l.pid), 0) == 0) continue;
         if (!inst.storage().remove(l.object_name)) continue;
-        inst.catalog().write_transaction([&] { forget_pending(inst, l.object_name); });
+        catalog::forget_pending_upload(inst.catalog(), l.object_name);
         ++removed;
     }
     inst.cache().remove_dead_temps();

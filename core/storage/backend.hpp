@@ -33,6 +33,9 @@ enum class FailureKind {
 struct Failure {
     FailureKind kind = FailureKind::error;
     std::string message; // never contains credentials
+    // The store refused the write outright (an HTTP 4xx answer: the request
+    // was not applied), so it holds nothing of it to clean up.
+    bool nothing_stored = false;
     bool retryable() const { return kind == FailureKind::timeout || kind == FailureKind::transient; }
 };
 

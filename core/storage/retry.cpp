@@ -18,10 +18,10 @@ public:
 
     std::string describe() const override { return m_inner->describe(); }
     Status put(const std::string& name, const std::filesystem::path& source) override {
-        return retry([&] { return m_inner->put(name, source); });
+        return retry_put([&] { return m_inner->put(name, source); });
     }
     Status put_temp(const std::string& name, fs::TempFile& temp) override {
-        return retry([&] { return m_inner->put_temp(name, temp); });
+        return retry_put([&] { return m_inner->put_temp(name, temp); });
     }
     Result<Created> put_if_absent(const std::string& name, const std::filesystem::path& source,
                                   const PutOnceOptions& options) override {
@@ -70,6 +70,22 @@ private:
             result = op();
         }
         return result;
+    }
+
+    // As retry(), but the failure says nothing was stored only if no
+    // attempt may have stored anything (an earlier one may have timed out
+    // after the store took the object).
+    template <class F> Status retry_put(F&& op) {
+        bool all_refused = true;
+        Status result = retry([&] {
+            Status st = op();
+            if (!st && !st.error().nothing_stored) all_refused = false;
+            return st;
+        });
+        if (result) return result;
+        Failure failure = result.error();
+        failure.nothing_stored = all_refused;
+        return unexpected(std::move(failure));
     }
 
     void sleep_backoff(int attempt) {

@@ -45,6 +45,31 @@ class FlakyBackend final : public Backend {
     int* m_calls;
 };
 
+// Each put fails with the next queued failure, then succeeds.
+class RefusingBackend final : public Backend {
+  public:
+    explicit RefusingBackend(std::deque<Failure> failures) : m_failures(std::move(failures)) {}
+    std::string describe() const override { return "refusing"; }
+    Status put(const std::string&, const std::filesystem::path&) override {
+        if (m_failures.empty()) return {};
+        Failure f = m_failures.front();
+        m_failures.pop_front();
+        return cairn::unexpected(f);
+    }
+    Status get(const std::string&, const std::filesystem::path&) override { return {}; }
+    Result<std::string> get_range(const std::string&, uint64_t, uint64_t) override { return std::string(); }
+    Result<ObjectInfo> stat(const std::string& name) override { return ObjectInfo{name, 1}; }
+    Result<std::vector<ObjectInfo>> list(const std::string&) override { return std::vector<ObjectInfo>{}; }
+    Result<std::vector<ObjectVersion>> list_versions(const std::string&) override {
+        return std::vector<ObjectVersion>{};
+    }
+    Status remove(const std::string&) override { return {}; }
+    ProbeReport probe() override { return {}; }
+
+  private:
+    std::deque<Failure> m_failures;
+};
+
 std::unique_ptr<Backend> flaky(std::deque<FailureKind> failures, int* calls) {
     return with_retry(std::make_unique<FlakyBackend>(std::move(failures), calls), 4, 1);
 }
@@ -90,5 +115,25 @@ TEST_SUITE("core::storage::Retry") {
         CHECK(failed[0].first == "b");
         CHECK(failed[0].second.kind == FailureKind::auth);
         CHECK(calls == 3);
+    }
+
+    TEST_CASE("retry: a put stored nothing only if no attempt may have stored anything") {
+        const Failure refused{FailureKind::auth, "403", true};
+        const Failure throttled{FailureKind::transient, "503 SlowDown", true};
+        const Failure timed_out{FailureKind::timeout, "timed out", false};
+        auto put_with = [](std::deque<Failure> failures) {
+            return with_retry(std::make_unique<RefusingBackend>(std::move(failures)), 4, 1)->put("x", "/dev/null");
+        };
+        auto st = put_with({refused});
+        REQUIRE_FALSE(st);
+        CHECK(st.error().nothing_stored);
+        st = put_with({throttled, throttled, refused});
+        REQUIRE_FALSE(st);
+        CHECK(st.error().nothing_stored);
+        // The store may have taken the object before the answer timed out.
+        st = put_with({timed_out, refused});
+        REQUIRE_FALSE(st);
+        CHECK(st.error().kind == FailureKind::auth);
+        CHECK_FALSE(st.error().nothing_stored);
     }
 }

@@ -5,10 +5,16 @@ Forwards 127.0.0.1:LISTEN to 127.0.0.1:TARGET one request per connection
 (it adds "Connection: close", which SigV4 does not sign, so every request is
 seen and numbered) and injects faults by request:
 
-  --fail REGEX,FROM,COUNT  answer the FROM-th to (FROM+COUNT-1)-th requests
-                           whose "METHOD TARGET" line matches REGEX with
-                           "503 Slow Down" and an S3 XML error body; the
-                           request never reaches the server. Repeatable.
+  --fail REGEX,FROM,COUNT[,HOW]
+                           answer the FROM-th to (FROM+COUNT-1)-th requests
+                           whose "METHOD TARGET" line matches REGEX with a
+                           fault instead of the server's answer. Repeatable.
+                           HOW (default 503): 503 = "503 Slow Down" with an
+                           S3 XML error body, the request never reaches the
+                           server; html503 = the same with a load balancer's
+                           HTML page; 403 = "403 AccessDenied" (S3 XML);
+                           after503 = the request reaches the server, which
+                           acts on it, and its answer is replaced by the 503.
   --delay SECONDS          hold every response this long before its first
                            byte (the server has already acted on the request).
   --stall REGEX            hold matching requests forever without forwarding
@@ -16,7 +22,7 @@ seen and numbered) and injects faults by request:
                            while they are in flight.
 
 Every request is logged to --log as "N METHOD TARGET ACTION" (ACTION is
-forward, 503 or stall), flushed line by line so tests can wait for and count
+forward, stall or the HOW of the fault), flushed line by line so tests can wait for and count
 them. Prints "ready PORT" once listening (--listen 0 picks a free port).
 """
 import argparse
@@ -32,12 +38,27 @@ import time
 SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
              b'<Message>Please reduce your request rate.</Message>'
              b'<RequestId>fault-proxy</RequestId></Error>')
+ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                 b'<Message>Access Denied</Message><RequestId>fault-proxy</RequestId></Error>')
+BALANCER_PAGE = (b'<html><head><title>503 Service Unavailable</title></head><body>'
+                 b'<h1>503 Service Unavailable</h1>No server is available to handle this request.'
+                 b'</body></html>')
+ANSWERS = {
+    "503": (b"503 Slow Down", b"application/xml", SLOW_DOWN),
+    "after503": (b"503 Slow Down", b"application/xml", SLOW_DOWN),
+    "html503": (b"503 Service Unavailable", b"text/html", BALANCER_PAGE),
+    "403": (b"403 Forbidden", b"application/xml", ACCESS_DENIED),
+}
 
 
 class Rule:
     def __init__(self, spec):
+        how = "503"
+        if spec.rsplit(",", 1)[1] in ANSWERS:
+            spec, how = spec.rsplit(",", 1)
         regex, first, count = spec.rsplit(",", 2)
         self.regex, self.first, self.count, self.seen = re.compile(regex), int(first), int(count), 0
+        self.how = how
 
     def fires(self, line):
         """Counts a matching request; true when it falls in the burst."""
@@ -63,8 +84,10 @@ class Proxy:
             action = "forward"
             if self.stall and self.stall.search(line):
                 action = "stall"
-            elif any([rule.fires(line) for rule in self.rules]):  # every rule counts the request
-                action = "503"
+            else:
+                fired = [rule.how for rule in self.rules if rule.fires(line)]  # every rule counts it
+                if fired:
+                    action = fired[0]
             self.log.write(f"{self.count} {line} {action}\n")
             return action
 
@@ -78,8 +101,10 @@ class Proxy:
             action = self.classify(line)
             if action == "stall":
                 threading.Event().wait()  # until the process is killed
-            elif action == "503":
-                refuse(client, head, rest, line.startswith("HEAD "))
+            elif action == "after503":
+                self.forward_then_refuse(client, head, rest, line.startswith("HEAD "))
+            elif action in ANSWERS:
+                refuse(client, head, rest, line.startswith("HEAD "), action)
             else:
                 self.forward(client, head, rest)
         except OSError:
@@ -94,6 +119,23 @@ class Proxy:
         up.start()
         pump(upstream, client, self.args.delay)
         close(upstream)
+
+
+    def forward_then_refuse(self, client, head, rest, is_head):
+        """The server acts on the request; the client gets a 503 instead."""
+        upstream = socket.create_connection(("127.0.0.1", self.args.target))
+        upstream.sendall(with_connection_close(head) + rest)
+        left = int(header(head, b"content-length") or 0) - len(rest)
+        while left > 0:
+            chunk = client.recv(min(left, 1 << 20))
+            if not chunk:
+                return
+            upstream.sendall(chunk)
+            left -= len(chunk)
+        while upstream.recv(65536):  # the server's whole answer, discarded
+            pass
+        close(upstream)
+        answer(client, is_head, "after503")
 
 
 def read_head(sock):
@@ -122,7 +164,7 @@ def with_connection_close(head):
     return b"\r\n".join(lines + [b"Connection: close", b"", b""])
 
 
-def refuse(client, head, rest, is_head):
+def refuse(client, head, rest, is_head, how):
     # Without "Expect: 100-continue" the client sends its body regardless:
     # take it all first, or the client sees a reset instead of the answer.
     if header(head, b"expect").lower() != "100-continue":
@@ -132,9 +174,14 @@ def refuse(client, head, rest, is_head):
             if not chunk:
                 return
             left -= len(chunk)
-    response = (b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
-                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(SLOW_DOWN))
-    client.sendall(response if is_head else response + SLOW_DOWN)
+    answer(client, is_head, how)
+
+
+def answer(client, is_head, how):
+    status, content_type, body = ANSWERS[how]
+    response = (b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+                b"Connection: close\r\n\r\n" % (status, content_type, len(body)))
+    client.sendall(response if is_head else response + body)
 
 
 def pump(src, dst, delay):

@@ -161,6 +161,69 @@ check "the failed save removed its pending upload itself" [ "$(sql 'select count
 stop_proxy
 check_store_matches_catalog "503s beyond the budget"
 
+echo "== 503s on completing a multipart upload: only the completion is sent again"
+start_proxy --fail '^POST .*uploadId=,1,2'
+expect_exit 0 "multipart save through 503s on its completion" cairn save big.bin --key f/complete
+check "two completions were refused ($(logged '^[0-9]+ POST .*uploadId=.* 503$'))" \
+    [ "$(logged '^[0-9]+ POST .*uploadId=.* 503$')" = 2 ]
+check "the third completion went through" [ "$(logged '^[0-9]+ POST .*uploadId=.* forward$')" = 1 ]
+check "one upload was started ($(logged '^[0-9]+ POST .*uploads= '))" [ "$(logged '^[0-9]+ POST .*uploads= ')" = 1 ]
+check "each of the five parts was sent once ($(logged '^[0-9]+ PUT .*partNumber='))" \
+    [ "$(logged '^[0-9]+ PUT .*partNumber=')" = 5 ]
+stop_proxy
+loads_back f/complete big.bin
+check_store_matches_catalog "completion 503s"
+
+echo "== the server completes an upload but its answer is lost"
+printf 'another big file' | cat - big.bin > big2.bin
+start_proxy --fail '^POST .*uploadId=,1,1,after503'
+expect_exit 0 "multipart save whose completion answer was lost" cairn save big2.bin --key f/completed-unseen
+check "the completion reached the server, then was sent again" \
+    [ "$(logged '^[0-9]+ POST .*uploadId=.* (after503|forward)$')" = 2 ]
+check "each of the five parts was sent once ($(logged '^[0-9]+ PUT .*partNumber='))" \
+    [ "$(logged '^[0-9]+ PUT .*partNumber=')" = 5 ]
+check "no abort was sent" [ "$(logged '^[0-9]+ DELETE ')" = 0 ]
+check "the stored size was checked with a HEAD" [ "$(logged '^[0-9]+ HEAD .* forward$')" = 1 ]
+stop_proxy
+loads_back f/completed-unseen big2.bin
+check_store_matches_catalog "lost completion answer"
+
+echo "== a load balancer's own 503 page is an outage, not a foreign endpoint"
+head -c 300000 /dev/urandom > small2.bin
+start_proxy --fail '^PUT ,1,2,html503'
+expect_exit 0 "save through two 503 pages" cairn save small2.bin --key f/balancer
+check "two 503 pages were served" [ "$(logged ' html503$')" = 2 ]
+stop_proxy
+start_proxy --fail '^PUT ,1,1000,html503'
+expect_exit 5 "save against a balancer with no server behind it" cairn save small.bin --key f/no-server
+expect_err_contains "is unavailable or throttling (HTTP 503)"
+echo "   cairn said: $(head -c 400 "$T/err")"
+check_no_match "not called a foreign endpoint" -qF "does not look like an S3 service" "$T/err"
+check "the PUT was retried ($(logged ' html503$'))" [ "$(logged ' html503$')" -ge 2 ]
+stop_proxy
+loads_back f/balancer small2.bin
+check_store_matches_catalog "balancer pages"
+
+echo "== saves refused with 403 leave no pending upload behind"
+start_proxy --fail '^PUT ,1,1000,403' --fail '^POST .*uploads=,1,1000,403' --fail '^DELETE ,1,1000,403'
+expect_exit 5 "single PUT refused with 403" cairn save small.bin --key f/denied
+expect_err_contains "access denied"
+expect_exit 5 "multipart upload refused with 403" cairn save big.bin --key f/denied-big
+expect_err_contains "access denied"
+check "nothing was removed: nothing was stored ($(logged '^[0-9]+ DELETE '))" [ "$(logged '^[0-9]+ DELETE ')" = 0 ]
+check "no pending upload row ($(sql 'select count(*) from pending_upload'))" [ "$(sql 'select count(*) from pending_upload')" = 0 ]
+no_artifact f/denied "no artifact for the refused save"
+stop_proxy
+check_store_matches_catalog "403"
+
+echo "== a part refused with 403 after the upload started: aborted, nothing left"
+start_proxy --fail '^PUT .*partNumber=3&,1,1,403'
+expect_exit 5 "multipart upload with a refused part" cairn save big.bin --key f/denied-part
+check "the upload was aborted" [ "$(logged '^[0-9]+ DELETE .*uploadId=.* forward$')" = 1 ]
+check "no pending upload row after the abort" [ "$(sql 'select count(*) from pending_upload')" = 0 ]
+stop_proxy
+check_store_matches_catalog "refused part"
+
 echo "== slow responses within the timeout"
 start_proxy --delay 1.5
 head -c 200000 /dev/urandom > slow.bin

@@ -140,7 +140,11 @@ Status S3Backend::put(const std::string& name, const std::filesystem::path& sour
     // ETags that are no MD5, e.g. with SSE-KMS) ask for the stored size.
     if (verified) return {};
     auto info = stat(name);
-    if (!info) return unexpected(info.error());
+    if (!info) {
+        Failure failure = info.error(); // a 404 here does not mean the PUT stored nothing
+        failure.nothing_stored = false;
+        return unexpected(std::move(failure));
+    }
     if (info->size != size)
         return fail(FailureKind::error, "object " + name + " has " + std::to_string(info->size) +
                                             " bytes after upload, expected " +

@@ -45,6 +45,11 @@ class S3Backend final : public Backend {
     // `verified`: the store answered with the MD5 of the body as the ETag.
     Status put_single(const std::string& name, int fd, uint64_t size, bool& verified);
     Status put_multipart(const std::string& name, int fd, uint64_t size);
+    // CompleteMultipartUpload, retried on its own (never the parts) while it
+    // fails transiently. `maybe_applied`: an attempt may have completed the
+    // upload although it failed (a timeout, a 5xx).
+    Status complete_upload(const std::string& key, const std::string& name, const std::string& upload_id,
+                           const std::vector<std::string>& etags, bool& maybe_applied);
     // Whether a second put_if_absent of one name is refused (probe).
     std::optional<bool> probe_write_once(std::vector<std::string>& notes);
 
@@ -65,7 +70,8 @@ class S3Backend final : public Backend {
     Status abort_upload(const std::string& key, const std::string& upload_id);
     // Aborts a failed upload, or remembers it when the abort failed in a
     // retryable way (unreachable, throttling) so a later put tries again.
-    void abort_or_remember(const std::string& key, const std::string& upload_id);
+    // Returns whether the upload is gone.
+    bool abort_or_remember(const std::string& key, const std::string& upload_id);
     // Tries the remembered aborts again; those that fail stay remembered.
     void retry_failed_aborts();
 

@@ -92,8 +92,12 @@ Result<HttpResponse> S3Client::send(const S3Call& call) {
 Result<HttpResponse> S3Client::send_ok(const S3Call& call) {
     auto response = send(call);
     if (!response) return response;
-    if (response->status < 200 || response->status >= 300)
-        return unexpected(failure_of(*response, call));
+    if (response->status < 200 || response->status >= 300) {
+        Failure failure = failure_of(*response, call);
+        // S3 applies no request it answers with 4xx.
+        failure.nothing_stored = response->status >= 400 && response->status < 500;
+        return unexpected(std::move(failure));
+    }
     return response;
 }
 
@@ -105,9 +109,15 @@ Failure S3Client::failure_of(const HttpResponse& response, const S3Call& call) c
     std::string where = call.subject.empty() ? "bucket " + m_config.bucket : call.subject;
     std::string http = " (HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) + ")";
 
-    if (!response.body.empty() && (!doc || looks_like_html(response.body)))
-        return {status >= 500 ? FailureKind::transient : FailureKind::error,
-                "endpoint " + ep + " does not look like an S3 service" + http};
+    // A proxy or load balancer in front of the store answers overload and
+    // outages with its own HTML or text page: that is an outage, not a
+    // wrong endpoint.
+    if (!response.body.empty() && (!doc || looks_like_html(response.body))) {
+        if (status >= 500 || status == 429)
+            return {FailureKind::transient,
+                    ep + " is unavailable or throttling" + http + "; the answer was not from S3 itself"};
+        return {FailureKind::error, "endpoint " + ep + " does not look like an S3 service" + http};
+    }
     if (status == 403 || code == "RequestTimeTooSkewed" || code == "SignatureDoesNotMatch" ||
         code == "InvalidAccessKeyId" || code == "AuthorizationHeaderMalformed" ||
         code == "ExpiredToken")

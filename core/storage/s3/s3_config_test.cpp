@@ -128,6 +128,11 @@ TEST_SUITE("core::storage::s3::config") {
         check(200, "<html><body>hi</body></html>", FailureKind::error,
               "endpoint https://s3.example does not look like an S3 service");
         check(404, "not xml at all", FailureKind::error, "does not look like an S3 service");
+        // A proxy's or load balancer's own error page is an outage.
+        check(503, "<html><body><h1>503 Service Unavailable</h1></body></html>", FailureKind::transient,
+              "https://s3.example is unavailable or throttling (HTTP 503)");
+        check(502, "Bad Gateway", FailureKind::transient, "not from S3 itself");
+        check(429, "Too Many Requests", FailureKind::transient, "throttling (HTTP 429)");
     }
 
     TEST_CASE("xml: entities, CDATA, namespaces; malformed and DOCTYPE refused") {

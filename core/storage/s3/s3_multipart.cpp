@@ -21,6 +21,7 @@ namespace {
 constexpr uint64_t k_mib = 1ull << 20;
 constexpr uint64_t k_max_parts = 10'000;
 constexpr int k_part_attempts = 3;
+constexpr int k_complete_attempts = 4;
 
 uint64_t choose_part_size(uint64_t size, uint64_t configured) {
     uint64_t part = configured ? configured : 16 * k_mib;
@@ -108,30 +109,53 @@ Status S3Backend::put_multipart(const std::string& name, int fd, uint64_t size) 
         t.join();
 
     Status outcome;
-    if (first_failure) {
+    bool completion_maybe_applied = false;
+    if (first_failure)
         outcome = unexpected(*first_failure);
-    } else {
-        std::string body = "<CompleteMultipartUpload>";
-        for (uint64_t i = 0; i < n_parts; ++i)
-            body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
-                    xml_escape(etags[i]) + "</ETag></Part>";
-        body += "</CompleteMultipartUpload>";
-        S3Call complete;
-        complete.method = "POST";
-        complete.key = key;
-        complete.subject = name;
-        complete.query = {{"uploadId", upload_id}};
-        complete.body = body;
+    else
+        outcome = complete_upload(key, name, upload_id, etags, completion_maybe_applied);
+    if (outcome) return outcome;
+    // Parts of an aborted upload are gone; a completion that may have gone
+    // through leaves an object that only remove() can take away.
+    Failure failure = outcome.error();
+    failure.nothing_stored = abort_or_remember(key, upload_id) && !completion_maybe_applied;
+    return unexpected(std::move(failure));
+}
+
+Status S3Backend::complete_upload(const std::string& key, const std::string& name, const std::string& upload_id,
+                                  const std::vector<std::string>& etags, bool& maybe_applied) {
+    std::string body = "<CompleteMultipartUpload>";
+    for (size_t i = 0; i < etags.size(); ++i)
+        body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + xml_escape(etags[i]) +
+                "</ETag></Part>";
+    body += "</CompleteMultipartUpload>";
+    S3Call complete;
+    complete.method = "POST";
+    complete.key = key;
+    complete.subject = name;
+    complete.query = {{"uploadId", upload_id}};
+    complete.body = body;
+
+    Status outcome;
+    for (int attempt = 0; attempt < k_complete_attempts; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
         auto done = m_client.send_ok(complete);
-        // S3 may answer 200 and still report an error in the body.
-        if (!done)
-            outcome = unexpected(done.error());
-        else if (auto result = parse_xml(done->body); !result || result->name == "Error")
-            outcome = fail(FailureKind::transient,
-                           "completing the upload of " + name + " failed (" +
-                               (result ? result->child_text("Code") : "no answer") + ")");
+        if (done) {
+            // S3 may answer 200 and still report an error in the body; the
+            // upload then stays open and the completion may be sent again.
+            auto result = parse_xml(done->body);
+            if (result && result->name != "Error") return {};
+            outcome = fail(FailureKind::transient, "completing the upload of " + name + " failed (" +
+                                                       (result ? result->child_text("Code") : "no answer") + ")");
+            continue;
+        }
+        // The upload is gone after an attempt that may have completed it:
+        // it did. put() checks the stored object's size.
+        if (maybe_applied && done.error().kind == FailureKind::not_found) return {};
+        outcome = unexpected(done.error());
+        if (!done.error().nothing_stored) maybe_applied = true;
+        if (!done.error().retryable()) break;
     }
-    if (!outcome) abort_or_remember(key, upload_id);
     return outcome;
 }
 
@@ -147,14 +171,16 @@ Status S3Backend::abort_upload(const std::string& key, const std::string& upload
     return unexpected(m_client.failure_of(*response, abort));
 }
 
-void S3Backend::abort_or_remember(const std::string& key, const std::string& upload_id) {
+bool S3Backend::abort_or_remember(const std::string& key, const std::string& upload_id) {
     Status aborted = abort_upload(key, upload_id);
-    if (aborted || !aborted.error().retryable()) return; // refused for good: nothing to retry
+    if (aborted) return true;
+    if (!aborted.error().retryable()) return false; // refused for good: nothing to retry
     // Its parts would stay stored (and billed) for good. The store may be
     // back by the next put; if this process dies first, the save's
     // pending_upload row leads a later remove() to the upload.
     std::lock_guard lock(m_unaborted_mutex);
     m_unaborted.emplace_back(key, upload_id);
+    return false;
 }
 
 void S3Backend::retry_failed_aborts() {

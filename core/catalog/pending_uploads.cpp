@@ -1,0 +1,40 @@
+#include "core/catalog/pending_uploads.hpp"
+
+namespace cairn::catalog {
+
+void add_pending_upload(Catalog& c, const std::string& object_name, int64_t storage_id,
+                        int64_t started_at, const std::string& host, int64_t pid) {
+    c.write_transaction([&] {
+        SQLite::Statement q(c.db(), "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid)"
+                                    " VALUES (?,?,?,?,?)");
+        q.bind(1, object_name);
+        q.bind(2, storage_id);
+        q.bind(3, started_at);
+        q.bind(4, host);
+        q.bind(5, pid);
+        q.exec();
+    });
+}
+
+void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name) {
+    SQLite::Statement q(c.db(), "DELETE FROM pending_upload WHERE object_name = ?");
+    q.bind(1, object_name);
+    q.exec();
+}
+
+void forget_pending_upload(Catalog& c, const std::string& object_name) {
+    c.write_transaction([&] { forget_pending_upload_in_transaction(c, object_name); });
+}
+
+std::vector<PendingUpload> pending_uploads_before(Catalog& c, int64_t storage_id, int64_t started_before) {
+    SQLite::Statement q(c.db(), "SELECT object_name, host, pid FROM pending_upload"
+                                " WHERE started_at < ? AND storage_id = ?");
+    q.bind(1, started_before);
+    q.bind(2, storage_id);
+    std::vector<PendingUpload> out;
+    while (q.executeStep())
+        out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+    return out;
+}
+
+} // namespace cairn::catalog
