@@ -98,7 +98,7 @@ void run_list(const FilterOpts& o, GlobalOptions& g) {
 
 void run_export(const AuditOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
-    const audit::Filter filter = o.exp.filter();
+    audit::Filter filter = o.exp.filter();
     int64_t n = 0;
     auto record = [&] {
         audit::record(inst.catalog(), inst.actor(),
@@ -106,8 +106,13 @@ void run_export(const AuditOpts& o, GlobalOptions& g) {
                        {{"filters", o.exp.json()}, {"count", n}, {"output", o.export_output.empty() ? "-" : o.export_output}}});
     };
     if (o.export_output.empty() || o.export_output == "-") {
-        n = audit::export_jsonl(inst.catalog(), filter, std::cout);
+        // Standard output cannot be taken back: the export is recorded
+        // before its first byte, and then writes exactly the events it
+        // recorded (those up to this moment, not its own event).
+        filter.through_seq = audit::last_seq(inst.catalog());
+        n = audit::count_events(inst.catalog(), filter);
         record();
+        audit::export_jsonl(inst.catalog(), filter, std::cout);
     } else {
         // Events name people and hosts: the file is private (0600) and
         // appears under its name only when complete.

@@ -10,7 +10,7 @@
 #include "core/crypto/stream.hpp"
 #include "core/lineage/link.hpp"
 #include "core/util/error.hpp"
-#include "core/util/random.hpp"
+#include "core/util/temp_dir.hpp"
 #include "core/util/time.hpp"
 
 #include <array>
@@ -100,23 +100,17 @@ void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& 
 void write_output(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
                   const stdfs::path& dest, const LoadProgress& progress, const std::function<void()>& record) {
     const stdfs::path dir = dest.parent_path().empty() ? stdfs::path(".") : dest.parent_path();
+    fs::remove_dead_temps(dir, ".cairn-load"); // a killed load's
+    fs::remove_dead_temp_dirs(dir, ".cairn-load");
     if (a.kind == "folder") {
-        const stdfs::path temp_dir = dir / (".cairn-load-" + random_hex(6));
-        fs::ensure_dir(temp_dir, stdfs::perms::owner_all);
-        try {
-            FolderUnpacker unpacker(temp_dir);
-            decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); }, progress);
-            unpacker.finish();
-            record();
-            stdfs::rename(temp_dir, dest);
-        } catch (...) {
-            std::error_code ec;
-            stdfs::remove_all(temp_dir, ec);
-            throw;
-        }
+        fs::TempDir temp_dir(dir, ".cairn-load");
+        FolderUnpacker unpacker(temp_dir.path());
+        decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { unpacker.feed(d); }, progress);
+        unpacker.finish();
+        record();
+        temp_dir.commit(dest);
         return;
     }
-    fs::remove_dead_temps(dir, ".cairn-load"); // a killed load's
     fs::TempFile temp(dir, ".cairn-load", k_private);
     decrypt_verified(key, a, ciphertext, [&](std::span<const std::byte> d) { fs::write_all(temp.fd(), d, temp.path()); },
                      progress);

@@ -4,6 +4,9 @@
 #include "core/util/hex.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace cairn::audit {
@@ -49,18 +52,50 @@ StoredEvent event_from_row(SQLite::Statement& q) {
 
 } // namespace
 
-void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::function<void(const StoredEvent&)>& fn) {
+namespace {
+
+// The WHERE clause of a filter, and its bindings.
+struct Selection {
+    const Filter& f;
+
+    std::string where() const {
+        std::string where = " WHERE 1=1";
+        if (f.since_ms) where += " AND time_ms >= :since";
+        if (f.until_ms) where += " AND time_ms < :until";
+        if (f.through_seq) where += " AND seq <= :through";
+        if (!f.actor.empty()) where += " AND (actor = :actor OR os_user = :actor)";
+        if (!f.action.empty()) where += " AND (action = :action OR action LIKE :action_prefix ESCAPE '\\')";
+        if (!f.artifact.empty()) where += " AND targets LIKE :artifact ESCAPE '\\'";
+        if (!f.result.empty()) where += " AND result = :result";
+        return where;
+    }
+
+    void bind(SQLite::Statement& q) const {
+        if (f.since_ms) q.bind(":since", *f.since_ms);
+        if (f.until_ms) q.bind(":until", *f.until_ms);
+        if (f.through_seq) q.bind(":through", *f.through_seq);
+        if (!f.actor.empty()) q.bind(":actor", f.actor);
+        if (!f.action.empty()) {
+            q.bind(":action", f.action);
+            q.bind(":action_prefix", like_literal(f.action) + ".%");
+        }
+        if (!f.artifact.empty()) q.bind(":artifact", "%" + like_literal(nlohmann::json(f.artifact).dump()) + "%");
+        if (!f.result.empty()) q.bind(":result", f.result);
+    }
+};
+
+void check_filter(const Filter& f) {
     if (!f.result.empty() && f.result != "ok" && f.result != "denied" && f.result != "error")
         throw Error(ErrorKind::usage, "--result must be ok, denied or error, not '" + f.result + "'");
     if (f.limit && *f.limit < 0) throw Error(ErrorKind::usage, "--limit must not be negative");
-    std::string where = " WHERE 1=1";
-    std::vector<std::string> text_args;
-    if (f.since_ms) where += " AND time_ms >= :since";
-    if (f.until_ms) where += " AND time_ms < :until";
-    if (!f.actor.empty()) where += " AND (actor = :actor OR os_user = :actor)";
-    if (!f.action.empty()) where += " AND (action = :action OR action LIKE :action_prefix ESCAPE '\\')";
-    if (!f.artifact.empty()) where += " AND targets LIKE :artifact ESCAPE '\\'";
-    if (!f.result.empty()) where += " AND result = :result";
+}
+
+} // namespace
+
+void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::function<void(const StoredEvent&)>& fn) {
+    check_filter(f);
+    const Selection selection{f};
+    const std::string where = selection.where();
     const std::string cols =
         "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain,"
         " redacted_at, credential";
@@ -69,17 +104,25 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     if (f.limit)
         sql = "SELECT * FROM (SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq DESC LIMIT :limit) ORDER BY seq";
     SQLite::Statement q(catalog.db(), sql);
-    if (f.since_ms) q.bind(":since", *f.since_ms);
-    if (f.until_ms) q.bind(":until", *f.until_ms);
-    if (!f.actor.empty()) q.bind(":actor", f.actor);
-    if (!f.action.empty()) {
-        q.bind(":action", f.action);
-        q.bind(":action_prefix", like_literal(f.action) + ".%");
-    }
-    if (!f.artifact.empty()) q.bind(":artifact", "%" + like_literal(nlohmann::json(f.artifact).dump()) + "%");
-    if (!f.result.empty()) q.bind(":result", f.result);
+    selection.bind(q);
     if (f.limit) q.bind(":limit", *f.limit);
     while (q.executeStep()) fn(event_from_row(q));
+}
+
+int64_t count_events(catalog::Catalog& catalog, const Filter& f) {
+    check_filter(f);
+    const Selection selection{f};
+    SQLite::Statement q(catalog.db(), "SELECT COUNT(*) FROM audit_event" + selection.where());
+    selection.bind(q);
+    q.executeStep();
+    const int64_t n = q.getColumn(0).getInt64();
+    return f.limit ? std::min(n, *f.limit) : n;
+}
+
+int64_t last_seq(catalog::Catalog& catalog) {
+    SQLite::Statement q(catalog.db(), "SELECT COALESCE(MAX(seq), 0) FROM audit_event");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
 std::vector<StoredEvent> list_events(catalog::Catalog& catalog, const Filter& filter) {
@@ -128,7 +171,10 @@ int64_t export_jsonl(catalog::Catalog& catalog, const Filter& filter, std::ostre
         ++n;
     });
     out.flush();
-    if (!out) throw Error(ErrorKind::internal, "cannot write the export");
+    // Where the export goes (a file, a pipe, a full disk) failed, not cairn.
+    if (!out)
+        throw Error(ErrorKind::storage, std::string("cannot write the export: ") + std::strerror(errno),
+                    "check the free space and permissions where the output goes");
     return n;
 }
 

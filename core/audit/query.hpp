@@ -19,6 +19,7 @@ struct Filter {
     std::string artifact{};             // uid among the targets
     std::string result{};               // ok | denied | error
     std::optional<int64_t> limit{};     // the newest N matches (still printed oldest first)
+    std::optional<int64_t> through_seq{}; // seq <= this: a fixed snapshot of the trail
 };
 
 struct StoredEvent {
@@ -42,6 +43,12 @@ struct StoredEvent {
 // bad result value or a negative limit.
 void for_each_event(catalog::Catalog& catalog, const Filter& filter,
                     const std::function<void(const StoredEvent&)>& fn);
+
+// How many events for_each_event would give.
+int64_t count_events(catalog::Catalog& catalog, const Filter& filter);
+
+// The newest event's seq (0 for an empty trail).
+int64_t last_seq(catalog::Catalog& catalog);
 
 std::vector<StoredEvent> list_events(catalog::Catalog& catalog, const Filter& filter);
 

@@ -44,6 +44,8 @@ Error no_space(const std::string& action, const stdfs::path& path, int err) {
                  "free space on that filesystem, or move the cache (XDG_CACHE_HOME) or the storage elsewhere");
 }
 
+} // namespace
+
 Error io_error(const std::string& action, const stdfs::path& path, int err) {
     if (err == ENOSPC || err == EDQUOT) return no_space(action, path, err);
     ErrorKind kind = ErrorKind::internal;
@@ -51,8 +53,6 @@ Error io_error(const std::string& action, const stdfs::path& path, int err) {
     if (err == EACCES || err == EPERM || err == EROFS) kind = ErrorKind::permission;
     return Error(kind, "cannot " + action + " " + path.string() + ": " + std::strerror(err));
 }
-
-} // namespace
 
 Fd& Fd::operator=(Fd&& o) noexcept {
     if (this != &o) {

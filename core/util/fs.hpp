@@ -2,6 +2,8 @@
 // File helpers that know nothing of cairn: atomic writes, private files,
 // descriptors with RAII. All functions throw cairn::Error on failure with a
 // message that names the path.
+#include "core/util/error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -116,6 +118,10 @@ enum class Sync { yes, no };
 // remove_dead_temps() can tell the temps of dead processes (a killed save)
 // from those being written, whatever the pid namespace or host sharing the
 // directory.
+// The error for a failed system call on `path`: a full disk is storage
+// (naming the free space), a missing path not_found, a refusal permission.
+Error io_error(const std::string& action, const stdfs::path& path, int err);
+
 class TempFile {
 public:
     TempFile(const stdfs::path& dir, std::string_view prefix, stdfs::perms mode = stdfs::perms::owner_read | stdfs::perms::owner_write);

@@ -76,6 +76,29 @@ check "with its content" same_file small.bin out/small.bin
 expect_exit 0 "save after the disk is freed" cairn save "$T/six.bin" --key six.bin
 expect_exit 0 "audit verify after the faults" cairn audit verify
 
+# Standard output on a full disk (/dev/full): exit 5, and the export was
+# recorded before its first byte, with the count of what it was to write.
+to_full() { "$CAIRN_BIN" "$@" > /dev/full; }
+expect_exit 5 "audit export to a full standard output" to_full audit export
+expect_err_contains "No space left on device"
+expect_exit 5 "load to a full standard output" to_full load small.bin -o -
+expect_err_contains "No space left on device"
+expect_exit 0 "audit export to a file" cairn audit export -o all.jsonl
+expect_exit 0 "audit export to standard output" cairn audit export
+cp "$T/out" stdout.jsonl
+# Each export records itself: read the trail once, after the exports.
+cairn audit export --action audit.export > exports.jsonl
+tail -n 1 exports.jsonl > stdout-event.json
+# field FILE NAME... : the value at that path in the JSON of FILE
+field() { python3 -c "import functools, json, sys; print(functools.reduce(lambda v, k: v[k], sys.argv[2:], json.load(open(sys.argv[1]))))" "$@"; }
+check "the stdout export recorded the count it wrote ($(field stdout-event.json details count) vs $(wc -l < stdout.jsonl))" \
+    [ "$(field stdout-event.json details count)" = "$(wc -l < stdout.jsonl)" ]
+check "the stdout export holds the events before its own" \
+    [ "$(tail -n 1 stdout.jsonl > last.json; field last.json seq)" -lt "$(field stdout-event.json seq)" ]
+check "the stdout export holds the -o export's event" grep -q '"output":"all.jsonl"' stdout.jsonl
+check "the failed export to /dev/full was recorded too" \
+    [ "$(grep -c '"output":"-"' exports.jsonl)" -ge 2 ]
+
 # A read-only instance. Root ignores file modes (CAP_DAC_OVERRIDE), so cairn
 # runs without those capabilities, as an ordinary owner would.
 if [ "$(id -u)" = 0 ]; then
