@@ -8,11 +8,13 @@ build=${1:-$here/build}; shift || true
 packages=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev
           doctest-dev nlohmann-json3-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev curl python3 python3-cryptography graphviz mandoc
           hyperfine bash-completion zsh fish time awscli man-db
-          clang libclang-rt-14-dev llvm-14)
+          libpq-dev postgresql-15 clang libclang-rt-14-dev llvm-14)
 # clang, libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes) and
 # llvm-14 (llvm-symbolizer, for readable reports) are for the fuzz targets
 # only (tests/fuzz/): cairn itself is built by g++. man-db: the package test
-# looks the installed pages up with man -w.
+# looks the installed pages up with man -w. libpq-dev: libpq's headers (the
+# library is loaded only for a PostgreSQL catalog); postgresql-15 (with
+# postgresql-common's pg_virtualenv): the tests' throwaway servers.
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,0 +1,217 @@
+#include "core/catalog/db/pg_connection.hpp"
+
+#include "core/catalog/db/libpq_api.hpp"
+#include "core/catalog/db/pg_errors.hpp"
+#include "core/catalog/db/placeholders.hpp"
+#include "core/util/error.hpp"
+
+#include <charconv>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace cairn::catalog::db {
+
+namespace {
+
+// Type OIDs of pg_type that cairn's columns come back as.
+constexpr Oid k_bool = 16;
+constexpr Oid k_bytea = 17;
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// bytea in text results is "\x" followed by hex (bytea_output = hex).
+std::vector<std::byte> decode_bytea(const char* text, int length) {
+    std::vector<std::byte> out;
+    if (length < 2 || text[0] != '\\' || text[1] != 'x')
+        throw Error(ErrorKind::internal, "unexpected bytea text from PostgreSQL (bytea_output must be hex)");
+    out.reserve(static_cast<size_t>(length - 2) / 2);
+    for (int i = 2; i + 1 < length; i += 2) {
+        const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+        if (hi < 0 || lo < 0) throw Error(ErrorKind::internal, "bad bytea hex from PostgreSQL");
+        out.push_back(static_cast<std::byte>(hi * 16 + lo));
+    }
+    return out;
+}
+
+class PgResult {
+public:
+    explicit PgResult(PGresult* r = nullptr) : m_r(r) {}
+    PgResult(PgResult&& o) noexcept : m_r(o.m_r) { o.m_r = nullptr; }
+    PgResult& operator=(PgResult&& o) noexcept {
+        std::swap(m_r, o.m_r);
+        return *this;
+    }
+    ~PgResult() {
+        if (m_r) libpq().clear(m_r);
+    }
+    PGresult* get() const { return m_r; }
+
+private:
+    PGresult* m_r;
+};
+
+// Throws the error of a failed command, or returns its result.
+PgResult checked(PGconn* conn, PGresult* raw) {
+    PgResult r(raw);
+    const auto& pq = libpq();
+    if (!raw) throw pg_error("", pq.error_message(conn));
+    const ExecStatusType st = pq.result_status(raw);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    const char* state = pq.result_error_field(raw, PG_DIAG_SQLSTATE);
+    const char* message = pq.result_error_field(raw, PG_DIAG_MESSAGE_PRIMARY);
+    throw pg_error(state ? state : "", message ? message : pq.error_message(conn));
+}
+
+class PgStatement final : public StatementImpl {
+public:
+    PgStatement(PGconn* conn, std::string_view sql) : m_conn(conn), m_sql(number_parameters(sql)) {
+        m_values.resize(static_cast<size_t>(m_sql.n_params));
+        m_formats.resize(static_cast<size_t>(m_sql.n_params), 0);
+    }
+
+    int index_of(std::string_view name) const override {
+        for (size_t k = 0; k < m_sql.names.size(); ++k)
+            if (m_sql.names[k] == name) return static_cast<int>(k + 1);
+        return 0;
+    }
+    void bind_null(int i) override { set(i, std::nullopt, 0); }
+    void bind_int(int i, int64_t v) override { set(i, std::to_string(v), 0); }
+    void bind_double(int i, double v) override {
+        char buf[64];
+        auto end = std::to_chars(buf, buf + sizeof buf, v).ptr; // shortest exact form
+        set(i, std::string(buf, end), 0);
+    }
+    void bind_text(int i, std::string_view v) override { set(i, std::string(v), 0); }
+    void bind_blob(int i, std::span<const std::byte> v) override {
+        set(i, std::string(reinterpret_cast<const char*>(v.data()), v.size()), 1);
+    }
+
+    bool step() override {
+        if (!m_executed) execute();
+        ++m_row;
+        m_blobs.clear();
+        return m_row < libpq().ntuples(m_result.get());
+    }
+    int64_t run() override {
+        execute();
+        const char* n = libpq().cmd_tuples(m_result.get());
+        return n && *n ? std::stoll(n) : 0;
+    }
+    void reset() override {
+        m_executed = false;
+        m_result = PgResult();
+        m_row = -1;
+        m_blobs.clear();
+    }
+    int column_count() const override { return m_result.get() ? libpq().nfields(m_result.get()) : 0; }
+    bool is_null(int c) const override { return libpq().getisnull(row_result(c), m_row, c) != 0; }
+    int64_t get_int(int c) const override {
+        if (is_null(c)) return 0;
+        const char* text = libpq().getvalue(m_result.get(), m_row, c);
+        if (libpq().ftype(m_result.get(), c) == k_bool) return text[0] == 't' ? 1 : 0;
+        int64_t v = 0;
+        const char* end = text + libpq().getlength(m_result.get(), m_row, c);
+        auto [p, ec] = std::from_chars(text, end, v);
+        if (ec != std::errc() || p != end)
+            throw Error(ErrorKind::internal, "column " + std::to_string(c) + " is not an integer: " + text);
+        return v;
+    }
+    double get_double(int c) const override {
+        if (is_null(c)) return 0;
+        return std::stod(libpq().getvalue(m_result.get(), m_row, c));
+    }
+    std::string get_text(int c) const override {
+        if (is_null(c)) return {};
+        if (libpq().ftype(m_result.get(), c) == k_bytea) {
+            auto b = get_blob(c);
+            return {reinterpret_cast<const char*>(b.data()), b.size()};
+        }
+        return {libpq().getvalue(m_result.get(), m_row, c),
+                static_cast<size_t>(libpq().getlength(m_result.get(), m_row, c))};
+    }
+    std::span<const std::byte> get_blob(int c) const override {
+        if (is_null(c)) return {};
+        const char* text = libpq().getvalue(m_result.get(), m_row, c);
+        const int length = libpq().getlength(m_result.get(), m_row, c);
+        if (libpq().ftype(m_result.get(), c) != k_bytea)
+            return {reinterpret_cast<const std::byte*>(text), static_cast<size_t>(length)};
+        auto& decoded = m_blobs[c];
+        if (!decoded) decoded = decode_bytea(text, length);
+        return *decoded;
+    }
+
+private:
+    void set(int i, std::optional<std::string> value, int format) {
+        if (i < 1 || i > m_sql.n_params)
+            throw Error(ErrorKind::internal, "SQL parameter " + std::to_string(i) + " out of range: " + m_sql.sql);
+        m_values[static_cast<size_t>(i - 1)] = std::move(value);
+        m_formats[static_cast<size_t>(i - 1)] = format;
+    }
+
+    void execute() {
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        for (const auto& v : m_values) {
+            values.push_back(v ? v->data() : nullptr);
+            lengths.push_back(v ? static_cast<int>(v->size()) : 0);
+        }
+        m_result = checked(m_conn, libpq().exec_params(m_conn, m_sql.sql.c_str(), m_sql.n_params, nullptr,
+                                                       values.data(), lengths.data(), m_formats.data(), 0));
+        m_executed = true;
+        m_row = -1;
+        m_blobs.clear();
+    }
+
+    const PGresult* row_result(int c) const {
+        if (!m_result.get() || m_row < 0 || m_row >= libpq().ntuples(m_result.get()) || c < 0 ||
+            c >= libpq().nfields(m_result.get()))
+            throw Error(ErrorKind::internal, "no column " + std::to_string(c) + " in the current row");
+        return m_result.get();
+    }
+
+    PGconn* m_conn;
+    NumberedSql m_sql;
+    std::vector<std::optional<std::string>> m_values;
+    std::vector<int> m_formats;
+    PgResult m_result;
+    bool m_executed = false;
+    int m_row = -1;
+    mutable std::map<int, std::optional<std::vector<std::byte>>> m_blobs;
+};
+
+} // namespace
+
+PgConnection::PgConnection(const std::string& conninfo) {
+    const auto& pq = libpq();
+    m_conn = pq.connectdb(conninfo.c_str());
+    if (!m_conn || pq.status(m_conn) != CONNECTION_OK) {
+        const std::string why = m_conn ? pq.error_message(m_conn) : "out of memory";
+        if (m_conn) pq.finish(m_conn);
+        m_conn = nullptr;
+        throw pg_connect_error(why);
+    }
+    // One text form for every value, whatever the server's defaults; no
+    // NOTICE lines on stderr.
+    checked(m_conn, pq.exec(m_conn, "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
+                             " SET client_min_messages = warning"));
+}
+
+PgConnection::~PgConnection() {
+    if (m_conn) libpq().finish(m_conn);
+}
+
+std::unique_ptr<StatementImpl> PgConnection::prepare(std::string_view sql) {
+    return std::make_unique<PgStatement>(m_conn, sql);
+}
+
+void PgConnection::execute(std::string_view sql) { checked(m_conn, libpq().exec(m_conn, std::string(sql).c_str())); }
+
+bool PgConnection::encrypted() const { return libpq().ssl_in_use(m_conn) != 0; }
+
+} // namespace cairn::catalog::db
