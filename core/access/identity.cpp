@@ -70,13 +70,13 @@ std::optional<stdfs::path> identity_from_env() {
 }
 
 std::optional<std::string> current_key_id(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(), "SELECT value FROM instance_info WHERE name = 'key_id'");
+    sql::Statement q(catalog.sql(), "SELECT value FROM instance_info WHERE name = 'key_id'");
     if (q.executeStep()) return q.getColumn(0).getString();
     return std::nullopt;
 }
 
 void set_current_key_id(catalog::Catalog& catalog, const std::string& key_id) {
-    SQLite::Statement q(catalog.db(), "INSERT INTO instance_info (name, value) VALUES ('key_id', ?)"
+    sql::Statement q(catalog.sql(), "INSERT INTO instance_info (name, value) VALUES ('key_id', ?)"
                                       " ON CONFLICT(name) DO UPDATE SET value = excluded.value");
     q.bind(1, key_id);
     q.exec();

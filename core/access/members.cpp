@@ -21,7 +21,7 @@ constexpr const char* k_member_columns =
     "id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at";
 constexpr uintmax_t k_max_public_key_bytes = 64 * 1024;
 
-MemberRow read_member(SQLite::Statement& q) {
+MemberRow read_member(sql::Statement& q) {
     MemberRow m;
     m.id = q.getColumn(0).getInt64();
     m.name = q.getColumn(1).getString();
@@ -51,7 +51,7 @@ std::string read_public_key(const stdfs::path& file) {
 
 std::vector<ExposedArtifact> artifacts_saved_before(catalog::Catalog& catalog, int64_t time_ms) {
     std::vector<ExposedArtifact> out;
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         "SELECT uid, key, version FROM artifact"
                         " WHERE state != 'deleted' AND created_at <= ? ORDER BY key, version");
     q.bind(1, time_ms);
@@ -75,7 +75,7 @@ void validate_member_name(const std::string& name) {
 }
 
 std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revoked) {
-    SQLite::Statement q(catalog.db(), std::string("SELECT ") + k_member_columns + " FROM member" +
+    sql::Statement q(catalog.sql(), std::string("SELECT ") + k_member_columns + " FROM member" +
                                           (include_revoked ? "" : " WHERE revoked_at IS NULL") +
                                           " ORDER BY name");
     std::vector<MemberRow> out;
@@ -85,7 +85,7 @@ std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revo
 }
 
 std::optional<MemberRow> find_member(catalog::Catalog& catalog, const std::string& name) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         std::string("SELECT ") + k_member_columns + " FROM member WHERE name = ?");
     q.bind(1, name);
     if (q.executeStep()) return read_member(q);
@@ -94,7 +94,7 @@ std::optional<MemberRow> find_member(catalog::Catalog& catalog, const std::strin
 
 std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog,
                                            const std::string& fingerprint) {
-    SQLite::Statement q(catalog.db(), std::string("SELECT ") + k_member_columns +
+    sql::Statement q(catalog.sql(), std::string("SELECT ") + k_member_columns +
                                           " FROM member WHERE fingerprint = ?"
                                           " ORDER BY revoked_at IS NOT NULL, revoked_at DESC");
     q.bind(1, fingerprint);
@@ -131,8 +131,7 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
             if (!other.revoked_at)
                 throw Error(ErrorKind::conflict,
                             "this public key already belongs to member '" + other.name + "'");
-        SQLite::Statement q(
-            catalog.db(),
+        sql::Statement q(catalog.sql(),
             existing ? "UPDATE member SET public_key = ?1, fingerprint = ?2, role = ?3,"
                        " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL"
                        " WHERE name = ?7"
@@ -179,7 +178,7 @@ RevokeResult revoke(Instance& inst, const std::string& name) {
     o.audit_details = {{"member", name}, {"fingerprint", member->fingerprint}};
     o.in_transaction = [&]() -> nlohmann::json {
         result.revoked_at = now_ms();
-        SQLite::Statement q(catalog.db(),
+        sql::Statement q(catalog.sql(),
                             "UPDATE member SET revoked_at = ?, wrapped_instance_key = NULL,"
                             " key_id = NULL WHERE id = ? AND revoked_at IS NULL");
         q.bind(1, result.revoked_at);

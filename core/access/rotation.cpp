@@ -32,7 +32,7 @@ int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
             throw Error(ErrorKind::integrity,
                         "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in catalog.db",
                         "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
-    SQLite::Statement update(catalog.db(),
+    sql::Statement update(catalog.sql(),
                              "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
     for (auto& row : rows) {
         row.wrapped_key = keys::rewrap(row.wrapped_key, from, to);
@@ -49,10 +49,10 @@ int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
 
 int64_t regrant_members(catalog::Catalog& catalog, const crypto::SecretKey& key) {
     std::vector<std::pair<int64_t, std::string>> rows;
-    SQLite::Statement q(catalog.db(), "SELECT id, public_key FROM member WHERE revoked_at IS NULL AND role != 'purger'");
+    sql::Statement q(catalog.sql(), "SELECT id, public_key FROM member WHERE revoked_at IS NULL AND role != 'purger'");
     while (q.executeStep())
         rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getString());
-    SQLite::Statement update(catalog.db(),
+    sql::Statement update(catalog.sql(),
                              "UPDATE member SET wrapped_instance_key = ?, key_id = ? WHERE id = ?");
     const std::string key_id = keys::key_id_of(key);
     for (const auto& [id, pem] : rows) {

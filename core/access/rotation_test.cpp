@@ -81,7 +81,7 @@ struct Fixture {
 
 std::map<std::string, std::string> wrapped_keys(Instance& inst) {
     std::map<std::string, std::string> out;
-    SQLite::Statement q(inst.catalog().db(), "SELECT uid, wrapped_key FROM artifact");
+    sql::Statement q(inst.catalog().sql(), "SELECT uid, wrapped_key FROM artifact");
     while (q.executeStep())
         out[q.getColumn(0).getString()] =
             std::string(static_cast<const char*>(q.getColumn(1).getBlob()),

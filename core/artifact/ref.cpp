@@ -116,7 +116,7 @@ catalog::ArtifactRow resolve_impl(catalog::Catalog& catalog, const std::string& 
     if (parts.version) {
         row = catalog::find_version(catalog, parts.key, *parts.version);
     } else if (any_state) {
-        SQLite::Statement q(catalog.db(), std::string("SELECT ") + catalog::k_artifact_columns +
+        sql::Statement q(catalog.sql(), std::string("SELECT ") + catalog::k_artifact_columns +
                                               " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
                                               " WHERE a.key = ? AND a.state != 'deleted' ORDER BY a.version DESC LIMIT 1");
         q.bind(1, ref);

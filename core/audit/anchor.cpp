@@ -3,7 +3,7 @@
 namespace cairn::audit {
 
 std::optional<Anchor> latest_anchor(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         "SELECT seq, chain, time_ms, pruned, signature FROM audit_anchor ORDER BY seq DESC LIMIT 1");
     if (!q.executeStep()) return std::nullopt;
     Anchor a;

@@ -23,7 +23,7 @@ struct Position {
 // prune anchor, else at seq 1 on the genesis value. Read inside the write
 // lock so no other process can append in between.
 Position next_position(catalog::Catalog& catalog, bool& empty) {
-    SQLite::Statement last(catalog.db(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
+    sql::Statement last(catalog.sql(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
     if (last.executeStep()) {
         empty = false;
         return {last.getColumn(0).getInt64() + 1, chain_from_column(last.getColumn(1))};
@@ -106,7 +106,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     if (event.seal) w.blob(*event.seal);
     const ChainValue chain = mac.compute(w.bytes(), pos.prev);
 
-    SQLite::Statement insert(catalog.db(),
+    sql::Statement insert(catalog.sql(),
         "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
         " targets, result, error_code, details, chain, command_line_digest, details_digest, credential, seal)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -132,7 +132,7 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
 
     // Index the targets so purge can find (and redact) the events naming a uid.
     if (!event.targets.empty()) {
-        SQLite::Statement target(catalog.db(), "INSERT INTO audit_target (uid, seq) VALUES (?, ?)");
+        sql::Statement target(catalog.sql(), "INSERT INTO audit_target (uid, seq) VALUES (?, ?)");
         for (const auto& uid : std::set<std::string>(event.targets.begin(), event.targets.end())) {
             target.bind(1, uid);
             target.bind(2, pos.seq);
@@ -159,7 +159,7 @@ void append(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
 }
 
 int64_t redact_events_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids, int64_t now) {
-    SQLite::Statement redact(catalog.db(),
+    sql::Statement redact(catalog.sql(),
         "UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = ?"
         " WHERE redacted_at IS NULL AND seq IN (SELECT seq FROM audit_target WHERE uid = ?)");
     int64_t n = 0;
@@ -173,7 +173,7 @@ int64_t redact_events_naming(catalog::Catalog& catalog, const std::vector<std::s
 }
 
 int64_t count_redacted_naming(catalog::Catalog& catalog, const std::vector<std::string>& uids) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
         "SELECT t.seq FROM audit_target t JOIN audit_event e ON e.seq = t.seq"
         " WHERE t.uid = ? AND e.redacted_at IS NOT NULL");
     std::set<int64_t> seqs;

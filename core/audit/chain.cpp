@@ -285,7 +285,7 @@ void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMod
 }
 
 int64_t keyed_digests_from(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(), "SELECT value FROM instance_info WHERE name = ?");
+    sql::Statement q(catalog.sql(), "SELECT value FROM instance_info WHERE name = ?");
     q.bind(1, std::string(k_keyed_from_setting));
     if (!q.executeStep()) return std::numeric_limits<int64_t>::max();
     try {
@@ -308,9 +308,9 @@ ChainValue chain_from_column(sqlite3_stmt* row, int i) {
     return v;
 }
 
-ChainValue chain_from_column(const SQLite::Column& c) {
+ChainValue chain_from_column(const catalog::db::Column& c) {
     ChainValue v;
-    if (c.getType() != SQLITE_BLOB || static_cast<size_t>(c.getBytes()) != v.size()) {
+    if (!c.isBlob() || static_cast<size_t>(c.getBytes()) != v.size()) {
         v.fill(std::byte{0xff});
         return v;
     }

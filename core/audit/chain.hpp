@@ -8,6 +8,7 @@
 // big-endian and, for text and blobs, by an 8-byte big-endian length and the
 // bytes. The SQLite column type is part of what is authenticated, so even
 // turning "" into NULL or 1 into '1' breaks the chain.
+#include "core/catalog/db/statement.hpp"
 #include "core/crypto/secret.hpp"
 
 #include <SQLiteCpp/Statement.h>
@@ -165,7 +166,7 @@ ChainValue chain_from_column(sqlite3_stmt* row, int i);
 
 // A stored chain value from a BLOB column; a wrong length yields all-ones
 // (never equal to a real MAC by chance, and never the genesis value).
-ChainValue chain_from_column(const SQLite::Column& c);
+ChainValue chain_from_column(const catalog::db::Column& c);
 
 inline constexpr ChainValue k_genesis{};
 

@@ -25,14 +25,14 @@ std::array<std::byte, N> fixed_hex(const nlohmann::json& j, const char* field) {
 } // namespace
 
 std::string catalog_instance_id(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(), "SELECT value FROM instance_info WHERE name = 'instance_id'");
+    sql::Statement q(catalog.sql(), "SELECT value FROM instance_info WHERE name = 'instance_id'");
     return q.executeStep() ? q.getColumn(0).getString() : std::string();
 }
 
 Checkpoint make_checkpoint(catalog::Catalog& catalog) {
     Checkpoint c;
     c.instance_id = catalog_instance_id(catalog);
-    SQLite::Statement head(catalog.db(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
+    sql::Statement head(catalog.sql(), "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
     if (head.executeStep()) {
         c.count = head.getColumn(0).getInt64();
         c.head = chain_from_column(head.getColumn(1));

@@ -33,7 +33,7 @@ struct Newest {
 
 // The newest event, else the newest prune anchor, else seq 0.
 Newest newest_head(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         "SELECT seq, chain FROM audit_event ORDER BY seq DESC LIMIT 1");
     if (q.executeStep()) return {q.getColumn(0).getInt64(), chain_from_column(q.getColumn(1))};
     if (auto anchor = latest_anchor(catalog)) return {anchor->seq, anchor->chain};
@@ -41,7 +41,7 @@ Newest newest_head(catalog::Catalog& catalog) {
 }
 
 std::optional<ChainValue> chain_at(catalog::Catalog& catalog, int64_t seq) {
-    SQLite::Statement q(catalog.db(), "SELECT chain FROM audit_event WHERE seq = ?");
+    sql::Statement q(catalog.sql(), "SELECT chain FROM audit_event WHERE seq = ?");
     q.bind(1, seq);
     if (!q.executeStep()) return std::nullopt;
     return chain_from_column(q.getColumn(0));

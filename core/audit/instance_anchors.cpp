@@ -3,7 +3,7 @@
 namespace cairn::audit {
 
 InstanceLocations::InstanceLocations(Instance& instance) {
-    SQLite::Statement q(instance.catalog().db(),
+    sql::Statement q(instance.catalog().sql(),
                         "SELECT url, COALESCE(probe, '') FROM storage ORDER BY id");
     bool has_configured = false;
     while (q.executeStep()) {

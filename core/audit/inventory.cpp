@@ -22,7 +22,7 @@ LEFT JOIN deletion_request r ON r.id = t.request_id
 LEFT JOIN storage s ON s.id = COALESCE(a.storage_id, t.storage_id)
 ORDER BY a.id)";
 
-std::optional<int64_t> optional_int(const SQLite::Column& c) {
+std::optional<int64_t> optional_int(const sql::Column& c) {
     if (c.isNull()) return std::nullopt;
     return c.getInt64();
 }
@@ -39,7 +39,7 @@ nlohmann::json time_or_null(const std::optional<int64_t>& ms) {
 }
 
 // Columns 12..20 of k_query: the artifact's deletion request, if any.
-InventoryDeletion deletion_from_row(SQLite::Statement& q) {
+InventoryDeletion deletion_from_row(sql::Statement& q) {
     InventoryDeletion d;
     d.request_uid = q.getColumn(12).getString();
     d.request_state = q.getColumn(13).getString();
@@ -56,7 +56,7 @@ InventoryDeletion deletion_from_row(SQLite::Statement& q) {
 } // namespace
 
 std::vector<InventoryEntry> inventory(catalog::Catalog& catalog, const std::vector<config::RetentionRule>& rules) {
-    SQLite::Statement q(catalog.db(), k_query);
+    sql::Statement q(catalog.sql(), k_query);
     std::vector<InventoryEntry> out;
     while (q.executeStep()) {
         InventoryEntry e;

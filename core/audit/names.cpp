@@ -223,7 +223,7 @@ int64_t EventNameIndex::redact(catalog::Catalog& catalog, const NameSet& gone, i
         if (!seqs.count(seq) && gone.starts_a_name(prefix) && !catalog::any_key_with_prefix(catalog, prefix))
             seqs.insert(seq);
     if (seqs.empty()) return 0;
-    SQLite::Statement redact(catalog.db(), "UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = ?"
+    sql::Statement redact(catalog.sql(), "UPDATE audit_event SET command_line = NULL, details = NULL, redacted_at = ?"
                                            " WHERE seq = ? AND redacted_at IS NULL");
     int64_t n = 0;
     for (int64_t seq : seqs) {

@@ -27,10 +27,10 @@ void check_retention(int64_t before_ms, int64_t now) {
 // first event at or after `before`, so a clock that went backwards can never
 // punch a hole in the chain.
 std::optional<std::pair<int64_t, ChainValue>> prune_end(catalog::Catalog& catalog, int64_t before_ms) {
-    SQLite::Statement stop(catalog.db(), "SELECT MIN(seq) FROM audit_event WHERE time_ms >= ?");
+    sql::Statement stop(catalog.sql(), "SELECT MIN(seq) FROM audit_event WHERE time_ms >= ?");
     stop.bind(1, before_ms);
     stop.executeStep();
-    SQLite::Statement last(catalog.db(), "SELECT seq, chain FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1");
+    sql::Statement last(catalog.sql(), "SELECT seq, chain FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1");
     last.bind(1, stop.getColumn(0).isNull() ? INT64_MAX : stop.getColumn(0).getInt64());
     if (!last.executeStep()) return std::nullopt;
     return std::make_pair(last.getColumn(0).getInt64(), chain_from_column(last.getColumn(1)));
@@ -42,7 +42,7 @@ PruneResult plan_prune(catalog::Catalog& catalog, int64_t before_ms, int64_t now
     check_retention(before_ms, now);
     auto end = prune_end(catalog, before_ms);
     if (!end) return {};
-    SQLite::Statement n(catalog.db(), "SELECT COUNT(*) FROM audit_event WHERE seq <= ?");
+    sql::Statement n(catalog.sql(), "SELECT COUNT(*) FROM audit_event WHERE seq <= ?");
     n.bind(1, end->first);
     n.executeStep();
     return {n.getColumn(0).getInt64(), end->first};
@@ -60,14 +60,14 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
             a.seq = end->first;
             a.chain = end->second;
             a.time_ms = now;
-            SQLite::Statement del(catalog.db(), "DELETE FROM audit_event WHERE seq <= ?");
+            sql::Statement del(catalog.sql(), "DELETE FROM audit_event WHERE seq <= ?");
             del.bind(1, a.seq);
             a.pruned = del.exec();
-            SQLite::Statement del_targets(catalog.db(), "DELETE FROM audit_target WHERE seq <= ?");
+            sql::Statement del_targets(catalog.sql(), "DELETE FROM audit_target WHERE seq <= ?");
             del_targets.bind(1, a.seq);
             del_targets.exec();
             const Signature sig = signer.sign(anchor_message(a));
-            SQLite::Statement ins(catalog.db(),
+            sql::Statement ins(catalog.sql(),
                                   "INSERT INTO audit_anchor (seq, chain, time_ms, pruned, signature) VALUES (?,?,?,?,?)");
             ins.bind(1, a.seq);
             ins.bind(2, a.chain.data(), static_cast<int>(a.chain.size()));

@@ -58,7 +58,7 @@ void put_once(const AnchorLocation& loc, const std::string& name, const std::str
 
 void mark_published(catalog::Catalog& catalog, int64_t when) {
     catalog.write_transaction([&] {
-        SQLite::Statement q(catalog.db(), "INSERT INTO instance_info (name, value) VALUES (?, ?) "
+        sql::Statement q(catalog.sql(), "INSERT INTO instance_info (name, value) VALUES (?, ?) "
                                           "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
         q.bind(1, std::string(k_published_setting));
         q.bind(2, std::to_string(when));

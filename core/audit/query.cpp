@@ -23,12 +23,12 @@ std::string like_literal(const std::string& s) {
     return out;
 }
 
-nlohmann::json parse_json_column(const SQLite::Column& c) {
+nlohmann::json parse_json_column(const sql::Column& c) {
     auto j = nlohmann::json::parse(c.getString(), nullptr, false);
     return j.is_discarded() ? nlohmann::json(c.getString()) : j;
 }
 
-StoredEvent event_from_row(SQLite::Statement& q) {
+StoredEvent event_from_row(sql::Statement& q) {
     StoredEvent e;
     e.seq = q.getColumn(0).getInt64();
     e.time_ms = q.getColumn(1).getInt64();
@@ -70,7 +70,7 @@ struct Selection {
         return where;
     }
 
-    void bind(SQLite::Statement& q) const {
+    void bind(sql::Statement& q) const {
         if (f.since_ms) q.bind(":since", *f.since_ms);
         if (f.until_ms) q.bind(":until", *f.until_ms);
         if (f.through_seq) q.bind(":through", *f.through_seq);
@@ -103,7 +103,7 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     // The newest N, still returned oldest first.
     if (f.limit)
         sql = "SELECT * FROM (SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq DESC LIMIT :limit) ORDER BY seq";
-    SQLite::Statement q(catalog.db(), sql);
+    sql::Statement q(catalog.sql(), sql);
     selection.bind(q);
     if (f.limit) q.bind(":limit", *f.limit);
     while (q.executeStep()) fn(event_from_row(q));
@@ -112,7 +112,7 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
 int64_t count_events(catalog::Catalog& catalog, const Filter& f) {
     check_filter(f);
     const Selection selection{f};
-    SQLite::Statement q(catalog.db(), "SELECT COUNT(*) FROM audit_event" + selection.where());
+    sql::Statement q(catalog.sql(), "SELECT COUNT(*) FROM audit_event" + selection.where());
     selection.bind(q);
     q.executeStep();
     const int64_t n = q.getColumn(0).getInt64();
@@ -120,7 +120,7 @@ int64_t count_events(catalog::Catalog& catalog, const Filter& f) {
 }
 
 int64_t last_seq(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(), "SELECT COALESCE(MAX(seq), 0) FROM audit_event");
+    sql::Statement q(catalog.sql(), "SELECT COALESCE(MAX(seq), 0) FROM audit_event");
     q.executeStep();
     return q.getColumn(0).getInt64();
 }
@@ -154,7 +154,7 @@ nlohmann::json to_json(const StoredEvent& e) {
 nlohmann::json current_keys(catalog::Catalog& catalog, const nlohmann::json& targets) {
     nlohmann::json keys = nlohmann::json::object();
     if (!targets.is_array()) return keys;
-    SQLite::Statement q(catalog.db(), "SELECT key FROM artifact WHERE uid = ? AND state = 'active' AND key IS NOT NULL");
+    sql::Statement q(catalog.sql(), "SELECT key FROM artifact WHERE uid = ? AND state = 'active' AND key IS NOT NULL");
     for (const auto& t : targets) {
         if (!t.is_string()) continue;
         q.bind(1, t.get<std::string>());

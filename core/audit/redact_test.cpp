@@ -37,7 +37,7 @@ TEST_SUITE("core::audit::redact") {
         AuditFixture f;
         CHECK(keyed_digests_from(*f.catalog) == 1); // a new instance: every event
         add_named(f, "uid-jane", "patients/jane-doe.csv");
-        SQLite::Statement q(f.catalog->db(), "SELECT command_line, command_line_digest, details, details_digest FROM audit_event");
+        sql::Statement q(f.catalog->sql(), "SELECT command_line, command_line_digest, details, details_digest FROM audit_event");
         REQUIRE(q.executeStep());
         const std::string line = q.getColumn(0).getString(), details = q.getColumn(2).getString();
         auto stored = [&](int i) {
@@ -61,7 +61,7 @@ TEST_SUITE("core::audit::redact") {
         // As a catalog migrated after 3 events written by an older version.
         f.sql("UPDATE instance_info SET value = '4' WHERE name = 'audit_keyed_digests_from'");
         f.add(6);
-        SQLite::Statement q(f.catalog->db(), "SELECT seq, command_line, command_line_digest FROM audit_event ORDER BY seq");
+        sql::Statement q(f.catalog->sql(), "SELECT seq, command_line, command_line_digest FROM audit_event ORDER BY seq");
         ChainMac& mac = chain_mac_for(f.dir);
         while (q.executeStep()) {
             const auto seq = q.getColumn(0).getInt64();
@@ -148,7 +148,7 @@ TEST_SUITE("core::audit::redact") {
             // Even with the audit key: the chain covers the digest.
             const auto d = chain_mac_for(f.dir).text_digest(k_details_domain, "{\"i\":99}");
             f.catalog->db().exec("UPDATE audit_event SET details = '{\"i\":99}' WHERE seq = 4");
-            SQLite::Statement st(f.catalog->db(), "UPDATE audit_event SET details_digest = ? WHERE seq = 4");
+            sql::Statement st(f.catalog->sql(), "UPDATE audit_event SET details_digest = ? WHERE seq = 4");
             st.bind(1, d.data(), static_cast<int>(d.size()));
             st.exec();
         }

@@ -19,7 +19,7 @@ struct Shred {
 
 std::vector<Shred> shreds(catalog::Catalog& catalog) {
     std::vector<Shred> out;
-    SQLite::Statement q(catalog.db(), "SELECT seq, targets, details FROM audit_event WHERE action "
+    sql::Statement q(catalog.sql(), "SELECT seq, targets, details FROM audit_event WHERE action "
                                       "= 'purge.shred' AND result = 'ok' ORDER BY seq");
     while (q.executeStep()) {
         Shred s;
@@ -63,7 +63,7 @@ void check_redactions(catalog::Catalog& catalog, VerifyReport& r) {
         budget[*s.redacted_at] += s.redacted;
         last_shred[*s.redacted_at] = std::max(last_shred[*s.redacted_at], s.seq);
     }
-    SQLite::Statement q(catalog.db(), "SELECT seq, targets, redacted_at FROM audit_event WHERE "
+    sql::Statement q(catalog.sql(), "SELECT seq, targets, redacted_at FROM audit_event WHERE "
                                       "redacted_at IS NOT NULL ORDER BY seq");
     std::map<int64_t, int64_t> used;
     while (q.executeStep()) {

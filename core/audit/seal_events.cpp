@@ -16,9 +16,9 @@ namespace cairn::audit {
 
 namespace {
 
-Seal seal_from(const SQLite::Column& c) {
+Seal seal_from(const sql::Column& c) {
     Seal s{};
-    if (c.getType() == SQLITE_BLOB && static_cast<size_t>(c.getBytes()) == s.size()) {
+    if (c.isBlob() && static_cast<size_t>(c.getBytes()) == s.size()) {
         const auto* p = static_cast<const std::byte*>(c.getBlob());
         std::copy(p, p + s.size(), s.begin());
     } else {
@@ -35,7 +35,7 @@ std::string first_target(const std::string& targets) {
 
 // The stored chain value the MAC of event `seq` builds on.
 std::optional<ChainValue> previous_chain(catalog::Catalog& catalog, int64_t seq) {
-    SQLite::Statement q(catalog.db(), "SELECT chain FROM audit_event WHERE seq = ?");
+    sql::Statement q(catalog.sql(), "SELECT chain FROM audit_event WHERE seq = ?");
     q.bind(1, seq - 1);
     if (q.executeStep()) return chain_from_column(q.getColumn(0));
     if (auto anchor = latest_anchor(catalog); anchor && anchor->seq == seq - 1) return anchor->chain;
@@ -80,7 +80,7 @@ bool event_authentic(catalog::Catalog& catalog, int64_t seq) {
 }
 
 std::vector<SealedEvent> sealed_events_of(catalog::Catalog& catalog, const std::string& uid) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         "SELECT e.seq, e.action, e.targets, e.seal FROM audit_target t JOIN audit_event e ON e.seq = t.seq"
                         " WHERE t.uid = ? AND e.seal IS NOT NULL ORDER BY e.seq");
     q.bind(1, uid);
@@ -99,7 +99,7 @@ std::vector<SealedEvent> sealed_events_of(catalog::Catalog& catalog, const std::
 }
 
 std::map<std::string, std::vector<SealedEvent>> all_sealed_events(catalog::Catalog& catalog) {
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
                         "SELECT seq, action, targets, seal FROM audit_event WHERE seal IS NOT NULL ORDER BY seq");
     std::map<std::string, std::vector<SealedEvent>> out;
     while (q.executeStep())

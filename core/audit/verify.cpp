@@ -493,7 +493,7 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
 
 void check_checkpoint(catalog::Catalog& catalog, const Checkpoint& cp, VerifyReport& r) {
     std::optional<ChainValue> head_at_cp;
-    SQLite::Statement q(catalog.db(), "SELECT chain FROM audit_event WHERE seq = ?");
+    sql::Statement q(catalog.sql(), "SELECT chain FROM audit_event WHERE seq = ?");
     q.bind(1, cp.count);
     if (q.executeStep()) head_at_cp = chain_from_column(q.getColumn(0));
     check_checkpoint(catalog, cp, head_at_cp, latest_anchor(catalog), r);

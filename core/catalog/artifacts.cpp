@@ -9,20 +9,20 @@ const char* const k_artifact_columns =
 
 namespace {
 
-std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string text(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
 std::string select_from() {
     return std::string("SELECT ") + k_artifact_columns + " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id ";
 }
 
-std::optional<ArtifactRow> one(SQLite::Statement& q) {
+std::optional<ArtifactRow> one(sql::Statement& q) {
     if (!q.executeStep()) return std::nullopt;
     return read_artifact(q);
 }
 
 } // namespace
 
-ArtifactRow read_artifact(SQLite::Statement& q) {
+ArtifactRow read_artifact(sql::Statement& q) {
     ArtifactRow r;
     r.id = q.getColumn(0).getInt64();
     r.uid = text(q, 1);
@@ -52,26 +52,26 @@ ArtifactRow read_artifact(SQLite::Statement& q) {
 }
 
 std::optional<ArtifactRow> find_by_uid(Catalog& c, const std::string& uid) {
-    SQLite::Statement q(c.db(), select_from() + "WHERE a.uid = ?");
+    sql::Statement q(c.sql(), select_from() + "WHERE a.uid = ?");
     q.bind(1, uid);
     return one(q);
 }
 
 std::optional<ArtifactRow> find_version(Catalog& c, const std::string& key, int version) {
-    SQLite::Statement q(c.db(), select_from() + "WHERE a.key = ? AND a.version = ?");
+    sql::Statement q(c.sql(), select_from() + "WHERE a.key = ? AND a.version = ?");
     q.bind(1, key);
     q.bind(2, version);
     return one(q);
 }
 
 std::optional<ArtifactRow> find_latest(Catalog& c, const std::string& key) {
-    SQLite::Statement q(c.db(), select_from() + "WHERE a.key = ? AND a.state = 'active' ORDER BY a.version DESC LIMIT 1");
+    sql::Statement q(c.sql(), select_from() + "WHERE a.key = ? AND a.state = 'active' ORDER BY a.version DESC LIMIT 1");
     q.bind(1, key);
     return one(q);
 }
 
 std::optional<ArtifactRow> find_same_content(Catalog& c, const std::string& key, const std::string& hash) {
-    SQLite::Statement q(c.db(), select_from() + "WHERE a.key = ? AND a.hash = ? AND a.state = 'active' ORDER BY a.version DESC LIMIT 1");
+    sql::Statement q(c.sql(), select_from() + "WHERE a.key = ? AND a.hash = ? AND a.state = 'active' ORDER BY a.version DESC LIMIT 1");
     q.bind(1, key);
     q.bind(2, hash);
     return one(q);
@@ -82,7 +82,7 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
     std::string sql = select_from() + "WHERE a.state = 'active' AND substr(a.key, 1, length(?1)) = ?1 ";
     if (!all_versions) sql += "AND a.is_latest = 1 ";
     sql += "ORDER BY a.key, a.version";
-    SQLite::Statement q(c.db(), sql);
+    sql::Statement q(c.sql(), sql);
     q.bind(1, prefix);
     std::vector<ArtifactRow> out;
     while (q.executeStep()) out.push_back(read_artifact(q));
@@ -92,14 +92,14 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
 bool any_key_with_prefix(Catalog& c, const std::string& prefix) {
     // Keys are valid UTF-8, which never holds the byte 0xff: every key that
     // starts with `prefix` lies in [prefix, prefix + "\xff"), and only those.
-    SQLite::Statement q(c.db(), "SELECT 1 FROM artifact WHERE key >= ? AND key < ? LIMIT 1");
+    sql::Statement q(c.sql(), "SELECT 1 FROM artifact WHERE key >= ? AND key < ? LIMIT 1");
     q.bind(1, prefix);
     q.bind(2, prefix + '\xff');
     return q.executeStep();
 }
 
 int next_version(Catalog& c, const std::string& key) {
-    SQLite::Statement q(c.db(), "SELECT COALESCE(MAX(version), 0) + 1 FROM artifact WHERE key = ?");
+    sql::Statement q(c.sql(), "SELECT COALESCE(MAX(version), 0) + 1 FROM artifact WHERE key = ?");
     q.bind(1, key);
     q.executeStep();
     return q.getColumn(0).getInt();
@@ -107,10 +107,10 @@ int next_version(Catalog& c, const std::string& key) {
 
 int64_t insert_artifact(Catalog& c, ArtifactRow& r) {
     r.version = next_version(c, r.key);
-    SQLite::Statement clear(c.db(), "UPDATE artifact SET is_latest = 0 WHERE key = ? AND is_latest = 1");
+    sql::Statement clear(c.sql(), "UPDATE artifact SET is_latest = 0 WHERE key = ? AND is_latest = 1");
     clear.bind(1, r.key);
     clear.exec();
-    SQLite::Statement ins(c.db(),
+    sql::Statement ins(c.sql(),
         "INSERT INTO artifact (uid, key, version, is_latest, kind, hash, size, suffix, n_files, description,"
         " storage_id, object_name, stored_size, wrapped_key, key_id, state, created_by, created_at, run_id)"
         " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,'active',?,?,?)");
@@ -140,7 +140,7 @@ int64_t insert_artifact(Catalog& c, ArtifactRow& r) {
 }
 
 bool key_in_use(Catalog& c, const std::string& key) {
-    SQLite::Statement q(c.db(), "SELECT 1 FROM artifact WHERE key = ? AND state != 'deleted' LIMIT 1");
+    sql::Statement q(c.sql(), "SELECT 1 FROM artifact WHERE key = ? AND state != 'deleted' LIMIT 1");
     q.bind(1, key);
     return q.executeStep();
 }

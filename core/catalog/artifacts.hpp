@@ -36,7 +36,7 @@ struct ArtifactRow {
 
 // Every column list in one place so rows are read one way.
 extern const char* const k_artifact_columns;
-ArtifactRow read_artifact(SQLite::Statement& q);
+ArtifactRow read_artifact(sql::Statement& q);
 
 std::optional<ArtifactRow> find_by_uid(Catalog& c, const std::string& uid);
 std::optional<ArtifactRow> find_version(Catalog& c, const std::string& key, int version);

@@ -199,7 +199,7 @@ Catalog::ScrubResult Catalog::scrub() {
 }
 
 std::optional<std::string> instance_info(Catalog& c, const std::string& name) {
-    SQLite::Statement q(c.db(), "SELECT value FROM instance_info WHERE name = ?");
+    sql::Statement q(c.sql(), "SELECT value FROM instance_info WHERE name = ?");
     q.bind(1, name);
     if (!q.executeStep()) return std::nullopt;
     return q.getColumn(0).getString();

@@ -2,6 +2,8 @@
 // The SQLite catalog: one file per instance (.cairn/catalog.db), opened in
 // WAL mode with a busy timeout so many processes can share it, foreign keys
 // on, and secure_delete on so freed pages are zeroed (purge relies on it).
+#include "core/catalog/db/sqlite_connection.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -10,6 +12,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+
+namespace cairn {
+// The catalog's SQL interface, the same on SQLite and PostgreSQL.
+namespace sql = catalog::db;
+} // namespace cairn
 
 namespace cairn::catalog {
 
@@ -22,6 +29,10 @@ public:
     // write (an auditor's read-only copy) is opened as immutable.
     static std::unique_ptr<Catalog> open_read_only(const std::filesystem::path& path);
 
+    // Every statement of the catalog's tables goes through sql().
+    sql::Connection& sql() { return m_sql; }
+    // The SQLite database itself, for what only SQLite has (PRAGMAs, the
+    // raw statements of the audit trail's hot loops).
     SQLite::Database& db() { return m_db; }
     const std::filesystem::path& path() const { return m_path; }
     int schema_version();
@@ -56,6 +67,7 @@ private:
 
     std::filesystem::path m_path;
     SQLite::Database m_db;
+    sql::SqliteConnection m_sql{m_db};
 };
 
 // The current schema version (PRAGMA user_version after migration).

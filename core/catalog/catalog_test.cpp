@@ -52,7 +52,7 @@ TEST_SUITE("core::catalog") {
         };
         auto add = [&](const char* url) {
             writer->write_transaction([&] {
-                SQLite::Statement q(writer->db(),
+                sql::Statement q(writer->sql(),
                                     "INSERT INTO storage (url, created_at) VALUES (?, 0)");
                 q.bind(1, url);
                 q.exec();

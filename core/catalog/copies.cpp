@@ -8,21 +8,21 @@ constexpr const char* k_columns =
     "c.id, c.artifact_id, a.uid, c.kind, c.host, c.os_user, c.os_uid, c.path, c.created_at, c.doomed_at,"
     " c.destroyed_at, c.destroyed_by, c.how";
 
-std::optional<int64_t> optional_int(SQLite::Statement& q, int i) {
+std::optional<int64_t> optional_int(sql::Statement& q, int i) {
     if (q.getColumn(i).isNull()) return std::nullopt;
     return q.getColumn(i).getInt64();
 }
 
-std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string text(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
-LocalCopy read_copy(SQLite::Statement& q) {
+LocalCopy read_copy(sql::Statement& q) {
     return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), text(q, 2),   text(q, 3),
             text(q, 4),                text(q, 5),                q.getColumn(6).getInt64(), text(q, 7),
             q.getColumn(8).getInt64(), optional_int(q, 9),        optional_int(q, 10), text(q, 11),
             text(q, 12)};
 }
 
-std::vector<LocalCopy> read_all(SQLite::Statement& q) {
+std::vector<LocalCopy> read_all(sql::Statement& q) {
     std::vector<LocalCopy> out;
     while (q.executeStep()) out.push_back(read_copy(q));
     return out;
@@ -33,7 +33,7 @@ std::vector<LocalCopy> read_all(SQLite::Statement& q) {
 void record_copy(Catalog& c, const Actor& actor, int64_t artifact_id, const std::string& kind,
                  const std::string& path, int64_t now) {
     if (!path.empty()) {
-        SQLite::Statement again(c.db(),
+        sql::Statement again(c.sql(),
             "UPDATE local_copy SET created_at = ?, doomed_at = NULL, destroyed_at = NULL, destroyed_by = NULL,"
             " how = NULL WHERE artifact_id = ? AND kind = ? AND host = ? AND os_uid = ? AND path = ?");
         again.bind(1, now);
@@ -44,7 +44,7 @@ void record_copy(Catalog& c, const Actor& actor, int64_t artifact_id, const std:
         again.bind(6, path);
         if (again.exec() > 0) return;
     }
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
         "INSERT INTO local_copy (artifact_id, kind, host, os_user, os_uid, path, created_at) VALUES (?,?,?,?,?,?,?)");
     q.bind(1, artifact_id);
     q.bind(2, kind);
@@ -58,7 +58,7 @@ void record_copy(Catalog& c, const Actor& actor, int64_t artifact_id, const std:
 }
 
 void doom_copies(Catalog& c, int64_t artifact_id, int64_t now) {
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
         "UPDATE local_copy SET doomed_at = ? WHERE artifact_id = ? AND path IS NOT NULL AND doomed_at IS NULL"
         " AND destroyed_at IS NULL");
     q.bind(1, now);
@@ -67,7 +67,7 @@ void doom_copies(Catalog& c, int64_t artifact_id, int64_t now) {
 }
 
 std::vector<LocalCopy> doomed_copies(Catalog& c, const std::string& host, int64_t os_uid) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_columns +
         " FROM local_copy c JOIN artifact a ON a.id = c.artifact_id"
         " WHERE c.host = ? AND c.os_uid = ? AND c.doomed_at IS NOT NULL AND c.destroyed_at IS NULL ORDER BY c.id");
     q.bind(1, host);
@@ -76,7 +76,7 @@ std::vector<LocalCopy> doomed_copies(Catalog& c, const std::string& host, int64_
 }
 
 void mark_destroyed(Catalog& c, int64_t copy_id, const std::string& by, const std::string& how, int64_t now) {
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
         "UPDATE local_copy SET destroyed_at = ?, destroyed_by = ?, how = ? WHERE id = ? AND destroyed_at IS NULL");
     q.bind(1, now);
     q.bind(2, by);
@@ -86,14 +86,14 @@ void mark_destroyed(Catalog& c, int64_t copy_id, const std::string& by, const st
 }
 
 std::vector<LocalCopy> copies_of(Catalog& c, int64_t artifact_id) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_columns +
         " FROM local_copy c JOIN artifact a ON a.id = c.artifact_id WHERE c.artifact_id = ? ORDER BY c.id");
     q.bind(1, artifact_id);
     return read_all(q);
 }
 
 std::vector<LocalCopy> outstanding_copies(Catalog& c) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_columns +
         " FROM local_copy c JOIN artifact a ON a.id = c.artifact_id"
         " WHERE c.doomed_at IS NOT NULL AND c.destroyed_at IS NULL ORDER BY c.host, c.os_user, c.id");
     return read_all(q);

@@ -5,7 +5,7 @@ namespace cairn::catalog {
 void add_pending_upload(Catalog& c, const std::string& object_name, int64_t storage_id,
                         int64_t started_at, const std::string& host, int64_t pid) {
     c.write_transaction([&] {
-        SQLite::Statement q(c.db(), "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid)"
+        sql::Statement q(c.sql(), "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid)"
                                     " VALUES (?,?,?,?,?)");
         q.bind(1, object_name);
         q.bind(2, storage_id);
@@ -17,7 +17,7 @@ void add_pending_upload(Catalog& c, const std::string& object_name, int64_t stor
 }
 
 void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name) {
-    SQLite::Statement q(c.db(), "DELETE FROM pending_upload WHERE object_name = ?");
+    sql::Statement q(c.sql(), "DELETE FROM pending_upload WHERE object_name = ?");
     q.bind(1, object_name);
     q.exec();
 }
@@ -27,7 +27,7 @@ void forget_pending_upload(Catalog& c, const std::string& object_name) {
 }
 
 std::vector<PendingUpload> pending_uploads_before(Catalog& c, int64_t storage_id, int64_t started_before) {
-    SQLite::Statement q(c.db(), "SELECT object_name, host, pid FROM pending_upload"
+    sql::Statement q(c.sql(), "SELECT object_name, host, pid FROM pending_upload"
                                 " WHERE started_at < ? AND storage_id = ?");
     q.bind(1, started_before);
     q.bind(2, storage_id);

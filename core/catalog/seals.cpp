@@ -3,7 +3,7 @@
 namespace cairn::catalog {
 
 std::vector<std::byte> wrap_mac(Catalog& c, int64_t artifact_id) {
-    SQLite::Statement q(c.db(), "SELECT wrap_mac FROM artifact WHERE id = ?");
+    sql::Statement q(c.sql(), "SELECT wrap_mac FROM artifact WHERE id = ?");
     q.bind(1, artifact_id);
     if (!q.executeStep() || q.getColumn(0).isNull()) return {};
     const auto* p = static_cast<const std::byte*>(q.getColumn(0).getBlob());
@@ -11,14 +11,14 @@ std::vector<std::byte> wrap_mac(Catalog& c, int64_t artifact_id) {
 }
 
 void set_wrap_mac(Catalog& c, int64_t artifact_id, std::span<const std::byte> mac) {
-    SQLite::Statement q(c.db(), "UPDATE artifact SET wrap_mac = ? WHERE id = ?");
+    sql::Statement q(c.sql(), "UPDATE artifact SET wrap_mac = ? WHERE id = ?");
     q.bind(1, mac.data(), static_cast<int>(mac.size()));
     q.bind(2, artifact_id);
     q.exec();
 }
 
 std::vector<ArtifactRow> sealed_artifacts(Catalog& c) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_artifact_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_artifact_columns +
                                     " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
                                     " WHERE a.wrapped_key IS NOT NULL ORDER BY a.id");
     std::vector<ArtifactRow> out;
@@ -29,7 +29,7 @@ std::vector<ArtifactRow> sealed_artifacts(Catalog& c) {
 bool seals_pending(Catalog& c) { return instance_info(c, k_seals_setting) == std::optional<std::string>("pending"); }
 
 void clear_seals_pending(Catalog& c) {
-    SQLite::Statement q(c.db(), "DELETE FROM instance_info WHERE name = ?");
+    sql::Statement q(c.sql(), "DELETE FROM instance_info WHERE name = ?");
     q.bind(1, k_seals_setting);
     q.exec();
 }

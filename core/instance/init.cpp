@@ -114,17 +114,17 @@ InitResult init_instance(const InitOptions& options) {
         auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
         Actor actor = current_actor(o.argv, "");
         catalog->write_transaction([&] {
-            SQLite::Statement info(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?),"
+            sql::Statement info(catalog->sql(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?),"
                                                  " ('audit_trail', 'required')");
             info.bind(1, cfg.instance_id);
             info.bind(2, cfg.name);
             info.bind(3, keys::key_id_of(instance_key));
             info.exec();
             // The first published audit checkpoint is due a day from now (core/audit/published.hpp).
-            SQLite::Statement published(catalog->db(), "INSERT INTO instance_info (name, value) VALUES ('audit_published_ms', ?)");
+            sql::Statement published(catalog->sql(), "INSERT INTO instance_info (name, value) VALUES ('audit_published_ms', ?)");
             published.bind(1, std::to_string(now_ms()));
             published.exec();
-            SQLite::Statement st(catalog->db(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
+            sql::Statement st(catalog->sql(), "INSERT INTO storage (url, created_at, probe) VALUES (?, ?, ?)");
             st.bind(1, cfg.storage.url);
             st.bind(2, static_cast<int64_t>(now_ms()));
             st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock " : "") +

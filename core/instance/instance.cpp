@@ -23,11 +23,11 @@ void Instance::set_storage(std::unique_ptr<storage::Backend> backend) { m_storag
 
 int64_t Instance::storage_id() {
     if (m_storage_id >= 0) return m_storage_id;
-    SQLite::Statement q(m_catalog->db(), "SELECT id FROM storage WHERE url = ?");
+    sql::Statement q(m_catalog->sql(), "SELECT id FROM storage WHERE url = ?");
     q.bind(1, m_config.storage.url);
     if (q.executeStep()) return m_storage_id = q.getColumn(0).getInt64();
     m_catalog->write_transaction([&] {
-        SQLite::Statement ins(m_catalog->db(),
+        sql::Statement ins(m_catalog->sql(),
                               "INSERT OR IGNORE INTO storage (url, created_at) VALUES (?, strftime('%s','now') * 1000)");
         ins.bind(1, m_config.storage.url);
         ins.exec();

@@ -66,7 +66,7 @@ constexpr int k_node_column_count = 10;
 
 constexpr const char* k_from_reached = " FROM reached r JOIN artifact a ON a.id = r.id";
 
-ArtifactNode read_node(SQLite::Statement& q) {
+ArtifactNode read_node(sql::Statement& q) {
     ArtifactNode n;
     n.depth = q.getColumn(0).getInt();
     n.id = q.getColumn(1).getInt64();
@@ -94,7 +94,7 @@ bool edge_less(const Edge& a, const Edge& b) {
 // cut_to_depth() drops those.
 void fetch(catalog::Catalog& c, const Step& s, int64_t root, int depth, Nodes& nodes,
            std::vector<Edge>& edges) {
-    SQLite::Statement q(c.db(), reached_cte(s, depth) + k_node_columns +
+    sql::Statement q(c.sql(), reached_cte(s, depth) + k_node_columns +
                                     ", ri.artifact_id, ri.run_id" + k_from_reached +
                                     " LEFT JOIN run_input ri ON " + s.run_inputs);
     q.bind(1, root);
@@ -168,7 +168,7 @@ void walk(catalog::Catalog& c, bool up, int64_t root, int depth, Nodes& all_node
 // selects or reachable from them by `step`.
 bool reaches(catalog::Catalog& c, const Step& step, const char* anchor, int64_t from,
              int64_t target) {
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
                         walk_cte(step, anchor, false) + "SELECT COUNT(*) FROM walk WHERE id = ?2");
     q.bind(1, from);
     q.bind(2, target);
@@ -329,7 +329,7 @@ ArtifactNode resolve_node(catalog::Catalog& c, const std::string& ref) {
         audit::note_resolved(row->uid);
         id = row->id;
     }
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
                         std::string("WITH reached(id, depth) AS (SELECT CAST(?1 AS INTEGER), 0)") +
                             k_node_columns + k_from_reached);
     q.bind(1, id);

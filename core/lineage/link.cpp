@@ -35,7 +35,7 @@ RunRow reread_open(catalog::Catalog& c, const RunRow& run) {
 }
 
 void insert_input(catalog::Catalog& c, int64_t run_id, int64_t artifact_id) {
-    SQLite::Statement q(c.db(), "INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (?,?,?)"
+    sql::Statement q(c.sql(), "INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (?,?,?)"
                                 " ON CONFLICT DO NOTHING");
     q.bind(1, run_id);
     q.bind(2, artifact_id);
@@ -44,7 +44,7 @@ void insert_input(catalog::Catalog& c, int64_t run_id, int64_t artifact_id) {
 }
 
 void set_producer(catalog::Catalog& c, catalog::ArtifactRow& artifact, int64_t run_id) {
-    SQLite::Statement q(c.db(), "UPDATE artifact SET run_id = ? WHERE id = ?");
+    sql::Statement q(c.sql(), "UPDATE artifact SET run_id = ? WHERE id = ?");
     q.bind(1, run_id);
     q.bind(2, artifact.id);
     q.exec();
@@ -55,7 +55,7 @@ RunRow insert_manual_run(catalog::Catalog& c, const Actor& actor) {
     StartOptions o;
     o.transform = {"manual", k_manual_kind, std::nullopt, ""};
     RunRow run = insert_run(c, actor, o);
-    SQLite::Statement q(c.db(), "UPDATE run SET finished_at = started_at, exit_status = 0 WHERE id = ?");
+    sql::Statement q(c.sql(), "UPDATE run SET finished_at = started_at, exit_status = 0 WHERE id = ?");
     q.bind(1, run.id);
     q.exec();
     run.finished_at = run.started_at;

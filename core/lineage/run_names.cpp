@@ -18,7 +18,7 @@ bool spells(const audit::NameSet& names, const std::string& command_line, const 
     return false;
 }
 
-std::string column(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string column(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
 } // namespace
 
@@ -45,7 +45,7 @@ std::string ErasedNames::replace(const std::string& text) const {
 
 void RunNameIndex::scan(catalog::Catalog& c) {
     if (m_names.empty()) return;
-    SQLite::Statement q(c.db(), "SELECT id, command_line, params FROM run WHERE id > ? ORDER BY id");
+    sql::Statement q(c.sql(), "SELECT id, command_line, params FROM run WHERE id > ? ORDER BY id");
     q.bind(1, m_after);
     while (q.executeStep()) {
         m_after = q.getColumn(0).getInt64();
@@ -54,8 +54,8 @@ void RunNameIndex::scan(catalog::Catalog& c) {
 }
 
 int64_t RunNameIndex::scrub(catalog::Catalog& c, const ErasedNames& erased) {
-    SQLite::Statement read(c.db(), "SELECT command_line, params FROM run WHERE id = ?");
-    SQLite::Statement write(c.db(), "UPDATE run SET command_line = ?, params = ? WHERE id = ?");
+    sql::Statement read(c.sql(), "SELECT command_line, params FROM run WHERE id = ?");
+    sql::Statement write(c.sql(), "UPDATE run SET command_line = ?, params = ? WHERE id = ?");
     int64_t changed = 0;
     for (int64_t id : m_runs) {
         read.bind(1, id);

@@ -22,7 +22,7 @@ constexpr const char* k_run_select =
     " r.pid, t.id, t.uid, t.key, t.kind, t.source_hash, t.source_path, t.created_at"
     " FROM run r JOIN transform t ON t.id = r.transform_id ";
 
-std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string text(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
 // Read once: read_run() needs it for every run of a lineage graph.
 const std::string& this_host() {
@@ -34,7 +34,7 @@ const std::string& this_host() {
     return k_host;
 }
 
-RunRow read_run(SQLite::Statement& q) {
+RunRow read_run(sql::Statement& q) {
     RunRow r;
     r.id = q.getColumn(0).getInt64();
     r.uid = text(q, 1);
@@ -85,7 +85,7 @@ int64_t parent_of(int64_t pid) {
 }
 
 std::vector<RunArtifact> run_artifacts(catalog::Catalog& c, const std::string& sql, int64_t run_id) {
-    SQLite::Statement q(c.db(), sql);
+    sql::Statement q(c.sql(), sql);
     q.bind(1, run_id);
     std::vector<RunArtifact> out;
     while (q.executeStep()) {
@@ -138,7 +138,7 @@ RunRow insert_run(catalog::Catalog& c, const Actor& actor, const StartOptions& o
     r.host = actor.host;
     r.user = actor.identity;
     r.pid = o.pid != 0 ? o.pid : actor.pid;
-    SQLite::Statement ins(c.db(), "INSERT INTO run (uid, transform_id, started_at, params, command_line, host, user, pid)"
+    sql::Statement ins(c.sql(), "INSERT INTO run (uid, transform_id, started_at, params, command_line, host, user, pid)"
                                   " VALUES (?,?,?,?,?,?,?,?)");
     ins.bind(1, r.uid);
     ins.bind(2, r.transform.id);
@@ -177,7 +177,7 @@ RunRow finish_run(catalog::Catalog& c, const Actor& actor, const std::string& ui
                         "start a new run with 'cairn run start'");
         r.finished_at = now_ms();
         r.exit_status = exit_status;
-        SQLite::Statement q(c.db(), "UPDATE run SET finished_at = ?, exit_status = ? WHERE id = ? AND finished_at IS NULL");
+        sql::Statement q(c.sql(), "UPDATE run SET finished_at = ?, exit_status = ? WHERE id = ? AND finished_at IS NULL");
         q.bind(1, *r.finished_at);
         q.bind(2, exit_status);
         q.bind(3, r.id);
@@ -190,21 +190,21 @@ RunRow finish_run(catalog::Catalog& c, const Actor& actor, const std::string& ui
 }
 
 std::optional<RunRow> find_run(catalog::Catalog& c, const std::string& uid) {
-    SQLite::Statement q(c.db(), std::string(k_run_select) + "WHERE r.uid = ?");
+    sql::Statement q(c.sql(), std::string(k_run_select) + "WHERE r.uid = ?");
     q.bind(1, uid);
     if (!q.executeStep()) return std::nullopt;
     return read_run(q);
 }
 
 std::optional<RunRow> find_run(catalog::Catalog& c, int64_t id) {
-    SQLite::Statement q(c.db(), std::string(k_run_select) + "WHERE r.id = ?");
+    sql::Statement q(c.sql(), std::string(k_run_select) + "WHERE r.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_run(q);
 }
 
 std::vector<RunRow> find_runs(catalog::Catalog& c, const std::vector<int64_t>& ids) {
-    SQLite::Statement q(c.db(), std::string(k_run_select) + "WHERE r.id = ?");
+    sql::Statement q(c.sql(), std::string(k_run_select) + "WHERE r.id = ?");
     std::vector<RunRow> out;
     out.reserve(ids.size());
     for (int64_t id : ids) {
@@ -221,7 +221,7 @@ RunRow require_run(catalog::Catalog& c, const std::string& uid) {
 }
 
 std::vector<RunRow> list_runs(catalog::Catalog& c, const RunFilter& f) {
-    SQLite::Statement q(c.db(), std::string(k_run_select) +
+    sql::Statement q(c.sql(), std::string(k_run_select) +
                                     "WHERE substr(t.key, 1, length(?1)) = ?1 ORDER BY r.started_at DESC, r.id DESC LIMIT ?2");
     q.bind(1, f.transform);
     q.bind(2, f.limit > 0 ? f.limit : -1);

@@ -69,7 +69,7 @@ void Fixture::load(const RunRow& run, const catalog::ArtifactRow& a) {
 }
 
 void Fixture::set_state(const catalog::ArtifactRow& a, const std::string& state, int64_t deleted_at) {
-    SQLite::Statement q(m_catalog->db(), "UPDATE artifact SET state = ?, deleted_at = ? WHERE id = ?");
+    sql::Statement q(m_catalog->sql(), "UPDATE artifact SET state = ?, deleted_at = ? WHERE id = ?");
     q.bind(1, state);
     q.bind(2, deleted_at);
     q.bind(3, a.id);

@@ -44,7 +44,7 @@ std::string key_for_file(const stdfs::path& file, const stdfs::path& project_dir
     return abs.generic_string();
 }
 
-TransformRow read_row(SQLite::Statement& q) {
+TransformRow read_row(sql::Statement& q) {
     TransformRow t;
     t.id = q.getColumn(0).getInt64();
     t.uid = q.getColumn(1).getString();
@@ -100,7 +100,7 @@ TransformSpec describe_command(const std::vector<std::string>& argv, const stdfs
 TransformRow ensure_transform(catalog::Catalog& c, const TransformSpec& spec) {
     // "IS" is SQLite's null-safe equality; written out for PostgreSQL
     // portability as an explicit NULL test.
-    SQLite::Statement q(c.db(), std::string(k_columns) +
+    sql::Statement q(c.sql(), std::string(k_columns) +
                                     "WHERE key = ? AND kind = ? AND ((source_hash IS NULL AND ? IS NULL) OR source_hash = ?)"
                                     " ORDER BY id LIMIT 1");
     q.bind(1, spec.key);
@@ -117,7 +117,7 @@ TransformRow ensure_transform(catalog::Catalog& c, const TransformSpec& spec) {
     t.source_hash = spec.source_hash;
     t.source_path = spec.source_path;
     t.created_at = now_ms();
-    SQLite::Statement ins(c.db(), "INSERT INTO transform (uid, key, kind, source_hash, source_path, created_at)"
+    sql::Statement ins(c.sql(), "INSERT INTO transform (uid, key, kind, source_hash, source_path, created_at)"
                                   " VALUES (?,?,?,?,?,?)");
     ins.bind(1, t.uid);
     ins.bind(2, t.key);
@@ -131,7 +131,7 @@ TransformRow ensure_transform(catalog::Catalog& c, const TransformSpec& spec) {
 }
 
 std::optional<TransformRow> find_transform(catalog::Catalog& c, int64_t id) {
-    SQLite::Statement q(c.db(), std::string(k_columns) + "WHERE id = ?");
+    sql::Statement q(c.sql(), std::string(k_columns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_row(q);

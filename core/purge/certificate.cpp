@@ -34,7 +34,7 @@ nlohmann::json copies_json(catalog::Catalog& catalog, int64_t artifact_id) {
 nlohmann::json make_certificate(catalog::Catalog& catalog, const Actor& actor, const Request& req, int64_t now) {
     nlohmann::json arts = nlohmann::json::array();
     std::map<std::string, nlohmann::json> storages;
-    SQLite::Statement q(catalog.db(),
+    sql::Statement q(catalog.sql(),
         "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at, a.id,"
         " t.key_needle IS NOT NULL"
         " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"

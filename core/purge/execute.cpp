@@ -100,10 +100,10 @@ private:
                 const std::function<void()>& extra = {}) {
         const int64_t now = m_clock();
         m_ctx.catalog.write_transaction([&] {
-            SQLite::Statement ok(m_ctx.catalog.db(),
+            sql::Statement ok(m_ctx.catalog.sql(),
                 "UPDATE deletion_target SET state = ?, updated_at = ?, last_error = NULL"
                 " WHERE request_id = ? AND artifact_id = ? AND state = ?");
-            SQLite::Statement bad(m_ctx.catalog.db(),
+            sql::Statement bad(m_ctx.catalog.sql(),
                 "UPDATE deletion_target SET last_error = ?, updated_at = ? WHERE request_id = ? AND artifact_id = ?");
             for (Work* w : batch) {
                 if (w->failed) {
@@ -250,7 +250,7 @@ private:
     // erased: the names the run may take out of audit text and runs.
     audit::NameSet names_of(const std::vector<Work*>& items) {
         audit::NameSet names;
-        SQLite::Statement key_of(m_ctx.catalog.db(), "SELECT key FROM artifact WHERE id = ? AND key IS NOT NULL");
+        sql::Statement key_of(m_ctx.catalog.sql(), "SELECT key FROM artifact WHERE id = ? AND key IS NOT NULL");
         for (const Work* w : items) {
             key_of.bind(1, w->target.artifact_id);
             if (key_of.executeStep()) names.insert(key_of.getColumn(0).getString());
@@ -268,11 +268,11 @@ private:
         in_batches(removed, [&](std::vector<Work*>& batch) {
             const int64_t now = m_clock();
             commit(batch, "objects_removed", "shredded", [&] {
-                auto& db = m_ctx.catalog.db();
-                SQLite::Statement key_of(db, "SELECT key, wrapped_key, version FROM artifact WHERE id = ?");
-                SQLite::Statement keep_needle(db,
+                auto& db = m_ctx.catalog.sql();
+                sql::Statement key_of(db, "SELECT key, wrapped_key, version FROM artifact WHERE id = ?");
+                sql::Statement keep_needle(db,
                     "UPDATE deletion_target SET key_needle = ? WHERE artifact_id = ? AND key_needle IS NULL");
-                SQLite::Statement erase(db,
+                sql::Statement erase(db,
                     "UPDATE artifact SET wrapped_key = NULL, key = NULL, object_name = NULL, description = NULL,"
                     " suffix = NULL, hash = NULL, is_latest = 0, state = 'deleted', deleted_at = COALESCE(deleted_at, ?)"
                     " WHERE id = ?");
@@ -353,7 +353,7 @@ private:
     // Reads catalog.db and its WAL for the public fingerprint of each
     // shredded wrapped key: a hit means a copy of the key survived the scrub.
     void verify_catalog_bytes(std::vector<Work*>& works) {
-        SQLite::Statement q(m_ctx.catalog.db(),
+        sql::Statement q(m_ctx.catalog.sql(),
             "SELECT key_needle FROM deletion_target WHERE request_id = ? AND artifact_id = ?");
         std::vector<std::string> needles;
         std::vector<Work*> owners;
@@ -458,8 +458,8 @@ private:
     }
 
     void finish(const Request& req) {
-        auto& db = m_ctx.catalog.db();
-        SQLite::Statement open_count(db, "SELECT COUNT(*) FROM deletion_target WHERE request_id = ?"
+        auto& db = m_ctx.catalog.sql();
+        sql::Statement open_count(db, "SELECT COUNT(*) FROM deletion_target WHERE request_id = ?"
                                          " AND state NOT IN ('verified', 'cancelled')");
         open_count.bind(1, req.id);
         open_count.executeStep();
@@ -468,7 +468,7 @@ private:
         // what failed (it named a table column before).
         std::string first_error;
         if (left > 0) {
-            SQLite::Statement err(db, "SELECT last_error FROM deletion_target WHERE request_id = ?"
+            sql::Statement err(db, "SELECT last_error FROM deletion_target WHERE request_id = ?"
                                       " AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1");
             err.bind(1, req.id);
             if (err.executeStep()) first_error = err.getColumn(0).getString();
@@ -476,7 +476,7 @@ private:
         const int64_t now = m_clock();
         m_ctx.catalog.write_transaction([&] {
             if (left > 0) {
-                SQLite::Statement st(db, "UPDATE deletion_request SET attempts = attempts + 1, last_error = ? WHERE id = ?");
+                sql::Statement st(db, "UPDATE deletion_request SET attempts = attempts + 1, last_error = ? WHERE id = ?");
                 st.bind(1, std::to_string(left) + " artifact(s) not yet deleted" +
                                (first_error.empty() ? std::string() : "; the latest error: " + first_error));
                 st.bind(2, req.id);
@@ -491,7 +491,7 @@ private:
                 // (by this run's shred step or an earlier one).
                 cert["audit_events_redacted"] = audit::count_redacted_naming(m_ctx.catalog, cert_uids);
             }
-            SQLite::Statement st(db, "UPDATE deletion_request SET state = 'done', completed_at = ?, attempts = attempts + 1,"
+            sql::Statement st(db, "UPDATE deletion_request SET state = 'done', completed_at = ?, attempts = attempts + 1,"
                                      " last_error = NULL, certificate = ? WHERE id = ? AND state = 'pending'");
             st.bind(1, now);
             st.bind(2, cert.dump());

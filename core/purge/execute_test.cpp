@@ -48,7 +48,7 @@ RunReport run_at(Context& ctx, int64_t now) {
 }
 
 std::string target_state(catalog::Catalog& c, const std::string& uid) {
-    SQLite::Statement q(c.db(), "SELECT t.state FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id WHERE a.uid = ?");
+    sql::Statement q(c.sql(), "SELECT t.state FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id WHERE a.uid = ?");
     q.bind(1, uid);
     REQUIRE(q.executeStep());
     return q.getColumn(0).getString();

@@ -16,7 +16,7 @@ NameEraser::Erased NameEraser::erase(catalog::Catalog& c, const std::vector<Shre
     Erased out;
     if (m_names.empty()) return out;
     lineage::ErasedNames gone;
-    SQLite::Statement held(c.db(), "SELECT 1 FROM artifact WHERE key = ? LIMIT 1");
+    sql::Statement held(c.sql(), "SELECT 1 FROM artifact WHERE key = ? LIMIT 1");
     for (const auto& s : shredded) {
         if (s.key.empty()) continue;
         held.bind(1, s.key);

@@ -15,7 +15,7 @@ using cairn::audit::testing::AuditFixture;
 namespace {
 
 void add_run(AuditFixture& f, int64_t id, const std::vector<std::string>& argv, const std::string& params) {
-    SQLite::Statement q(f.catalog->db(), "INSERT INTO run (id, uid, transform_id, started_at, params, command_line)"
+    sql::Statement q(f.catalog->sql(), "INSERT INTO run (id, uid, transform_id, started_at, params, command_line)"
                                          " VALUES (?, ?, 1, 0, ?, ?)");
     q.bind(1, id);
     q.bind(2, "run" + std::to_string(id));
@@ -25,7 +25,7 @@ void add_run(AuditFixture& f, int64_t id, const std::vector<std::string>& argv, 
 }
 
 std::string run_text(AuditFixture& f, int64_t id) {
-    SQLite::Statement q(f.catalog->db(), "SELECT command_line || ' ' || params FROM run WHERE id = ?");
+    sql::Statement q(f.catalog->sql(), "SELECT command_line || ' ' || params FROM run WHERE id = ?");
     q.bind(1, id);
     REQUIRE(q.executeStep());
     return q.getColumn(0).getString();
@@ -75,7 +75,7 @@ TEST_SUITE("core::purge::names") {
         AuditFixture f;
         constexpr int k_events = 1'000'000, k_names = 10'000;
         f.catalog->write_transaction([&] {
-            SQLite::Statement ins(f.catalog->db(),
+            sql::Statement ins(f.catalog->sql(),
                 "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets,"
                 " result, details, chain, command_line_digest, details_digest) VALUES (?, 0, 'a', 'a', 0, 'h', 1, ?, ?,"
                 " '[]', 'ok', ?, zeroblob(32), zeroblob(32), zeroblob(32))");

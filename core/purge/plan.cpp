@@ -8,7 +8,7 @@ namespace cairn::purge {
 
 namespace {
 
-std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string text(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
 std::string target_name(const std::string& key, int version, const std::string& uid) {
     if (key.empty()) return uid + " (v" + std::to_string(version) + ", already shredded)";
@@ -20,7 +20,7 @@ std::string target_name(const std::string& key, int version, const std::string& 
 bool Plan::has_work() const { return !retention.empty() || !due.empty(); }
 
 std::vector<PlannedTarget> open_targets(catalog::Catalog& c, int64_t request_id, int* verified) {
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
         "SELECT a.id, a.uid, a.key, a.version, a.size, t.state, s.url, t.object_name"
         " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
         " WHERE t.request_id = ? ORDER BY a.id");

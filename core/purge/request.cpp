@@ -13,13 +13,13 @@ namespace cairn::purge {
 
 namespace {
 
-std::string text(SQLite::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string text(sql::Statement& q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
 
 constexpr const char* k_request_columns =
     "id, uid, reason, requested_by, requested_at, due_at, deadline_at, state, with_descendants, policy,"
     " completed_at, attempts, last_error, certificate";
 
-Request read_request(SQLite::Statement& q) {
+Request read_request(sql::Statement& q) {
     Request r;
     r.id = q.getColumn(0).getInt64();
     r.uid = text(q, 1);
@@ -41,7 +41,7 @@ Request read_request(SQLite::Statement& q) {
 std::vector<catalog::ArtifactRow> resolve_ref(catalog::Catalog& c, const std::string& ref) {
     catalog::ArtifactRow row = artifact::resolve_any_state(c, ref);
     if (ref != row.key) return {row};
-    SQLite::Statement q(c.db(), std::string("SELECT ") + catalog::k_artifact_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + catalog::k_artifact_columns +
                                     " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
                                     " WHERE a.key = ? AND a.state != 'deleted' ORDER BY a.version");
     q.bind(1, ref);
@@ -51,7 +51,7 @@ std::vector<catalog::ArtifactRow> resolve_ref(catalog::Catalog& c, const std::st
 }
 
 std::optional<catalog::ArtifactRow> find_by_id(catalog::Catalog& c, int64_t id) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + catalog::k_artifact_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + catalog::k_artifact_columns +
                                     " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id WHERE a.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
@@ -67,7 +67,7 @@ struct Chosen {
 // the caller's write transaction.
 Created record(Context& ctx, Request req, const std::vector<Chosen>& chosen) {
     catalog::Catalog& c = ctx.catalog;
-    SQLite::Statement ins(c.db(),
+    sql::Statement ins(c.sql(),
         "INSERT INTO deletion_request (uid, reason, requested_by, requested_at, due_at, deadline_at, state,"
         " with_descendants, policy) VALUES (?,?,?,?,?,?,'pending',?,?)");
     ins.bind(1, req.uid);
@@ -82,10 +82,10 @@ Created record(Context& ctx, Request req, const std::vector<Chosen>& chosen) {
     req.id = c.db().getLastInsertRowid();
     req.state = "pending";
 
-    SQLite::Statement target(c.db(),
+    sql::Statement target(c.sql(),
         "INSERT OR IGNORE INTO deletion_target (request_id, artifact_id, state, storage_id, object_name, via, updated_at)"
         " VALUES (?,?,'pending',?,?,?,?)");
-    SQLite::Statement hide(c.db(), "UPDATE artifact SET state = 'pending_deletion' WHERE id = ? AND state = 'active'");
+    sql::Statement hide(c.sql(), "UPDATE artifact SET state = 'pending_deletion' WHERE id = ? AND state = 'active'");
     Created created;
     std::set<std::string> keys;
     std::vector<std::string> uids;
@@ -169,7 +169,7 @@ Created create_policy_request(Context& ctx, const std::string& policy, const std
     Created created;
     ctx.catalog.write_transaction([&] {
         std::vector<Chosen> chosen;
-        SQLite::Statement q(ctx.catalog.db(), std::string("SELECT ") + catalog::k_artifact_columns +
+        sql::Statement q(ctx.catalog.sql(), std::string("SELECT ") + catalog::k_artifact_columns +
                                                   " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
                                                   " WHERE a.id = ? AND a.state = 'active'");
         for (int64_t id : artifact_ids) {
@@ -198,24 +198,24 @@ Request cancel_request(Context& ctx, const std::string& request_uid, int64_t now
                         "deletion request " + req.uid + " was due at " + format_utc_ms(req.times.due_at) +
                             " and can no longer be cancelled",
                         "a request can only be cancelled during its grace period");
-        auto& db = ctx.catalog.db();
-        SQLite::Statement st(db, "UPDATE deletion_request SET state = 'cancelled', cancelled_at = ? WHERE id = ?");
+        auto& db = ctx.catalog.sql();
+        sql::Statement st(db, "UPDATE deletion_request SET state = 'cancelled', cancelled_at = ? WHERE id = ?");
         st.bind(1, now);
         st.bind(2, req.id);
         st.exec();
-        SQLite::Statement tg(db, "UPDATE deletion_target SET state = 'cancelled', updated_at = ? WHERE request_id = ?");
+        sql::Statement tg(db, "UPDATE deletion_target SET state = 'cancelled', updated_at = ? WHERE request_id = ?");
         tg.bind(1, now);
         tg.bind(2, req.id);
         tg.exec();
         std::vector<std::string> uids;
         std::set<std::string> keys;
-        SQLite::Statement rows(db,
+        sql::Statement rows(db,
             "SELECT a.id, a.uid, a.key FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id"
             " WHERE t.request_id = ? AND a.state = 'pending_deletion' AND NOT EXISTS ("
             "   SELECT 1 FROM deletion_target o JOIN deletion_request r ON r.id = o.request_id"
             "   WHERE o.artifact_id = a.id AND r.state = 'pending')");
         rows.bind(1, req.id);
-        SQLite::Statement restore(db, "UPDATE artifact SET state = 'active' WHERE id = ?");
+        sql::Statement restore(db, "UPDATE artifact SET state = 'active' WHERE id = ?");
         while (rows.executeStep()) {
             restore.bind(1, rows.getColumn(0).getInt64());
             restore.exec();
@@ -232,14 +232,14 @@ Request cancel_request(Context& ctx, const std::string& request_uid, int64_t now
 }
 
 std::optional<Request> find_request(catalog::Catalog& c, const std::string& request_uid) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_request_columns + " FROM deletion_request WHERE uid = ?");
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_request_columns + " FROM deletion_request WHERE uid = ?");
     q.bind(1, request_uid);
     if (!q.executeStep()) return std::nullopt;
     return read_request(q);
 }
 
 std::vector<Request> pending_requests(catalog::Catalog& c) {
-    SQLite::Statement q(c.db(), std::string("SELECT ") + k_request_columns +
+    sql::Statement q(c.sql(), std::string("SELECT ") + k_request_columns +
                                     " FROM deletion_request WHERE state = 'pending' ORDER BY due_at, id");
     std::vector<Request> out;
     while (q.executeStep()) out.push_back(read_request(q));
@@ -250,7 +250,7 @@ std::vector<int64_t> find_descendants(catalog::Catalog& c, const std::vector<int
     // Breadth-first over "artifact was an input of a run that produced
     // artifact". Deleted artifacts are walked through (their lineage rows
     // remain) but not returned.
-    SQLite::Statement children(c.db(),
+    sql::Statement children(c.sql(),
         "SELECT a.id, a.state FROM run_input ri JOIN artifact a ON a.run_id = ri.run_id WHERE ri.artifact_id = ?");
     std::set<int64_t> seen(ids.begin(), ids.end());
     std::vector<int64_t> frontier(ids.begin(), ids.end()), out;
@@ -274,7 +274,7 @@ std::vector<int64_t> find_descendants(catalog::Catalog& c, const std::vector<int
 
 void refresh_latest(catalog::Catalog& c, const std::string& key) {
     if (key.empty()) return;
-    SQLite::Statement q(c.db(),
+    sql::Statement q(c.sql(),
         "UPDATE artifact SET is_latest = COALESCE(id = (SELECT id FROM artifact WHERE key = ?1 AND state = 'active'"
         " ORDER BY version DESC LIMIT 1), 0) WHERE key = ?1");
     q.bind(1, key);

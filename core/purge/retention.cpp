@@ -63,7 +63,7 @@ std::vector<RetentionHit> plan_retention(catalog::Catalog& catalog, const std::v
     if (rules.empty()) return {};
     // Newest version first within each key, so the first keep_versions seen
     // are the ones kept.
-    SQLite::Statement q(catalog.db(), "SELECT id, uid, key, version, created_at FROM artifact"
+    sql::Statement q(catalog.sql(), "SELECT id, uid, key, version, created_at FROM artifact"
                                       " WHERE state = 'active' AND key IS NOT NULL ORDER BY key, version DESC");
     std::vector<RetentionCandidate> active;
     while (q.executeStep())

@@ -26,7 +26,7 @@ storage::ProbeReport recorded_probe(const std::string& text) {
 }
 
 std::vector<int64_t> target_ids(catalog::Catalog& c, int64_t request_id) {
-    SQLite::Statement q(c.db(), "SELECT artifact_id FROM deletion_target WHERE request_id = ? AND state != 'cancelled'");
+    sql::Statement q(c.sql(), "SELECT artifact_id FROM deletion_target WHERE request_id = ? AND state != 'cancelled'");
     q.bind(1, request_id);
     std::vector<int64_t> ids;
     while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
@@ -73,7 +73,7 @@ Status status(Context& ctx, int64_t now, bool probe) {
     std::vector<std::pair<std::string, std::vector<int64_t>>> per_request;
     for (auto& req : pending_requests(ctx.catalog)) {
         RequestStatus rs;
-        SQLite::Statement q(ctx.catalog.db(), "SELECT state, COUNT(*) FROM deletion_target WHERE request_id = ? GROUP BY state");
+        sql::Statement q(ctx.catalog.sql(), "SELECT state, COUNT(*) FROM deletion_target WHERE request_id = ? GROUP BY state");
         q.bind(1, req.id);
         while (q.executeStep()) rs.targets[q.getColumn(0).getString()] = q.getColumn(1).getInt();
         rs.due = req.times.due_at <= now;
@@ -85,7 +85,7 @@ Status status(Context& ctx, int64_t now, bool probe) {
         out.requests.push_back(std::move(rs));
     }
 
-    SQLite::Statement st(ctx.catalog.db(), "SELECT url, probe FROM storage ORDER BY id");
+    sql::Statement st(ctx.catalog.sql(), "SELECT url, probe FROM storage ORDER BY id");
     while (st.executeStep()) {
         const std::string url = st.getColumn(0).getString();
         storage::ProbeReport report;
@@ -119,7 +119,7 @@ Status status(Context& ctx, int64_t now, bool probe) {
         out.copies.push_back(std::move(o));
     }
 
-    SQLite::Statement art(ctx.catalog.db(), "SELECT uid, key, version FROM artifact WHERE id = ?");
+    sql::Statement art(ctx.catalog.sql(), "SELECT uid, key, version FROM artifact WHERE id = ?");
     for (const auto& [request_uid, ids] : per_request) {
         for (int64_t id : find_descendants(ctx.catalog, ids)) {
             if (targeted.count(id)) continue;

@@ -5,6 +5,7 @@
 #include "core/catalog/db/placeholders.hpp"
 #include "core/util/error.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -109,8 +110,13 @@ public:
         m_row = -1;
         m_blobs.clear();
     }
+    void clear_bindings() override {
+        for (auto& v : m_values) v.reset();
+        std::fill(m_formats.begin(), m_formats.end(), 0);
+    }
     int column_count() const override { return m_result.get() ? libpq().nfields(m_result.get()) : 0; }
     bool is_null(int c) const override { return libpq().getisnull(row_result(c), m_row, c) != 0; }
+    bool is_blob(int c) const override { return !is_null(c) && libpq().ftype(m_result.get(), c) == k_bytea; }
     int64_t get_int(int c) const override {
         if (is_null(c)) return 0;
         const char* text = libpq().getvalue(m_result.get(), m_row, c);

@@ -24,8 +24,10 @@ public:
     bool step() override { return m_q.executeStep(); }
     int64_t run() override { return m_q.exec(); }
     void reset() override { m_q.reset(); }
+    void clear_bindings() override { m_q.clearBindings(); }
     int column_count() const override { return m_q.getColumnCount(); }
     bool is_null(int c) const override { return m_q.getColumn(c).isNull(); }
+    bool is_blob(int c) const override { return m_q.getColumn(c).getType() == SQLITE_BLOB; }
     int64_t get_int(int c) const override { return m_q.getColumn(c).getInt64(); }
     double get_double(int c) const override { return m_q.getColumn(c).getDouble(); }
     std::string get_text(int c) const override { return m_q.getColumn(c).getString(); }

@@ -32,9 +32,11 @@ public:
     virtual bool step() = 0;  // true while there is a row
     virtual int64_t run() = 0; // executes a statement without rows; rows changed
     virtual void reset() = 0;  // ready to run again, bindings kept
+    virtual void clear_bindings() = 0; // every parameter NULL again
     virtual int column_count() const = 0;
     // Columns are 0-based, of the current row.
     virtual bool is_null(int column) const = 0;
+    virtual bool is_blob(int column) const = 0; // a BLOB (SQLite) or bytea (PostgreSQL) value
     virtual int64_t get_int(int column) const = 0;
     virtual double get_double(int column) const = 0;
     virtual std::string get_text(int column) const = 0;
@@ -55,6 +57,7 @@ class Column {
 public:
     Column(const StatementImpl& s, int index) : m_s(s), m_index(index) {}
     bool isNull() const { return m_s.is_null(m_index); }
+    bool isBlob() const { return m_s.is_blob(m_index); }
     int64_t getInt64() const { return m_s.get_int(m_index); }
     int getInt() const { return static_cast<int>(m_s.get_int(m_index)); }
     double getDouble() const { return m_s.get_double(m_index); }
@@ -91,6 +94,7 @@ public:
     // Runs a statement that returns no rows; the number of rows changed.
     int64_t exec() { return m_impl->run(); }
     void reset() { m_impl->reset(); }
+    void clearBindings() { m_impl->clear_bindings(); }
     int getColumnCount() const { return m_impl->column_count(); }
     Column getColumn(int index) const { return Column(*m_impl, index); }
 
