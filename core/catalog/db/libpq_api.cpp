@@ -1,44 +1,36 @@
 #include "core/catalog/db/libpq_api.hpp"
 
+#include "core/util/dl.hpp"
 #include "core/util/error.hpp"
 
-#include <dlfcn.h>
 #include <string>
 
 namespace cairn::catalog::db {
 
 namespace {
 
-template <class F> void bind(void* lib, F& fn, const char* name) {
-    void* sym = ::dlsym(lib, name);
-    if (!sym) throw Error(ErrorKind::config, std::string("libpq lacks ") + name, "install a current libpq5");
-    fn = reinterpret_cast<F>(sym);
-}
-
 LibpqApi load() {
-    void* lib = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (!lib)
-        throw Error(ErrorKind::config, std::string("cannot load libpq for a PostgreSQL catalog: ") + ::dlerror(),
-                    "install it: apt-get install libpq5");
+    void* lib = dl::open_library("libpq.so.5", "for a PostgreSQL catalog", "libpq5");
+    auto bind = [lib](auto& fn, const char* name) { dl::bind(lib, fn, name, "libpq5"); };
     LibpqApi api{};
-    bind(lib, api.connectdb, "PQconnectdb");
-    bind(lib, api.status, "PQstatus");
-    bind(lib, api.error_message, "PQerrorMessage");
-    bind(lib, api.finish, "PQfinish");
-    bind(lib, api.exec, "PQexec");
-    bind(lib, api.exec_params, "PQexecParams");
-    bind(lib, api.result_status, "PQresultStatus");
-    bind(lib, api.result_error_field, "PQresultErrorField");
-    bind(lib, api.ntuples, "PQntuples");
-    bind(lib, api.nfields, "PQnfields");
-    bind(lib, api.getvalue, "PQgetvalue");
-    bind(lib, api.getlength, "PQgetlength");
-    bind(lib, api.getisnull, "PQgetisnull");
-    bind(lib, api.ftype, "PQftype");
-    bind(lib, api.cmd_tuples, "PQcmdTuples");
-    bind(lib, api.clear, "PQclear");
-    bind(lib, api.ssl_in_use, "PQsslInUse");
-    bind(lib, api.host, "PQhost");
+    bind(api.connectdb, "PQconnectdb");
+    bind(api.status, "PQstatus");
+    bind(api.error_message, "PQerrorMessage");
+    bind(api.finish, "PQfinish");
+    bind(api.exec, "PQexec");
+    bind(api.exec_params, "PQexecParams");
+    bind(api.result_status, "PQresultStatus");
+    bind(api.result_error_field, "PQresultErrorField");
+    bind(api.ntuples, "PQntuples");
+    bind(api.nfields, "PQnfields");
+    bind(api.getvalue, "PQgetvalue");
+    bind(api.getlength, "PQgetlength");
+    bind(api.getisnull, "PQgetisnull");
+    bind(api.ftype, "PQftype");
+    bind(api.cmd_tuples, "PQcmdTuples");
+    bind(api.clear, "PQclear");
+    bind(api.ssl_in_use, "PQsslInUse");
+    bind(api.host, "PQhost");
     return api; // the library stays loaded for the life of the process
 }
 
