@@ -13,7 +13,7 @@ namespace cairn::crypto {
 // Decrypts and authenticates `ciphertext` (an object of `expected_uid`) and
 // returns the SHA-256 (hex) of its plaintext. `sink` runs on the calling
 // thread and receives the plaintext in order, only bytes already
-// authenticated, in blocks of a few MiB.
+// authenticated, in blocks of about 1 MiB.
 //
 // Memory is bounded (a few blocks, reused). If any stage fails (a segment
 // that fails authentication, a read error, or `sink` throwing, e.g. a full
