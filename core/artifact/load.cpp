@@ -6,14 +6,12 @@
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
 #include "core/catalog/copies.hpp"
-#include "core/crypto/background_hasher.hpp"
-#include "core/crypto/stream.hpp"
+#include "core/crypto/decrypt_pipeline.hpp"
 #include "core/lineage/link.hpp"
 #include "core/util/error.hpp"
 #include "core/util/temp_dir.hpp"
 #include "core/util/time.hpp"
 
-#include <array>
 #include <functional>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,28 +66,17 @@ stdfs::path fetch(Instance& inst, const catalog::ArtifactRow& a, bool& from_cach
 }
 
 // Decrypts `ciphertext` into `sink`, then checks the plaintext hash.
-// Reports decrypted bytes to `progress` when one is given.
+// Reports decrypted bytes to `progress` when one is given. Decryption and
+// hashing run on two more threads while `sink` writes (issue 17).
 void decrypt_verified(const crypto::SecretKey& key, const catalog::ArtifactRow& a, const stdfs::path& ciphertext,
                       const artifact::Sink& sink, const LoadProgress& progress = {}) {
-    // The hash runs on a second thread while the plaintext is written and
-    // the next segment decrypted: each segment is copied into one of two
-    // buffers, so the hasher reads one while the decryptor fills the other.
-    std::array<std::vector<std::byte>, 2> buffers; // outlives the hasher that reads them
-    crypto::BackgroundHasher hasher;
-    size_t turn = 0;
     uint64_t done = 0;
-    crypto::decrypt_file(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
-        std::vector<std::byte>& buf = buffers[turn];
-        turn ^= 1;
-        hasher.wait(); // the hasher is done with the previous segment, so `buf` is free
-        buf.assign(plain.begin(), plain.end());
-        hasher.submit(buf);
-        sink(buf);
-        done += buf.size();
+    const std::string hash = crypto::decrypt_file_hashed(key, a.uid, ciphertext, [&](std::span<const std::byte> plain) {
+        sink(plain);
+        done += plain.size();
         if (progress) progress(done, static_cast<uint64_t>(a.size));
     });
-    hasher.wait();
-    if (hasher.finish_hex() != a.hash)
+    if (hash != a.hash)
         throw Error(ErrorKind::integrity, "content of artifact " + a.uid + " does not match its hash",
                     "the catalog and the stored object disagree");
 }

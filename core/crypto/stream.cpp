@@ -1,13 +1,12 @@
 #include "core/crypto/stream.hpp"
 
+#include "core/crypto/segment_cipher.hpp"
 #include "core/crypto/stream_header.hpp"
 #include "core/crypto/stream_testing.hpp"
 #include "core/util/error.hpp"
-#include "core/util/fs.hpp"
 #include "core/util/random.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -29,87 +28,7 @@ namespace {
 
 using namespace detail;
 
-constexpr size_t k_tag_size = 16;
-constexpr uint64_t k_max_segments = uint64_t{1} << 32;
-
 thread_local std::optional<Prefix> t_prefix_override;
-
-const unsigned char* uc(const std::byte* p) {
-    return reinterpret_cast<const unsigned char*>(p);
-}
-unsigned char* uc(std::byte* p) {
-    return reinterpret_cast<unsigned char*>(p);
-}
-
-// One AES-256-GCM context keyed once; each segment only changes the IV.
-class SegmentCipher {
-public:
-    SegmentCipher(const SecretKey& key, const Header& h, int enc)
-        : m_ctx(EVP_CIPHER_CTX_new()), m_aad(h.bytes), m_enc(enc) {
-        if (!m_ctx ||
-            EVP_CipherInit_ex(m_ctx, EVP_aes_256_gcm(), nullptr, key.data(), nullptr, enc) != 1)
-            throw Error(ErrorKind::internal, "cannot initialise AES-256-GCM");
-        std::memcpy(m_iv.data(), h.prefix.data(), k_prefix_size);
-    }
-    ~SegmentCipher() { EVP_CIPHER_CTX_free(m_ctx); }
-    SegmentCipher(const SegmentCipher&) = delete;
-    SegmentCipher& operator=(const SegmentCipher&) = delete;
-
-    // Encrypts `in` to `out` (may be the same memory), then the tag.
-    void seal(uint64_t index, bool last, const std::byte* in, size_t n, std::byte* out) {
-        int outl = 0, finl = 0;
-        if (!start(index, last) ||
-            EVP_EncryptUpdate(m_ctx, uc(out), &outl, uc(in), static_cast<int>(n)) != 1 ||
-            EVP_EncryptFinal_ex(m_ctx, uc(out) + outl, &finl) != 1 ||
-            EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_GCM_GET_TAG, k_tag_size, uc(out) + n) != 1)
-            throw Error(ErrorKind::internal, "AES-256-GCM encryption failed");
-    }
-
-    // Decrypts ciphertext||tag of `n` plaintext bytes in place. False if not authentic.
-    bool open(uint64_t index, bool last, std::byte* data, size_t n) {
-        int outl = 0, finl = 0;
-        return start(index, last) &&
-               EVP_DecryptUpdate(m_ctx, uc(data), &outl, uc(data), static_cast<int>(n)) == 1 &&
-               EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_GCM_SET_TAG, k_tag_size, uc(data) + n) == 1 &&
-               EVP_DecryptFinal_ex(m_ctx, uc(data) + outl, &finl) == 1;
-    }
-
-private:
-    bool start(uint64_t index, bool last) {
-        if (index >= k_max_segments)
-            throw Error(ErrorKind::usage, "object too large for one encrypted stream");
-        for (int i = 0; i < 4; ++i)
-            m_iv[k_prefix_size + static_cast<size_t>(i)] =
-                static_cast<unsigned char>(index >> (24 - 8 * i));
-        m_iv[11] = last ? 1 : 0;
-        int outl = 0;
-        return EVP_CipherInit_ex(m_ctx, nullptr, nullptr, nullptr, m_iv.data(), m_enc) == 1 &&
-               EVP_CipherUpdate(m_ctx, nullptr, &outl, uc(m_aad.data()),
-                                static_cast<int>(m_aad.size())) == 1;
-    }
-
-    EVP_CIPHER_CTX* m_ctx;
-    std::vector<std::byte> m_aad;
-    std::array<unsigned char, 12> m_iv{};
-    int m_enc;
-};
-
-Error auth_failure(const std::string& what, uint64_t index) {
-    return integrity(what, "segment " + std::to_string(index) +
-                               " failed authentication (wrong key, or the object was modified, "
-                               "truncated or reordered)");
-}
-
-// Reads until `buf` is full or end of file; returns the bytes read.
-size_t read_full(int fd, std::span<std::byte> buf, const std::filesystem::path& path) {
-    size_t done = 0;
-    while (done < buf.size()) {
-        size_t n = fs::read_some(fd, buf.subspan(done), path);
-        if (n == 0) break;
-        done += n;
-    }
-    return done;
-}
 
 } // namespace
 
@@ -210,37 +129,6 @@ uint64_t StreamEncryptor::ciphertext_bytes() const {
     return m_impl->total;
 }
 
-void decrypt_file(const SecretKey& data_key, const std::string& expected_uid,
-                  const std::filesystem::path& ciphertext, const ByteSink& out) {
-    const std::string what = ciphertext.string();
-    fs::Fd fd = fs::open_read(ciphertext);
-    // Read the header piece by piece so no segment byte is consumed.
-    std::vector<std::byte> hb(k_max_header);
-    size_t got =
-        read_full(fd.get(), std::span(hb).first(k_fixed_header - k_prefix_size - 1), ciphertext);
-    size_t uid_len = got >= 15 ? std::to_integer<size_t>(hb[14]) : 0;
-    got += read_full(fd.get(), std::span(hb).subspan(got, uid_len + 1), ciphertext);
-    size_t kid_len = got == 16 + uid_len ? std::to_integer<size_t>(hb[15 + uid_len]) : 0;
-    got += read_full(fd.get(), std::span(hb).subspan(got, kid_len + k_prefix_size), ciphertext);
-    Header h = parse_header(std::span(hb).first(got), what);
-    check_uid(h, expected_uid, what);
-
-    SegmentCipher cipher(data_key, h, 0);
-    std::vector<std::byte> buf(h.segment_size + k_tag_size);
-    struct Wipe {
-        std::vector<std::byte>& b;
-        ~Wipe() { OPENSSL_cleanse(b.data(), b.size()); }
-    } wipe{buf};
-    for (uint64_t index = 0;; ++index) {
-        size_t n = read_full(fd.get(), buf, ciphertext);
-        bool last = n < buf.size();
-        if (n < k_tag_size) throw integrity(what, "truncated: the final segment is missing");
-        if (!cipher.open(index, last, buf.data(), n - k_tag_size)) throw auth_failure(what, index);
-        if (n > k_tag_size) out(std::span<const std::byte>(buf.data(), n - k_tag_size));
-        if (last) return;
-    }
-}
-
 std::string decrypt_range(const SecretKey& data_key, const std::string& expected_uid,
                           uint64_t ciphertext_size,
                           const std::function<std::string(uint64_t, uint64_t)>& read_ciphertext,
@@ -273,7 +161,7 @@ std::string decrypt_range(const SecretKey& data_key, const std::string& expected
     for (uint64_t i = first; i <= last; ++i) {
         auto* p = reinterpret_cast<std::byte*>(data.data()) + (i - first) * unit;
         uint64_t n = (i < n_full ? unit : rem) - k_tag_size;
-        if (!cipher.open(i, i == n_full, p, n)) {
+        if (!cipher.open(i, i == n_full, p, n, p)) {
             OPENSSL_cleanse(data.data(), data.size());
             throw auth_failure(what, i);
         }

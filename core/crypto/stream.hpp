@@ -49,6 +49,35 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// Reads, authenticates and decrypts an encrypted object file one segment at
+// a time into buffers the caller owns, so a pipeline can hand plaintext to
+// other threads without copying it. Memory use is O(segment_size).
+class StreamDecryptor {
+public:
+    // Opens `ciphertext` and parses its header: integrity error unless it is
+    // a well-formed object of artifact `expected_uid`.
+    StreamDecryptor(const SecretKey& data_key, const std::string& expected_uid,
+                    const std::filesystem::path& ciphertext);
+    ~StreamDecryptor();
+    StreamDecryptor(const StreamDecryptor&) = delete;
+    StreamDecryptor& operator=(const StreamDecryptor&) = delete;
+
+    // The most plaintext one segment holds: the room next() needs.
+    size_t segment_size() const;
+    // Decrypts the next segment into the start of `out` (at least
+    // segment_size() bytes) and returns its plaintext length (the final
+    // segment may be empty). Throws integrity error for a segment that fails
+    // authentication or a missing final segment, after wiping what it wrote
+    // to `out`. Must not be called once done().
+    size_t next(std::span<std::byte> out);
+    // True once the final segment was authenticated.
+    bool done() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
 // Decrypts and authenticates a whole ciphertext file, streaming plaintext to
 // `out` segment by segment. `expected_uid` must match the header.
 void decrypt_file(const SecretKey& data_key, const std::string& expected_uid,
