@@ -33,6 +33,15 @@ trap cleanup_test EXIT
 trap 'rc=$?; echo "ABORTED: line $LINENO of ${0##*/}: $BASH_COMMAND exited $rc" >&2' ERR
 cd "$T"
 
+# mount_small_fs SIZE : a private tmpfs of SIZE (e.g. 24m) at $small, for
+# full-disk tests (source private_ns.sh first); unmounted when the test ends.
+mount_small_fs() {
+    small=$T/small
+    mkdir -p "$small"
+    mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$small"
+    trap 'umount -l "$small" 2>/dev/null || true; cleanup_test' EXIT
+}
+
 PASSED=0
 FAILED=0
 

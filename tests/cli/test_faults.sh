@@ -8,17 +8,11 @@
 # The full disk is a real one: a 24 MiB tmpfs mounted in a private mount
 # namespace (unshare -m), so nothing outside this test sees it. CI runs as
 # root; elsewhere a user namespace (unshare -rm) gives the same.
-if [ -z "${CAIRN_FAULTS_NS:-}" ]; then
-    if [ "$(id -u)" = 0 ]; then exec unshare -m env CAIRN_FAULTS_NS=1 bash "$0" "$@"; fi
-    exec unshare -rm env CAIRN_FAULTS_NS=1 bash "$0" "$@"
-fi
+source "$(dirname "$0")/private_ns.sh"
 source "$(dirname "$0")/lib.sh"
 
 # A private, small filesystem holds the instance, its storage and the cache.
-small=$T/small
-mkdir -p "$small"
-mount -t tmpfs -o size=24m,mode=0700 tmpfs "$small"
-trap 'umount -l "$small" 2>/dev/null || true; cleanup_test' EXIT
+mount_small_fs 24m
 export XDG_CACHE_HOME=$small/cache
 free_kib() { df -k --output=avail "$small" | tail -1 | tr -d ' '; }
 objects() { find "$small/proj/.cairn/storage" -type f | wc -l; }

@@ -6,16 +6,10 @@
 #
 # The full disk is a real one: an 8 MiB tmpfs in a private mount namespace
 # (unshare -m, as tests/cli/test_faults.sh), for a 40 MiB artifact.
-if [ -z "${CAIRN_PIPELINE_NS:-}" ]; then
-    if [ "$(id -u)" = 0 ]; then exec unshare -m env CAIRN_PIPELINE_NS=1 bash "$0" "$@"; fi
-    exec unshare -rm env CAIRN_PIPELINE_NS=1 bash "$0" "$@"
-fi
+source "$(dirname "$0")/private_ns.sh"
 source "$(dirname "$0")/lib.sh"
 
-small=$T/small
-mkdir -p "$small"
-mount -t tmpfs -o size=8m,mode=0700 tmpfs "$small"
-trap 'umount -l "$small" 2>/dev/null || true; cleanup_test' EXIT
+mount_small_fs 8m
 
 load_temps() { find "$1" -maxdepth 1 -name '.cairn-load*' | wc -l; }
 
