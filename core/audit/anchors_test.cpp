@@ -78,7 +78,7 @@ TEST_SUITE("core::audit::anchors") {
             CHECK(read_host_head(f.dir)->seq == 7);
         }
         SUBCASE("a rewritten head event") {
-            f.sql("UPDATE audit_event SET chain = zeroblob(32) WHERE seq = 7");
+            f.sql("UPDATE audit_event SET chain = ? WHERE seq = 7", std::vector<std::byte>(32));
             CHECK(check_host_head(*f.catalog, f.dir).problem == Problem::head_mismatch);
         }
         SUBCASE("a deleted event at the recorded seq") {
@@ -204,7 +204,7 @@ TEST_SUITE("core::audit::anchors") {
             CHECK(cut.problem == Problem::truncated);
         }
         SUBCASE("a rewritten event at the checkpoint's count") {
-            f.sql("UPDATE audit_event SET chain = zeroblob(32) WHERE seq = 3");
+            f.sql("UPDATE audit_event SET chain = ? WHERE seq = 3", std::vector<std::byte>(32));
             VerifyReport rewritten = r;
             check_published(*f.catalog, locations, rewritten);
             CHECK(rewritten.problem == Problem::head_mismatch);

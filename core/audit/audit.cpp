@@ -6,7 +6,6 @@
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 
-#include <sqlite3.h>
 
 #include <set>
 
@@ -44,7 +43,7 @@ ChainMac& mac_for_append(catalog::Catalog& catalog, bool log_empty, const std::s
         // would hide that (docs/AUDIT.md says what else an attacker with
         // write access to .cairn/ can still do).
         if (action != "init")
-            throw Error(ErrorKind::integrity, "the audit trail of " + catalog.path().string() + " is empty: its events were deleted",
+            throw Error(ErrorKind::integrity, "the audit trail of the " + catalog.name() + " is empty: its events were deleted",
                         "restore .cairn/ from a backup; cairn never starts a new trail for an existing instance");
     } else if (log_empty && !audit_keys_exist(dir)) {
         // A bare catalog (tests, tools) gets keys with its first event. Only
@@ -144,14 +143,11 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
 
 } // namespace
 
-std::filesystem::path audit_dir(const catalog::Catalog& catalog) {
-    auto dir = catalog.path().parent_path();
-    return dir.empty() ? std::filesystem::path(".") : dir;
-}
+std::filesystem::path audit_dir(const catalog::Catalog& catalog) { return catalog.dir(); }
 
 void append(catalog::Catalog& catalog, const Actor& actor, const Event& event) {
     // Reading the head and inserting must happen under one write lock.
-    if (sqlite3_get_autocommit(catalog.db().getHandle()) != 0) {
+    if (!catalog.sql().in_transaction()) {
         catalog.write_transaction([&] { append_locked(catalog, actor, event); });
         return;
     }

@@ -75,7 +75,7 @@ TEST_SUITE("core::audit::append") {
         auto dir = std::filesystem::temp_directory_path() / ("cairn-audit-bare-" + random_hex(6));
         std::filesystem::create_directories(dir);
         {
-            auto catalog = catalog::Catalog::open(dir / "catalog.db", true);
+            auto catalog = catalog::testing::open_test_catalog(dir);
             record(*catalog, {"a", "a", 1, "h", 1, "x"}, {"init", {}, "ok", std::nullopt, {}});
             CHECK(audit_keys_exist(dir));
             CHECK(verify(*catalog).ok());

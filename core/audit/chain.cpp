@@ -4,8 +4,6 @@
 #include "core/catalog/catalog.hpp"
 #include "core/util/error.hpp"
 
-#include <SQLiteCpp/Column.h>
-#include <sqlite3.h>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -50,58 +48,16 @@ void CanonicalWriter::blob(std::span<const std::byte> b) {
     m_buf.append(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-void CanonicalWriter::column(const SQLite::Column& c) { column(c.getType(), c); }
-
-void CanonicalWriter::column(int type, const SQLite::Column& c) {
-    switch (type) {
-    case SQLITE_INTEGER: integer(c.getInt64()); break;
-    case SQLITE_TEXT: text(std::string_view(c.getText(), static_cast<size_t>(c.getBytes()))); break;
-    case SQLITE_BLOB:
-        blob(std::span(static_cast<const std::byte*>(c.getBlob()), static_cast<size_t>(c.getBytes())));
-        break;
-    case SQLITE_NULL: null(); break;
-    default: // REAL never appears in audit_event; tag it so it cannot pass for anything else.
-        m_buf.push_back('r');
-        text(c.getString());
+void CanonicalWriter::column(const sql::Column& c) {
+    switch (c.kind()) {
+    case sql::Kind::integer: integer(c.getInt64()); break;
+    case sql::Kind::text: text(c.text()); break;
+    case sql::Kind::blob: blob(c.blob()); break;
+    case sql::Kind::null: null(); break;
+    case sql::Kind::real: // never in audit_event; tagged so it cannot pass for anything else
+        raw("r");
+        text(c.text());
     }
-}
-
-namespace {
-
-// Appends a column's value according to its SQLite type. Rows are read
-// through sqlite3_column_value() and the value API: one call per column
-// into the statement instead of two or three sqlite3_column_* calls (each
-// entering the connection mutex), over millions of rows in verify. The
-// value is only used by the thread stepping the statement, before the next
-// step, which is all its "unprotected" status asks.
-void write_value(CanonicalWriter& out, sqlite3_value* v) {
-    switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: out.integer(sqlite3_value_int64(v)); break;
-    case SQLITE_TEXT: {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-        out.text(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
-        break;
-    }
-    case SQLITE_BLOB: {
-        const auto* p = static_cast<const std::byte*>(sqlite3_value_blob(v));
-        out.blob(std::span(p, p ? static_cast<size_t>(sqlite3_value_bytes(v)) : 0));
-        break;
-    }
-    case SQLITE_NULL: out.null(); break;
-    default: {
-        out.raw("r");
-        const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-        out.text(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
-    }
-    }
-}
-
-} // namespace
-
-void CanonicalWriter::column(sqlite3_stmt* stmt, int i) {
-    // The raw API: verify serialises millions of columns, and SQLiteCpp's
-    // Column objects cost a shared_ptr copy each.
-    write_value(*this, sqlite3_column_value(stmt, i));
 }
 
 ChainMac::ChainMac(const crypto::SecretKey& key) {
@@ -213,19 +169,16 @@ private:
 // (when absent). Anything else serialises as a bare 'x' tag, which no
 // appended event ever contains, so the MAC fails at this seq. With
 // `deferred`, a text whose match remains to be checked goes there.
-void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::string_view domain, CanonicalWriter& out,
-                       const DigestMode& mode, std::vector<TextCheck>* deferred) {
-    sqlite3_value* digest = sqlite3_column_value(row, digest_col);
-    sqlite3_value* text = sqlite3_column_value(row, text_col);
-    const auto* stored = static_cast<const std::byte*>(sqlite3_value_blob(digest));
-    const size_t stored_len = stored ? static_cast<size_t>(sqlite3_value_bytes(digest)) : 0;
-    const int type = sqlite3_value_type(text);
+void redactable_column(const sql::Statement& row, int text_col, int digest_col, std::string_view domain,
+                       CanonicalWriter& out, const DigestMode& mode, std::vector<TextCheck>* deferred) {
+    const sql::Column digest = row.getColumn(digest_col);
+    const sql::Column text = row.getColumn(text_col);
+    const sql::Kind type = text.kind();
+    const auto stored = digest.kind() == sql::Kind::blob ? digest.blob() : std::span<const std::byte>();
     bool consistent = false;
-    if (type == SQLITE_TEXT && stored_len == TextDigest{}.size()) {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(text));
-        TextCheck check{domain, std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(text))), {},
-                        mode.keyed(sqlite3_column_int64(row, 0))};
-        std::copy(stored, stored + stored_len, check.stored.begin());
+    if (type == sql::Kind::text && stored.size() == TextDigest{}.size()) {
+        TextCheck check{domain, text.text(), {}, mode.keyed(row.getColumn(0).getInt64())};
+        std::copy(stored.begin(), stored.end(), check.stored.begin());
         if (deferred) {
             deferred->push_back(check);
             consistent = true;
@@ -233,8 +186,8 @@ void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::str
             if (check.keyed && !mode.mac) throw Error(ErrorKind::internal, "keyed digest check without the audit key");
             consistent = check.ok(*mode.mac);
         }
-    } else if (type == SQLITE_NULL) {
-        consistent = sqlite3_column_type(row, k_redacted_at_column) != SQLITE_NULL;
+    } else if (type == sql::Kind::null) {
+        consistent = !row.getColumn(k_redacted_at_column).isNull();
     }
     if (!consistent) {
         out.raw("x");
@@ -242,8 +195,7 @@ void redactable_column(sqlite3_stmt* row, int text_col, int digest_col, std::str
     }
     // append() always stores a 32-byte BLOB; any other stored type or length
     // serialises differently and fails the MAC, as for any other column.
-    if (sqlite3_value_type(digest) == SQLITE_BLOB) out.blob(std::span(stored, stored_len));
-    else write_value(out, digest);
+    out.column(digest);
 }
 
 } // namespace
@@ -269,7 +221,7 @@ bool TextCheck::ok(ChainMac& mac) const {
     return crypto::constant_time_equal(std::span<const std::byte>(d), std::span<const std::byte>(stored));
 }
 
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMode& mode,
+void canonical_from_row(const sql::Statement& row, CanonicalWriter& out, const DigestMode& mode,
                         std::vector<TextCheck>* deferred) {
     out.reset(k_event_domain);
     for (int i = 0; i < k_event_field_count; ++i) {
@@ -278,10 +230,10 @@ void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMod
         else if (i == k_details_column)
             redactable_column(row, i, k_details_digest_column, k_details_domain, out, mode, deferred);
         else
-            out.column(row, i);
+            out.column(row.getColumn(i));
     }
-    if (mode.keyed(sqlite3_column_int64(row, 0))) out.column(row, k_credential_column);
-    if (sqlite3_column_type(row, k_seal_column) != SQLITE_NULL) out.column(row, k_seal_column);
+    if (mode.keyed(row.getColumn(0).getInt64())) out.column(row.getColumn(k_credential_column));
+    if (!row.getColumn(k_seal_column).isNull()) out.column(row.getColumn(k_seal_column));
 }
 
 int64_t keyed_digests_from(catalog::Catalog& catalog) {
@@ -296,26 +248,14 @@ int64_t keyed_digests_from(catalog::Catalog& catalog) {
     }
 }
 
-ChainValue chain_from_column(sqlite3_stmt* row, int i) {
-    ChainValue v;
-    sqlite3_value* c = sqlite3_column_value(row, i); // see write_value()
-    const auto* p = static_cast<const std::byte*>(sqlite3_value_blob(c));
-    if (sqlite3_value_type(c) != SQLITE_BLOB || !p || static_cast<size_t>(sqlite3_value_bytes(c)) != v.size()) {
-        v.fill(std::byte{0xff});
-        return v;
-    }
-    std::copy(p, p + v.size(), v.begin());
-    return v;
-}
-
 ChainValue chain_from_column(const catalog::db::Column& c) {
     ChainValue v;
-    if (!c.isBlob() || static_cast<size_t>(c.getBytes()) != v.size()) {
+    const auto b = c.isBlob() ? c.blob() : std::span<const std::byte>();
+    if (b.size() != v.size()) {
         v.fill(std::byte{0xff});
         return v;
     }
-    const auto* p = static_cast<const std::byte*>(c.getBlob());
-    std::copy(p, p + v.size(), v.begin());
+    std::copy(b.begin(), b.end(), v.begin());
     return v;
 }
 

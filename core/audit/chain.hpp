@@ -6,12 +6,13 @@
 // then every column in a fixed order, each as a one-byte type tag ('n' null,
 // 'i' integer, 't' text, 'b' blob) followed, for integers, by 8 bytes
 // big-endian and, for text and blobs, by an 8-byte big-endian length and the
-// bytes. The SQLite column type is part of what is authenticated, so even
-// turning "" into NULL or 1 into '1' breaks the chain.
+// bytes. The value's kind (SQLite's storage class, the same classes on
+// PostgreSQL: catalog/db/statement.hpp Kind) is part of what is
+// authenticated, so even turning "" into NULL or 1 into '1' breaks the chain,
+// and an event hashes the same on both catalogs.
 #include "core/catalog/db/statement.hpp"
 #include "core/crypto/secret.hpp"
 
-#include <SQLiteCpp/Statement.h>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +27,6 @@ class Catalog;
 }
 
 struct evp_mac_ctx_st;
-struct sqlite3_stmt;
 
 namespace cairn::audit {
 
@@ -83,14 +83,13 @@ public:
     void blob(std::span<const std::byte> b);
     // Appends bytes that are already canonical (a saved run of fields).
     void raw(std::string_view canonical) { m_buf.append(canonical); }
-    // Appends column `i` of `row` according to its SQLite type.
-    void column(const SQLite::Column& c);
-    void column(sqlite3_stmt* stmt, int i);
+    // Appends a column's value according to its kind (SQLite's storage
+    // class; the same classes on PostgreSQL, see catalog/db/statement.hpp).
+    void column(const catalog::db::Column& c);
     std::span<const std::byte> bytes() const { return std::as_bytes(std::span(m_buf.data(), m_buf.size())); }
     std::string_view view() const { return m_buf; }
 
 private:
-    void column(int type, const SQLite::Column& c);
     void length(uint64_t n);
     std::string m_buf;
 };
@@ -154,15 +153,12 @@ struct DigestMode {
 // it matched; the caller must then treat a failed TextCheck::ok() like a
 // failed MAC at this row (verify hashes on worker threads this way).
 // `mode` says how the row's digests were made (see DigestMode).
-void canonical_from_row(sqlite3_stmt* row, CanonicalWriter& out, const DigestMode& mode,
+void canonical_from_row(const catalog::db::Statement& row, CanonicalWriter& out, const DigestMode& mode,
                         std::vector<TextCheck>* deferred = nullptr);
 
 // Length of the canonical prefix before the first field after seq (the
 // domain tag and the seq integer).
 inline constexpr size_t k_canonical_seq_prefix = 1 + 8 + k_event_domain.size() + 1 + 8;
-
-// A stored chain value from column `i` of a raw statement (see below).
-ChainValue chain_from_column(sqlite3_stmt* row, int i);
 
 // A stored chain value from a BLOB column; a wrong length yields all-ones
 // (never equal to a real MAC by chance, and never the genesis value).

@@ -5,7 +5,6 @@
 #include "core/util/error.hpp"
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <algorithm>
 
@@ -34,34 +33,6 @@ size_t version_suffix_at(std::string_view s) {
         return std::string_view::npos;
     return digits - 2;
 }
-
-// A raw prepared statement: the scan reads every event once per purge run,
-// and SQLiteCpp's Column objects cost a shared_ptr copy per column.
-class Raw {
-public:
-    Raw(catalog::Catalog& c, const char* sql) : m_db(c.db().getHandle()) {
-        if (sqlite3_prepare_v2(m_db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
-            throw Error(ErrorKind::internal, std::string("cannot read the audit trail: ") + sqlite3_errmsg(m_db));
-    }
-    ~Raw() { sqlite3_finalize(m_stmt); }
-    Raw(const Raw&) = delete;
-    Raw& operator=(const Raw&) = delete;
-    bool step() {
-        const int rc = sqlite3_step(m_stmt);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error(ErrorKind::internal, std::string("cannot read the audit trail: ") + sqlite3_errmsg(m_db));
-    }
-    sqlite3_stmt* get() const { return m_stmt; }
-    std::string_view text(int i) const {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, i));
-        return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(m_stmt, i))) : std::string_view();
-    }
-
-private:
-    sqlite3* m_db;
-    sqlite3_stmt* m_stmt = nullptr;
-};
 
 } // namespace
 
@@ -188,9 +159,9 @@ std::vector<NameHit> NameSet::find(std::string_view word) const {
 
 void EventNameIndex::scan(catalog::Catalog& catalog) {
     if (m_names.empty()) return;
-    Raw q(catalog,
-          "SELECT seq, action, command_line, details FROM audit_event WHERE seq > ? AND redacted_at IS NULL ORDER BY seq");
-    sqlite3_bind_int64(q.get(), 1, m_after);
+    sql::Statement q(catalog.sql(), "SELECT seq, action, command_line, details FROM audit_event"
+                                    " WHERE seq > ? AND redacted_at IS NULL ORDER BY seq");
+    q.bind(1, m_after);
     std::vector<std::string> spelled; // by the current event; rarely more than one
     std::string prefix;
     auto look = [&](std::string_view word) {
@@ -198,15 +169,15 @@ void EventNameIndex::scan(catalog::Catalog& catalog) {
         for (auto& h : m_names.find(word))
             if (std::find(spelled.begin(), spelled.end(), h.name) == spelled.end()) spelled.push_back(std::move(h.name));
     };
-    while (q.step()) {
-        const int64_t seq = sqlite3_column_int64(q.get(), 0);
+    while (q.executeStep()) {
+        const int64_t seq = q.getColumn(0).getInt64();
         m_after = seq;
         ++m_read;
         spelled.clear();
         prefix.clear();
-        const bool ls = q.text(1) == "ls";
-        for_each_word(q.text(2), look);
-        for_each_json_string(q.text(3), [&](std::string_view key, std::string_view value) {
+        const bool ls = q.getColumn(1).text() == "ls";
+        for_each_word(q.getColumn(2).text(), look);
+        for_each_json_string(q.getColumn(3).text(), [&](std::string_view key, std::string_view value) {
             look(value);
             if (ls && key == "prefix") prefix.assign(value);
         });

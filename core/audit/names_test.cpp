@@ -34,9 +34,8 @@ void artifact(AuditFixture& f, const std::string& key) {
 }
 
 bool redacted(AuditFixture& f, int64_t seq) {
-    return f.catalog->db()
-               .execAndGet("SELECT redacted_at IS NOT NULL FROM audit_event WHERE seq = " + std::to_string(seq))
-               .getInt() == 1;
+    return catalog::testing::query_int(*f.catalog, "SELECT COUNT(*) FROM audit_event WHERE redacted_at IS NOT NULL"
+                                                   " AND seq = " + std::to_string(seq)) == 1;
 }
 
 } // namespace

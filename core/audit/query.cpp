@@ -102,7 +102,7 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     std::string sql = "SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq";
     // The newest N, still returned oldest first.
     if (f.limit)
-        sql = "SELECT * FROM (SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq DESC LIMIT :limit) ORDER BY seq";
+        sql = "SELECT * FROM (SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq DESC LIMIT :limit) AS page ORDER BY seq";
     sql::Statement q(catalog.sql(), sql);
     selection.bind(q);
     if (f.limit) q.bind(":limit", *f.limit);

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string_view>
-#include <sqlite3.h>
 
 namespace cairn::audit {
 
@@ -18,9 +17,8 @@ namespace {
 
 Seal seal_from(const sql::Column& c) {
     Seal s{};
-    if (c.isBlob() && static_cast<size_t>(c.getBytes()) == s.size()) {
-        const auto* p = static_cast<const std::byte*>(c.getBlob());
-        std::copy(p, p + s.size(), s.begin());
+    if (const auto b = c.isBlob() ? c.blob() : std::span<const std::byte>(); b.size() == s.size()) {
+        std::copy(b.begin(), b.end(), s.begin());
     } else {
         s.fill(std::byte{0xff}); // never a SHA-256 by chance: the row check fails
     }
@@ -43,39 +41,19 @@ std::optional<ChainValue> previous_chain(catalog::Catalog& catalog, int64_t seq)
     return std::nullopt;
 }
 
-class RawRow {
-public:
-    RawRow(catalog::Catalog& catalog, int64_t seq) {
-        const std::string sql = "SELECT " + std::string(k_event_columns) + " FROM audit_event WHERE seq = ?";
-        if (sqlite3_prepare_v2(catalog.db().getHandle(), sql.c_str(), -1, &m_stmt, nullptr) != SQLITE_OK)
-            throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") +
-                                                  sqlite3_errmsg(catalog.db().getHandle()));
-        sqlite3_bind_int64(m_stmt, 1, seq);
-        m_found = sqlite3_step(m_stmt) == SQLITE_ROW;
-    }
-    ~RawRow() { sqlite3_finalize(m_stmt); }
-    RawRow(const RawRow&) = delete;
-    RawRow& operator=(const RawRow&) = delete;
-    bool found() const { return m_found; }
-    sqlite3_stmt* get() const { return m_stmt; }
-
-private:
-    sqlite3_stmt* m_stmt = nullptr;
-    bool m_found = false;
-};
-
 } // namespace
 
 bool event_authentic(catalog::Catalog& catalog, int64_t seq) {
     const auto prev = previous_chain(catalog, seq);
-    RawRow row(catalog, seq);
-    if (!prev || !row.found()) return false;
+    sql::Statement row(catalog.sql(), "SELECT " + std::string(k_event_columns) + " FROM audit_event WHERE seq = ?");
+    row.bind(1, seq);
+    if (!prev || !row.executeStep()) return false;
     ChainMac& mac = chain_mac_for(audit_dir(catalog));
     const DigestMode mode{keyed_digests_from(catalog), &mac};
     CanonicalWriter w(k_event_domain);
-    canonical_from_row(row.get(), w, mode);
+    canonical_from_row(row, w, mode);
     const ChainValue computed = mac.compute(w.bytes(), *prev);
-    const ChainValue stored = chain_from_column(row.get(), k_chain_column);
+    const ChainValue stored = chain_from_column(row.getColumn(k_chain_column));
     return crypto::constant_time_equal(computed, stored);
 }
 

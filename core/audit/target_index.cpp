@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 namespace cairn::audit {
 
@@ -46,20 +45,11 @@ void TargetList::normalise() {
 
 namespace {
 
-// Steps `sql` (two columns: an integer and a text) through the raw API:
-// SQLiteCpp's Column objects cost a shared_ptr copy each, over a million rows.
+// Steps `sql` (two columns: an integer and a text), over a million rows.
 template <class Row> void scan(catalog::Catalog& catalog, const char* sql, Row&& row) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(catalog.db().getHandle(), sql, -1, &stmt, nullptr) != SQLITE_OK)
-        throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") +
-                                              sqlite3_errmsg(catalog.db().getHandle()));
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-        row(sqlite3_column_int64(stmt, 0), std::string_view(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, 1))));
-    }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") + sqlite3_errstr(rc));
+    sql::Statement q(catalog.sql(), sql);
+    while (q.executeStep())
+        row(q.getColumn(0).getInt64(), q.getColumn(1).text());
 }
 
 } // namespace

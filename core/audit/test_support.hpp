@@ -4,10 +4,13 @@
 #include "core/audit/audit.hpp"
 #include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
+#include "core/catalog/testing.hpp"
 #include "core/util/random.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <vector>
 #include <string>
 
 namespace cairn::audit::testing {
@@ -18,10 +21,9 @@ struct AuditFixture {
     Actor actor{"alice", "alice", 1000, "host1", 42, "cairn ls"};
 
     AuditFixture() {
-        std::filesystem::create_directories(dir);
-        catalog = catalog::Catalog::open(dir / "catalog.db", true);
+        catalog = catalog::testing::open_test_catalog(dir);
         create_audit_keys(dir);
-        catalog->db().exec("INSERT INTO instance_info (name, value) VALUES ('instance_id', 'inst-test')");
+        catalog->sql().execute("INSERT INTO instance_info (name, value) VALUES ('instance_id', 'inst-test')");
     }
     ~AuditFixture() {
         catalog.reset();
@@ -38,7 +40,19 @@ struct AuditFixture {
                 append(*catalog, actor, {action, {"uid" + std::to_string(i)}, "ok", std::nullopt, {{"i", i}}});
         });
     }
-    void sql(const std::string& statement) { catalog->db().exec(statement); }
+    void sql(const std::string& statement) { catalog->sql().execute(statement); }
+    // Runs `statement` with `blob` as its one parameter.
+    void sql(const std::string& statement, std::span<const std::byte> blob) {
+        sql::Statement q(catalog->sql(), statement);
+        q.bind(1, blob);
+        q.exec();
+    }
+    // n random bytes, to forge a digest or chain value.
+    static std::vector<std::byte> random_bytes(size_t n) {
+        std::vector<std::byte> out(n);
+        for (auto& b : out) b = static_cast<std::byte>(std::stoi(random_hex(1), nullptr, 16));
+        return out;
+    }
 };
 
 } // namespace cairn::audit::testing

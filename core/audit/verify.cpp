@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -30,25 +31,6 @@ namespace {
 constexpr int64_t k_diagnose_window = 10'000;
 
 bool same(const ChainValue& a, const ChainValue& b) { return crypto::constant_time_equal(a, b); }
-
-// One read snapshot for the whole verification (WAL readers see a
-// consistent state while writers keep appending).
-class ReadSnapshot {
-public:
-    explicit ReadSnapshot(SQLite::Database& db) : m_db(db) { m_db.exec("BEGIN"); }
-    ~ReadSnapshot() {
-        try {
-            m_db.exec("COMMIT");
-        } catch (...) {
-            // Nothing was written; a failed end of a read transaction loses nothing.
-        }
-    }
-    ReadSnapshot(const ReadSnapshot&) = delete;
-    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
-private:
-    SQLite::Database& m_db;
-};
 
 // Holds the connection's mutex while this thread reads the log. SQLite
 // takes it in every sqlite3_step and sqlite3_column_* call; it is
@@ -68,30 +50,6 @@ private:
     sqlite3_mutex* m_mutex;
 };
 
-// A raw prepared statement for the hot loop (SQLiteCpp's Column objects
-// cost a shared_ptr copy per column, which shows over millions of rows).
-class RawStatement {
-public:
-    RawStatement(SQLite::Database& db, const std::string& sql) {
-        if (sqlite3_prepare_v2(db.getHandle(), sql.c_str(), -1, &m_stmt, nullptr) != SQLITE_OK)
-            throw Error(ErrorKind::internal, std::string("cannot read the audit trail: ") + sqlite3_errmsg(db.getHandle()));
-    }
-    ~RawStatement() { sqlite3_finalize(m_stmt); }
-    RawStatement(const RawStatement&) = delete;
-    RawStatement& operator=(const RawStatement&) = delete;
-    // True while there is a row; throws on error (e.g. a corrupt file).
-    bool step() {
-        const int rc = sqlite3_step(m_stmt);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error(ErrorKind::integrity, std::string("cannot read the audit trail: ") + sqlite3_errstr(rc));
-    }
-    sqlite3_stmt* get() const { return m_stmt; }
-
-private:
-    sqlite3_stmt* m_stmt = nullptr;
-};
-
 struct Row {
     int64_t seq;
     std::string tail; // canonical form of every field after seq
@@ -106,17 +64,17 @@ ChainValue mac_at(ChainMac& mac, const Row& r, int64_t seq, const ChainValue& pr
 }
 
 std::vector<Row> rows_from(catalog::Catalog& catalog, int64_t seq, const DigestMode& mode) {
-    RawStatement q(catalog.db(), "SELECT " + std::string(k_event_columns) +
-                                     " FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?");
-    sqlite3_bind_int64(q.get(), 1, seq);
-    sqlite3_bind_int64(q.get(), 2, k_diagnose_window);
+    sql::Statement q(catalog.sql(), "SELECT " + std::string(k_event_columns) +
+                                        " FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?");
+    q.bind(1, seq);
+    q.bind(2, k_diagnose_window);
     std::vector<Row> rows;
     CanonicalWriter w(k_event_domain);
-    while (q.step()) {
-        canonical_from_row(q.get(), w, mode);
+    while (q.executeStep()) {
+        canonical_from_row(q, w, mode);
         // Keep what follows the domain tag and seq, so mac_at can re-seat it.
-        rows.push_back({sqlite3_column_int64(q.get(), 0), std::string(w.view().substr(k_canonical_seq_prefix)),
-                        chain_from_column(q.get(), k_chain_column)});
+        rows.push_back({q.getColumn(0).getInt64(), std::string(w.view().substr(k_canonical_seq_prefix)),
+                        chain_from_column(q.getColumn(k_chain_column))});
     }
     return rows;
 }
@@ -404,10 +362,12 @@ const char* problem_name(Problem p) {
     return "unknown";
 }
 
-VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, const VerifyTuning& tuning) {
+// verify() inside one read snapshot (WAL readers see a consistent state
+// while writers keep appending).
+static VerifyReport verify_snapshot(catalog::Catalog& catalog, const Checkpoint* checkpoint,
+                                    const VerifyTuning& tuning) {
     VerifyReport r;
     const auto dir = audit_dir(catalog);
-    ReadSnapshot snapshot(catalog.db());
     const auto anchor = latest_anchor(catalog);
     int64_t expected = 1;
     ChainValue prev = k_genesis;
@@ -423,12 +383,15 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     }
     ChainMac& mac = chain_mac_for(dir);
     const DigestMode mode{keyed_digests_from(catalog), &mac};
-    // Map the file: a sequential scan of millions of rows is then page-cache
-    // reads instead of one pread per page.
-    catalog.db().exec("PRAGMA mmap_size = 1073741824");
+    std::optional<HoldConnection> hold;
+    if (catalog.is_sqlite()) {
+        // Map the file: a sequential scan of millions of rows is then
+        // page-cache reads instead of one pread per page.
+        catalog.db().exec("PRAGMA mmap_size = 1073741824");
+        hold.emplace(catalog.db());
+    }
     std::optional<ChainValue> head_at_cp;
-    const HoldConnection hold(catalog.db());
-    RawStatement q(catalog.db(), "SELECT " + std::string(k_event_columns) + " FROM audit_event ORDER BY seq");
+    sql::Statement q(catalog.sql(), "SELECT " + std::string(k_event_columns) + " FROM audit_event ORDER BY seq");
     // This thread reads and serialises rows (SQLite wants one thread per
     // connection); the checker hashes them. A gap in seq is found here, a bad
     // digest or MAC there; whichever comes first in the log is reported.
@@ -440,8 +403,8 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     std::vector<TextCheck> texts;
     TargetList listed; // for the audit_target check, on the same read
     auto batch = checker.next_batch(0);
-    while (!checker.failed() && q.step()) {
-        const int64_t seq = sqlite3_column_int64(q.get(), 0);
+    while (!checker.failed() && q.executeStep()) {
+        const int64_t seq = q.getColumn(0).getInt64();
         if (seq < expected) {
             fail(gap.emplace(), Problem::inserted, seq,
                  "event at seq " + std::to_string(seq) + " lies in the pruned range");
@@ -459,10 +422,9 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
             batch = checker.next_batch(read);
         }
         texts.clear();
-        canonical_from_row(q.get(), w, mode, &texts);
-        const auto* targets = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), k_targets_column));
-        listed.add_listed(seq, std::string_view(targets ? targets : "", static_cast<size_t>(sqlite3_column_bytes(q.get(), k_targets_column))));
-        const ChainValue stored = chain_from_column(q.get(), k_chain_column);
+        canonical_from_row(q, w, mode, &texts);
+        listed.add_listed(seq, q.getColumn(k_targets_column).text());
+        const ChainValue stored = chain_from_column(q.getColumn(k_chain_column));
         batch->add(w.view(), texts, stored, prev);
         if (checkpoint && seq == checkpoint->count) head_at_cp = stored;
         prev = stored;
@@ -488,6 +450,12 @@ VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, con
     // behind, and "truncated" says more than "index mismatch".
     r.target_index_problem = compare_target_index(catalog, listed);
     if (checkpoint) check_checkpoint(catalog, *checkpoint, head_at_cp, anchor, r);
+    return r;
+}
+
+VerifyReport verify(catalog::Catalog& catalog, const Checkpoint* checkpoint, const VerifyTuning& tuning) {
+    VerifyReport r;
+    catalog.read_transaction([&] { r = verify_snapshot(catalog, checkpoint, tuning); });
     return r;
 }
 

@@ -107,8 +107,8 @@ TEST_SUITE("core::audit::verify") {
         AuditFixture f;
         f.add(4);
         f.sql("INSERT INTO audit_event SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
-              " action, targets, result, error_code, details, randomblob(32), command_line_digest, details_digest,"
-              " redacted_at, credential, seal FROM audit_event WHERE seq = 4");
+              " action, targets, result, error_code, details, ?, command_line_digest, details_digest,"
+              " redacted_at, credential, seal FROM audit_event WHERE seq = 4", f.random_bytes(32));
         auto r = verify(*f.catalog);
         CHECK(r.problem == Problem::chain_mismatch);
         CHECK(r.bad_seq == 5);

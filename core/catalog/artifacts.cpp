@@ -90,12 +90,12 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
 }
 
 bool any_key_with_prefix(Catalog& c, const std::string& prefix) {
-    // Keys are valid UTF-8, which never holds the byte 0xff: every key that
-    // starts with `prefix` lies in [prefix, prefix + "\xff"), and only those.
-    sql::Statement q(c.sql(), "SELECT 1 FROM artifact WHERE key >= ? AND key < ? LIMIT 1");
+    // Keys that start with `prefix` sort (bytewise, as both catalogs compare
+    // keys) right from `prefix` on, before any other key >= prefix: the
+    // first key >= prefix, found through the key index, tells.
+    sql::Statement q(c.sql(), "SELECT key FROM artifact WHERE key >= ? ORDER BY key LIMIT 1");
     q.bind(1, prefix);
-    q.bind(2, prefix + '\xff');
-    return q.executeStep();
+    return q.executeStep() && q.getColumn(0).text().starts_with(prefix);
 }
 
 int next_version(Catalog& c, const std::string& key) {
@@ -113,7 +113,7 @@ int64_t insert_artifact(Catalog& c, ArtifactRow& r) {
     sql::Statement ins(c.sql(),
         "INSERT INTO artifact (uid, key, version, is_latest, kind, hash, size, suffix, n_files, description,"
         " storage_id, object_name, stored_size, wrapped_key, key_id, state, created_by, created_at, run_id)"
-        " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,'active',?,?,?)");
+        " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,'active',?,?,?) RETURNING id");
     int i = 1;
     ins.bind(i++, r.uid);
     ins.bind(i++, r.key);
@@ -132,8 +132,7 @@ int64_t insert_artifact(Catalog& c, ArtifactRow& r) {
     ins.bind(i++, r.created_by);
     ins.bind(i++, r.created_at);
     if (r.run_id) ins.bind(i++, *r.run_id); else ins.bind(i++);
-    ins.exec();
-    r.id = c.db().getLastInsertRowid();
+    r.id = ins.insertReturningId();
     r.is_latest = true;
     r.state = "active";
     return r.id;

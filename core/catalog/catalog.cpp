@@ -2,6 +2,7 @@
 
 #include "core/catalog/errors.hpp"
 
+#include "core/catalog/db/pg_connection.hpp"
 #include "core/catalog/schema.hpp"
 #include "core/util/error.hpp"
 
@@ -20,7 +21,17 @@ constexpr int k_busy_timeout_ms = 30'000;
 int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
 Catalog::Catalog(const std::filesystem::path& path, const std::string& name, int flags)
-    : m_path(path), m_db(name, flags, k_busy_timeout_ms) {}
+    : m_path(path), m_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()),
+      m_name("catalog " + path.string()), m_db(std::make_unique<SQLite::Database>(name, flags, k_busy_timeout_ms)),
+      m_sql(std::make_unique<sql::SqliteConnection>(*m_db)) {}
+
+Catalog::Catalog(std::unique_ptr<sql::Connection> connection, const std::filesystem::path& dir, std::string name)
+    : m_dir(dir), m_name(std::move(name)), m_sql(std::move(connection)) {}
+
+SQLite::Database& Catalog::db() {
+    if (!m_db) throw Error(ErrorKind::internal, "an SQLite-only operation on " + m_name);
+    return *m_db;
+}
 
 namespace {
 
@@ -119,6 +130,18 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool c
     return catalog;
 }
 
+std::unique_ptr<Catalog> Catalog::open_postgres(const std::string& conninfo, const std::filesystem::path& dir,
+                                                 bool create) {
+    auto connection = std::make_unique<sql::PgConnection>(conninfo);
+    const std::string name = "PostgreSQL catalog " + connection->describe();
+    std::unique_ptr<Catalog> catalog(new Catalog(std::move(connection), dir, name));
+    if (!create && catalog->schema_version() == 0)
+        throw Error(ErrorKind::config, name + " has no cairn schema",
+                    "run 'cairn init --catalog URL' to create an instance there, or check the database name");
+    catalog->migrate();
+    return catalog;
+}
+
 void Catalog::configure() {
     // Keep catalog.db-wal and catalog.db-shm between commands instead of
     // deleting them when the last connection closes and creating them again
@@ -127,15 +150,36 @@ void Catalog::configure() {
     // catalog.db alone is complete, and journal_size_limit=0 then truncates
     // the WAL to zero bytes, so no old page lingers in it.
     int persist = 1;
-    sqlite3_file_control(m_db.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-    m_db.exec("PRAGMA journal_mode=WAL");
-    m_db.exec("PRAGMA journal_size_limit=0");
-    m_db.exec("PRAGMA synchronous=NORMAL");
-    m_db.exec("PRAGMA foreign_keys=ON");
-    m_db.exec("PRAGMA secure_delete=ON");
+    sqlite3_file_control(m_db->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    m_db->exec("PRAGMA journal_mode=WAL");
+    m_db->exec("PRAGMA journal_size_limit=0");
+    m_db->exec("PRAGMA synchronous=NORMAL");
+    m_db->exec("PRAGMA foreign_keys=ON");
+    m_db->exec("PRAGMA secure_delete=ON");
 }
 
-int Catalog::schema_version() { return m_db.execAndGet("PRAGMA user_version").getInt(); }
+// SQLite keeps the version in the file header (PRAGMA user_version);
+// PostgreSQL in a one-row table, absent (version 0) before the first
+// migration.
+int Catalog::schema_version() {
+    if (m_db) return m_db->execAndGet("PRAGMA user_version").getInt();
+    sql::Statement exists(*m_sql, "SELECT to_regclass('cairn_schema_version') IS NOT NULL");
+    if (!exists.executeStep() || exists.getColumn(0).getInt() == 0) return 0;
+    sql::Statement q(*m_sql, "SELECT version FROM cairn_schema_version");
+    return q.executeStep() ? q.getColumn(0).getInt() : 0;
+}
+
+void Catalog::set_schema_version(int version) {
+    if (m_db) {
+        m_db->exec("PRAGMA user_version=" + std::to_string(version));
+        return;
+    }
+    m_sql->execute("CREATE TABLE IF NOT EXISTS cairn_schema_version (version BIGINT NOT NULL);"
+                   "DELETE FROM cairn_schema_version");
+    sql::Statement q(*m_sql, "INSERT INTO cairn_schema_version (version) VALUES (?)");
+    q.bind(1, version);
+    q.exec();
+}
 
 void Catalog::migrate() {
     if (schema_version() == latest_schema_version()) return;
@@ -144,32 +188,38 @@ void Catalog::migrate() {
         int version = schema_version();
         if (version > latest_schema_version())
             throw Error(ErrorKind::config,
-                        "catalog " + m_path.string() + " has schema version " +
+                        m_name + " has schema version " +
                             std::to_string(version) + ", newer than this cairn supports",
                         "upgrade cairn");
         for (int v = version; v < latest_schema_version(); ++v)
-            m_db.exec(std::string(migrations()[static_cast<size_t>(v)]));
-        m_db.exec("PRAGMA user_version=" + std::to_string(latest_schema_version()));
+            m_sql->execute(migration_sql(static_cast<size_t>(v), m_sql->dialect()));
+        set_schema_version(latest_schema_version());
     });
 }
 
+// Every writer of one PostgreSQL catalog takes this lock first (the
+// advisory lock space is per database): one writer at a time, as on SQLite.
+// Statements then read under READ COMMITTED what every earlier writer
+// committed, as BEGIN IMMEDIATE does.
+constexpr const char* k_pg_write_begin = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(1667330418)";
+
 void Catalog::write_transaction(const std::function<void()>& body) {
-    transaction("BEGIN IMMEDIATE", body);
+    transaction(m_db ? "BEGIN IMMEDIATE" : k_pg_write_begin, body);
 }
 
 void Catalog::read_transaction(const std::function<void()>& body) {
-    if (sqlite3_get_autocommit(m_db.getHandle()) == 0) return body();
-    transaction("BEGIN", body);
+    if (m_sql->in_transaction()) return body();
+    transaction(m_db ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ", body);
 }
 
 void Catalog::transaction(const char* begin, const std::function<void()>& body) {
-    m_db.exec(begin);
+    m_sql->execute(begin);
     try {
         body();
-        m_db.exec("COMMIT");
+        m_sql->execute("COMMIT");
     } catch (...) {
         try {
-            m_db.exec("ROLLBACK");
+            m_sql->execute("ROLLBACK");
         } catch (...) {
             // The original error is more useful than a failed rollback.
         }
@@ -178,16 +228,19 @@ void Catalog::transaction(const char* begin, const std::function<void()>& body) 
 }
 
 Catalog::ScrubResult Catalog::scrub() {
+    if (!m_db)
+        return {false, m_name + " keeps deleted rows in dead tuples until VACUUM, and in its write-ahead log, "
+                                "replicas and backups, which cairn can neither read nor scrub"};
     // A checkpoint reports busy (first column 1) rather than failing when a
     // reader keeps it from copying every frame back and truncating the WAL.
     // The first checkpoint only shrinks what VACUUM copies, so it does not
     // wait for readers; the last one waits up to the busy timeout.
     auto checkpoint = [&](const char* mode) {
-        SQLite::Statement q(m_db, std::string("PRAGMA wal_checkpoint(") + mode + ")");
+        SQLite::Statement q(*m_db, std::string("PRAGMA wal_checkpoint(") + mode + ")");
         return q.executeStep() && q.getColumn(0).getInt() == 0;
     };
     checkpoint("PASSIVE");
-    m_db.exec("VACUUM");
+    m_db->exec("VACUUM");
     const bool checkpointed = checkpoint("TRUNCATE");
     std::error_code ec;
     const std::filesystem::path wal = m_path.string() + "-wal";

@@ -1,7 +1,9 @@
 #pragma once
-// The SQLite catalog: one file per instance (.cairn/catalog.db), opened in
-// WAL mode with a busy timeout so many processes can share it, foreign keys
-// on, and secure_delete on so freed pages are zeroed (purge relies on it).
+// The catalog: by default one SQLite file per instance (.cairn/catalog.db),
+// opened in WAL mode with a busy timeout so many processes can share it,
+// foreign keys on, and secure_delete on so freed pages are zeroed (purge
+// relies on it). A team's instance keeps it in PostgreSQL instead
+// (open_postgres), shared by many machines; the same SQL runs on both.
 #include "core/catalog/db/sqlite_connection.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -28,23 +30,39 @@ public:
     // migrated or written. A catalog in a directory this process cannot
     // write (an auditor's read-only copy) is opened as immutable.
     static std::unique_ptr<Catalog> open_read_only(const std::filesystem::path& path);
+    // A shared catalog in PostgreSQL (`conninfo`: a postgresql:// URL or
+    // libpq key=value string, completed by PG* variables and files); `dir`
+    // is the local .cairn directory (config, audit keys). With `create`, a
+    // database without cairn's schema gets it; without, it must have it.
+    static std::unique_ptr<Catalog> open_postgres(const std::string& conninfo, const std::filesystem::path& dir,
+                                                  bool create = false);
 
     // Every statement of the catalog's tables goes through sql().
-    sql::Connection& sql() { return m_sql; }
+    sql::Connection& sql() { return *m_sql; }
+    bool is_sqlite() const { return m_db != nullptr; }
     // The SQLite database itself, for what only SQLite has (PRAGMAs, the
-    // raw statements of the audit trail's hot loops).
-    SQLite::Database& db() { return m_db; }
+    // file's bytes). Throws an internal error on PostgreSQL.
+    SQLite::Database& db();
+    // The SQLite file (empty on PostgreSQL).
     const std::filesystem::path& path() const { return m_path; }
+    // The .cairn directory of the instance (its config and audit keys).
+    const std::filesystem::path& dir() const { return m_dir; }
+    // How messages name the catalog: "catalog /x/.cairn/catalog.db" or
+    // "PostgreSQL catalog host:port/db" (never a password).
+    const std::string& name() const { return m_name; }
     int schema_version();
 
     // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, taking the write lock up
     // front so concurrent writers queue on the busy timeout instead of
-    // failing with SQLITE_BUSY at commit. Rolls back if `body` throws.
+    // failing with SQLITE_BUSY at commit. Rolls back if `body` throws. On
+    // PostgreSQL the lock is a transaction-scoped advisory lock, so writers
+    // on every machine queue the same way (one at a time).
     void write_transaction(const std::function<void()>& body);
 
     // Runs `body` inside BEGIN ... COMMIT so that all its queries read one
     // snapshot, and the read lock is taken once rather than per statement.
-    // Inside a transaction already, just runs `body`.
+    // Inside a transaction already, just runs `body`. (PostgreSQL:
+    // REPEATABLE READ, one snapshot.)
     void read_transaction(const std::function<void()>& body);
 
     // Checkpoints and truncates the WAL so deleted content does not linger in
@@ -52,6 +70,8 @@ public:
     // (purge). Incomplete while another connection's read transaction keeps
     // an older snapshot alive: its pages stay in the WAL until it ends. The
     // checkpoint waits for such readers up to the busy timeout (30 s).
+    // Always incomplete on PostgreSQL, whose dead tuples, WAL and backups
+    // cairn cannot scrub (docs/SECURITY.md).
     struct ScrubResult {
         bool complete = true;
         std::string why; // set when incomplete
@@ -60,14 +80,18 @@ public:
 
 private:
     Catalog(const std::filesystem::path& path, const std::string& name, int flags);
+    Catalog(std::unique_ptr<sql::Connection> connection, const std::filesystem::path& dir, std::string name);
     static void require_cairn_file(const std::filesystem::path& path);
     void configure();
     void migrate();
+    void set_schema_version(int version);
     void transaction(const char* begin, const std::function<void()>& body);
 
     std::filesystem::path m_path;
-    SQLite::Database m_db;
-    sql::SqliteConnection m_sql{m_db};
+    std::filesystem::path m_dir;
+    std::string m_name;
+    std::unique_ptr<SQLite::Database> m_db;
+    std::unique_ptr<sql::Connection> m_sql;
 };
 
 // The current schema version (PRAGMA user_version after migration).

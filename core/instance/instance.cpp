@@ -2,6 +2,7 @@
 
 #include "core/access/identity.hpp"
 #include "core/util/error.hpp"
+#include "core/util/time.hpp"
 
 #include <cstdlib>
 
@@ -28,8 +29,9 @@ int64_t Instance::storage_id() {
     if (q.executeStep()) return m_storage_id = q.getColumn(0).getInt64();
     m_catalog->write_transaction([&] {
         sql::Statement ins(m_catalog->sql(),
-                              "INSERT OR IGNORE INTO storage (url, created_at) VALUES (?, strftime('%s','now') * 1000)");
+                              "INSERT INTO storage (url, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
         ins.bind(1, m_config.storage.url);
+        ins.bind(2, now_ms());
         ins.exec();
     });
     q.reset();

@@ -48,9 +48,9 @@ std::string walk_cte(const Step& s, const std::string& anchor, bool with_depth) 
 // to cut_to_depth().
 std::string reached_cte(const Step& s, int depth) {
     if (depth <= k_tracked_depth)
-        return walk_cte(s, "SELECT CAST(?1 AS INTEGER), 0", true) +
+        return walk_cte(s, "SELECT CAST(?1 AS BIGINT), 0", true) +
                ", reached(id, depth) AS (SELECT id, MIN(depth) FROM walk GROUP BY id)\n";
-    return walk_cte(s, "SELECT CAST(?1 AS INTEGER)", false) +
+    return walk_cte(s, "SELECT CAST(?1 AS BIGINT)", false) +
            ", reached(id, depth) AS (SELECT id, 0 FROM walk)\n";
 }
 
@@ -330,7 +330,7 @@ ArtifactNode resolve_node(catalog::Catalog& c, const std::string& ref) {
         id = row->id;
     }
     sql::Statement q(c.sql(),
-                        std::string("WITH reached(id, depth) AS (SELECT CAST(?1 AS INTEGER), 0)") +
+                        std::string("WITH reached(id, depth) AS (SELECT CAST(?1 AS BIGINT), 0)") +
                             k_node_columns + k_from_reached);
     q.bind(1, id);
     q.executeStep();

@@ -18,7 +18,7 @@ namespace cairn::lineage {
 namespace {
 
 constexpr const char* k_run_select =
-    "SELECT r.id, r.uid, r.started_at, r.finished_at, r.exit_status, r.params, r.command_line, r.host, r.user,"
+    "SELECT r.id, r.uid, r.started_at, r.finished_at, r.exit_status, r.params, r.command_line, r.host, r.\"user\","
     " r.pid, t.id, t.uid, t.key, t.kind, t.source_hash, t.source_path, t.created_at"
     " FROM run r JOIN transform t ON t.id = r.transform_id ";
 
@@ -138,8 +138,8 @@ RunRow insert_run(catalog::Catalog& c, const Actor& actor, const StartOptions& o
     r.host = actor.host;
     r.user = actor.identity;
     r.pid = o.pid != 0 ? o.pid : actor.pid;
-    sql::Statement ins(c.sql(), "INSERT INTO run (uid, transform_id, started_at, params, command_line, host, user, pid)"
-                                  " VALUES (?,?,?,?,?,?,?,?)");
+    sql::Statement ins(c.sql(), "INSERT INTO run (uid, transform_id, started_at, params, command_line, host, \"user\", pid)"
+                                  " VALUES (?,?,?,?,?,?,?,?) RETURNING id");
     ins.bind(1, r.uid);
     ins.bind(2, r.transform.id);
     ins.bind(3, r.started_at);
@@ -148,8 +148,7 @@ RunRow insert_run(catalog::Catalog& c, const Actor& actor, const StartOptions& o
     ins.bind(6, r.host);
     ins.bind(7, r.user);
     ins.bind(8, r.pid);
-    ins.exec();
-    r.id = c.db().getLastInsertRowid();
+    r.id = ins.insertReturningId();
     r.status = RunStatus::running;
     return r;
 }

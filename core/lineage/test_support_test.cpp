@@ -2,6 +2,7 @@
 // test binary only, hence the _test suffix).
 #include "core/lineage/test_support.hpp"
 
+#include "core/catalog/testing.hpp"
 #include "core/util/random.hpp"
 #include "core/util/time.hpp"
 
@@ -11,9 +12,8 @@ namespace cairn::lineage::testing {
 
 Fixture::Fixture() {
     m_dir = std::filesystem::temp_directory_path() / ("cairn-lineage-test-" + random_hex(6));
-    std::filesystem::create_directories(m_dir);
-    m_catalog = catalog::Catalog::open(m_dir / "catalog.db", true);
-    m_catalog->db().exec("INSERT INTO storage (id, url, created_at) VALUES (1, 'file:///tmp/x', 0)");
+    m_catalog = catalog::testing::open_test_catalog(m_dir);
+    m_catalog->sql().execute("INSERT INTO storage (id, url, created_at) VALUES (1, 'file:///tmp/x', 0)");
     m_actor.identity = m_actor.os_user = "tester";
     m_actor.host = "test-host";
     m_actor.pid = static_cast<long>(::getpid());

@@ -98,17 +98,14 @@ TransformSpec describe_command(const std::vector<std::string>& argv, const stdfs
 }
 
 TransformRow ensure_transform(catalog::Catalog& c, const TransformSpec& spec) {
-    // "IS" is SQLite's null-safe equality; written out for PostgreSQL
-    // portability as an explicit NULL test.
+    // IS NOT DISTINCT FROM: equality where NULL equals NULL, in both
+    // dialects (SQLite since 3.39).
     sql::Statement q(c.sql(), std::string(k_columns) +
-                                    "WHERE key = ? AND kind = ? AND ((source_hash IS NULL AND ? IS NULL) OR source_hash = ?)"
+                                    "WHERE key = ? AND kind = ? AND source_hash IS NOT DISTINCT FROM ?"
                                     " ORDER BY id LIMIT 1");
     q.bind(1, spec.key);
     q.bind(2, spec.kind);
-    if (spec.source_hash) {
-        q.bind(3, *spec.source_hash);
-        q.bind(4, *spec.source_hash);
-    }
+    if (spec.source_hash) q.bind(3, *spec.source_hash);
     if (q.executeStep()) return read_row(q);
     TransformRow t;
     t.uid = new_uid();
@@ -118,15 +115,14 @@ TransformRow ensure_transform(catalog::Catalog& c, const TransformSpec& spec) {
     t.source_path = spec.source_path;
     t.created_at = now_ms();
     sql::Statement ins(c.sql(), "INSERT INTO transform (uid, key, kind, source_hash, source_path, created_at)"
-                                  " VALUES (?,?,?,?,?,?)");
+                                  " VALUES (?,?,?,?,?,?) RETURNING id");
     ins.bind(1, t.uid);
     ins.bind(2, t.key);
     ins.bind(3, t.kind);
     if (t.source_hash) ins.bind(4, *t.source_hash);
     if (!t.source_path.empty()) ins.bind(5, t.source_path);
     ins.bind(6, t.created_at);
-    ins.exec();
-    t.id = c.db().getLastInsertRowid();
+    t.id = ins.insertReturningId();
     return t;
 }
 

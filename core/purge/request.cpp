@@ -69,7 +69,7 @@ Created record(Context& ctx, Request req, const std::vector<Chosen>& chosen) {
     catalog::Catalog& c = ctx.catalog;
     sql::Statement ins(c.sql(),
         "INSERT INTO deletion_request (uid, reason, requested_by, requested_at, due_at, deadline_at, state,"
-        " with_descendants, policy) VALUES (?,?,?,?,?,?,'pending',?,?)");
+        " with_descendants, policy) VALUES (?,?,?,?,?,?,'pending',?,?) RETURNING id");
     ins.bind(1, req.uid);
     if (req.reason.empty()) ins.bind(2); else ins.bind(2, req.reason);
     ins.bind(3, req.requested_by);
@@ -78,13 +78,12 @@ Created record(Context& ctx, Request req, const std::vector<Chosen>& chosen) {
     ins.bind(6, req.times.deadline_at);
     ins.bind(7, req.with_descendants ? 1 : 0);
     if (req.policy.empty()) ins.bind(8); else ins.bind(8, req.policy);
-    ins.exec();
-    req.id = c.db().getLastInsertRowid();
+    req.id = ins.insertReturningId();
     req.state = "pending";
 
     sql::Statement target(c.sql(),
-        "INSERT OR IGNORE INTO deletion_target (request_id, artifact_id, state, storage_id, object_name, via, updated_at)"
-        " VALUES (?,?,'pending',?,?,?,?)");
+        "INSERT INTO deletion_target (request_id, artifact_id, state, storage_id, object_name, via, updated_at)"
+        " VALUES (?,?,'pending',?,?,?,?) ON CONFLICT DO NOTHING");
     sql::Statement hide(c.sql(), "UPDATE artifact SET state = 'pending_deletion' WHERE id = ? AND state = 'active'");
     Created created;
     std::set<std::string> keys;
@@ -275,8 +274,8 @@ std::vector<int64_t> find_descendants(catalog::Catalog& c, const std::vector<int
 void refresh_latest(catalog::Catalog& c, const std::string& key) {
     if (key.empty()) return;
     sql::Statement q(c.sql(),
-        "UPDATE artifact SET is_latest = COALESCE(id = (SELECT id FROM artifact WHERE key = ?1 AND state = 'active'"
-        " ORDER BY version DESC LIMIT 1), 0) WHERE key = ?1");
+        "UPDATE artifact SET is_latest = CASE WHEN id = (SELECT id FROM artifact WHERE key = ?1 AND state = 'active'"
+        " ORDER BY version DESC LIMIT 1) THEN 1 ELSE 0 END WHERE key = ?1");
     q.bind(1, key);
     q.exec();
 }

@@ -1,3 +1,4 @@
+#include "core/catalog/testing.hpp"
 #include "core/purge/request.hpp"
 #include "core/purge/testing.hpp"
 #include "core/util/error.hpp"
@@ -49,7 +50,7 @@ TEST_SUITE("core::purge::request") {
         CHECK(f.state_of(v2.uid) == "pending_deletion");
         CHECK(f.state_of(other.uid) == "active");
         CHECK(catalog::list_artifacts(f.catalog(), "exp/a", true).empty());
-        CHECK(f.catalog().db().execAndGet("SELECT COUNT(*) FROM audit_event WHERE action = 'purge.request'").getInt() == 1);
+        CHECK(catalog::testing::query_int(f.catalog(), "SELECT COUNT(*) FROM audit_event WHERE action = 'purge.request'") == 1);
     }
 
     TEST_CASE("create_request: key@vN and uid name one version; latest moves to what remains") {

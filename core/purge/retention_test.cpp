@@ -1,3 +1,4 @@
+#include "core/catalog/testing.hpp"
 #include "core/purge/retention.hpp"
 #include "core/purge/testing.hpp"
 
@@ -70,7 +71,7 @@ TEST_SUITE("core::purge::retention") {
         auto a1 = f.add("d/a", now - 3 * day);
         auto a2 = f.add("d/a", now - 2 * day);
         auto a3 = f.add("d/a", now - 1 * day);
-        f.catalog().db().exec("UPDATE artifact SET state = 'pending_deletion' WHERE uid = '" + a3.uid + "'");
+        f.catalog().sql().execute("UPDATE artifact SET state = 'pending_deletion' WHERE uid = '" + a3.uid + "'");
         std::vector<config::RetentionRule> rules = {{"d/**", std::nullopt, 1}, {"**", 5 * day, std::nullopt}};
         auto hits = plan_retention(f.catalog(), rules, now);
         REQUIRE(hits.size() == 1); // the second rule finds nothing left

@@ -2,6 +2,7 @@
 // Test fixture for core/purge unit tests: a fresh catalog and a local
 // storage directory in a temp dir, and helpers to add artifacts and runs.
 #include "core/catalog/artifacts.hpp"
+#include "core/catalog/testing.hpp"
 #include "core/purge/context.hpp"
 #include "core/storage/local/local_backend.hpp"
 #include "core/util/fs.hpp"
@@ -19,15 +20,16 @@ class Fixture {
 public:
     Fixture()
         : m_dir(std::filesystem::temp_directory_path() / ("cairn-purge-" + random_hex(6))),
-          m_catalog((fs::ensure_dir(m_dir), catalog::Catalog::open(m_dir / "catalog.db", true))),
+          m_catalog(catalog::testing::open_test_catalog(m_dir)),
           m_backend(storage::open_local_backend(m_dir / "storage")),
           m_cache(m_dir / "cache", 1ull << 30),
           m_ctx{*m_catalog, m_config, Actor{"tester", "tester", 0, "testhost", 1, "cairn purge run"},
                 [this](const std::string&) -> storage::Backend& { return *m_active; }, {}, &m_cache} {
         m_active = m_backend.get();
         m_config.storage.url = (m_dir / "storage").string();
-        m_catalog->db().exec("INSERT INTO storage (url, created_at) VALUES ('" + m_config.storage.url + "', 0)");
-        m_storage_id = m_catalog->db().getLastInsertRowid();
+        sql::Statement ins(m_catalog->sql(), "INSERT INTO storage (url, created_at) VALUES (?, 0) RETURNING id");
+        ins.bind(1, m_config.storage.url);
+        m_storage_id = ins.insertReturningId();
     }
     ~Fixture() {
         std::error_code ec;
@@ -62,15 +64,21 @@ public:
 
     // A run that read `inputs`; returns its id.
     int64_t add_run(const std::vector<int64_t>& inputs) {
-        m_catalog->db().exec("INSERT INTO transform (uid, key, kind, created_at) VALUES ('" + new_uid() +
-                             "', 'test.sh', 'script', 0)");
-        const int64_t transform = m_catalog->db().getLastInsertRowid();
-        m_catalog->db().exec("INSERT INTO run (uid, transform_id, started_at) VALUES ('" + new_uid() + "', " +
-                             std::to_string(transform) + ", 0)");
-        int64_t run = m_catalog->db().getLastInsertRowid();
-        for (int64_t a : inputs)
-            m_catalog->db().exec("INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (" + std::to_string(run) + ", " +
-                                 std::to_string(a) + ", 0)");
+        sql::Statement transform(m_catalog->sql(), "INSERT INTO transform (uid, key, kind, created_at)"
+                                                   " VALUES (?, 'test.sh', 'script', 0) RETURNING id");
+        transform.bind(1, new_uid());
+        sql::Statement ins_run(m_catalog->sql(),
+                               "INSERT INTO run (uid, transform_id, started_at) VALUES (?, ?, 0) RETURNING id");
+        ins_run.bind(1, new_uid());
+        ins_run.bind(2, transform.insertReturningId());
+        const int64_t run = ins_run.insertReturningId();
+        sql::Statement input(m_catalog->sql(), "INSERT INTO run_input (run_id, artifact_id, recorded_at) VALUES (?, ?, 0)");
+        for (int64_t a : inputs) {
+            input.bind(1, run);
+            input.bind(2, a);
+            input.exec();
+            input.reset();
+        }
         return run;
     }
 

@@ -71,6 +71,10 @@ TEST_SUITE("core::catalog::db") {
         CHECK_THROWS(number_parameters("SELECT ? WHERE a = :x"));
         CHECK_THROWS(number_parameters("SELECT 'unterminated"));
         CHECK(number_parameters("SELECT 1").n_params == 0);
+        // ?NNN keeps its number, also past 9 and when repeated.
+        p = number_parameters("UPDATE t SET a = ?2 WHERE k = ?1 AND j = ?1 AND m = ?12");
+        CHECK(p.sql == "UPDATE t SET a = $2 WHERE k = $1 AND j = $1 AND m = $12");
+        CHECK(p.n_params == 12);
     }
 
     TEST_CASE("statements: values round-trip alike on both catalogs") {

@@ -30,7 +30,10 @@ LibpqApi load() {
     bind(api.cmd_tuples, "PQcmdTuples");
     bind(api.clear, "PQclear");
     bind(api.ssl_in_use, "PQsslInUse");
+    bind(api.transaction_status, "PQtransactionStatus");
     bind(api.host, "PQhost");
+    bind(api.port, "PQport");
+    bind(api.db, "PQdb");
     return api; // the library stays loaded for the life of the process
 }
 

@@ -26,7 +26,10 @@ struct LibpqApi {
     char* (*cmd_tuples)(PGresult*);
     void (*clear)(PGresult*);
     int (*ssl_in_use)(PGconn*);
+    PGTransactionStatusType (*transaction_status)(const PGconn*);
     char* (*host)(const PGconn*);
+    char* (*port)(const PGconn*);
+    char* (*db)(const PGconn*);
 };
 
 // Loads libpq once (thread-safe). Throws Error(config) naming the library

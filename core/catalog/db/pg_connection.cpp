@@ -18,6 +18,26 @@ namespace {
 // Type OIDs of pg_type that cairn's columns come back as.
 constexpr Oid k_bool = 16;
 constexpr Oid k_bytea = 17;
+constexpr Oid k_int8 = 20;
+constexpr Oid k_int2 = 21;
+constexpr Oid k_int4 = 23;
+constexpr Oid k_float4 = 700;
+constexpr Oid k_float8 = 701;
+constexpr Oid k_numeric = 1700;
+
+Kind kind_of_type(Oid type) {
+    switch (type) {
+    case k_bool:
+    case k_int2:
+    case k_int4:
+    case k_int8: return Kind::integer;
+    case k_float4:
+    case k_float8:
+    case k_numeric: return Kind::real;
+    case k_bytea: return Kind::blob;
+    default: return Kind::text;
+    }
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -74,6 +94,7 @@ public:
     PgStatement(PGconn* conn, std::string_view sql) : m_conn(conn), m_sql(number_parameters(sql)) {
         m_values.resize(static_cast<size_t>(m_sql.n_params));
         m_formats.resize(static_cast<size_t>(m_sql.n_params), 0);
+        m_types.resize(static_cast<size_t>(m_sql.n_params), 0);
     }
 
     int index_of(std::string_view name) const override {
@@ -81,16 +102,19 @@ public:
             if (m_sql.names[k] == name) return static_cast<int>(k + 1);
         return 0;
     }
-    void bind_null(int i) override { set(i, std::nullopt, 0); }
-    void bind_int(int i, int64_t v) override { set(i, std::to_string(v), 0); }
+    // Integers, doubles and blobs are sent typed, so "? IS NULL" or
+    // "COALESCE(?, 0)" need no cast; text and NULL take the type the SQL
+    // gives them (as with SQLite, which has no parameter types).
+    void bind_null(int i) override { set(i, std::nullopt, 0, 0); }
+    void bind_int(int i, int64_t v) override { set(i, std::to_string(v), 0, k_int8); }
     void bind_double(int i, double v) override {
         char buf[64];
         auto end = std::to_chars(buf, buf + sizeof buf, v).ptr; // shortest exact form
-        set(i, std::string(buf, end), 0);
+        set(i, std::string(buf, end), 0, k_float8);
     }
-    void bind_text(int i, std::string_view v) override { set(i, std::string(v), 0); }
+    void bind_text(int i, std::string_view v) override { set(i, std::string(v), 0, 0); }
     void bind_blob(int i, std::span<const std::byte> v) override {
-        set(i, std::string(reinterpret_cast<const char*>(v.data()), v.size()), 1);
+        set(i, std::string(reinterpret_cast<const char*>(v.data()), v.size()), 1, k_bytea);
     }
 
     bool step() override {
@@ -113,10 +137,13 @@ public:
     void clear_bindings() override {
         for (auto& v : m_values) v.reset();
         std::fill(m_formats.begin(), m_formats.end(), 0);
+        std::fill(m_types.begin(), m_types.end(), 0);
     }
     int column_count() const override { return m_result.get() ? libpq().nfields(m_result.get()) : 0; }
     bool is_null(int c) const override { return libpq().getisnull(row_result(c), m_row, c) != 0; }
-    bool is_blob(int c) const override { return !is_null(c) && libpq().ftype(m_result.get(), c) == k_bytea; }
+    Kind kind(int c) const override {
+        return is_null(c) ? Kind::null : kind_of_type(libpq().ftype(m_result.get(), c));
+    }
     int64_t get_int(int c) const override {
         if (is_null(c)) return 0;
         const char* text = libpq().getvalue(m_result.get(), m_row, c);
@@ -132,7 +159,7 @@ public:
         if (is_null(c)) return 0;
         return std::stod(libpq().getvalue(m_result.get(), m_row, c));
     }
-    std::string get_text(int c) const override {
+    std::string_view get_text(int c) const override {
         if (is_null(c)) return {};
         if (libpq().ftype(m_result.get(), c) == k_bytea) {
             auto b = get_blob(c);
@@ -153,11 +180,12 @@ public:
     }
 
 private:
-    void set(int i, std::optional<std::string> value, int format) {
+    void set(int i, std::optional<std::string> value, int format, Oid type) {
         if (i < 1 || i > m_sql.n_params)
             throw Error(ErrorKind::internal, "SQL parameter " + std::to_string(i) + " out of range: " + m_sql.sql);
         m_values[static_cast<size_t>(i - 1)] = std::move(value);
         m_formats[static_cast<size_t>(i - 1)] = format;
+        m_types[static_cast<size_t>(i - 1)] = type;
     }
 
     void execute() {
@@ -167,7 +195,7 @@ private:
             values.push_back(v ? v->data() : nullptr);
             lengths.push_back(v ? static_cast<int>(v->size()) : 0);
         }
-        m_result = checked(m_conn, libpq().exec_params(m_conn, m_sql.sql.c_str(), m_sql.n_params, nullptr,
+        m_result = checked(m_conn, libpq().exec_params(m_conn, m_sql.sql.c_str(), m_sql.n_params, m_types.data(),
                                                        values.data(), lengths.data(), m_formats.data(), 0));
         m_executed = true;
         m_row = -1;
@@ -185,6 +213,7 @@ private:
     NumberedSql m_sql;
     std::vector<std::optional<std::string>> m_values;
     std::vector<int> m_formats;
+    std::vector<Oid> m_types;
     PgResult m_result;
     bool m_executed = false;
     int m_row = -1;
@@ -203,9 +232,10 @@ PgConnection::PgConnection(const std::string& conninfo) {
         throw pg_connect_error(why);
     }
     // One text form for every value, whatever the server's defaults; no
-    // NOTICE lines on stderr.
+    // NOTICE lines on stderr. A lock (a writer's advisory lock too) waited
+    // for longer than SQLite's busy timeout fails with 55P03, exit 8.
     checked(m_conn, pq.exec(m_conn, "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
-                             " SET client_min_messages = warning"));
+                             " SET client_min_messages = warning; SET lock_timeout = '30s'"));
 }
 
 PgConnection::~PgConnection() {
@@ -217,6 +247,18 @@ std::unique_ptr<StatementImpl> PgConnection::prepare(std::string_view sql) {
 }
 
 void PgConnection::execute(std::string_view sql) { checked(m_conn, libpq().exec(m_conn, std::string(sql).c_str())); }
+
+bool PgConnection::in_transaction() const {
+    return libpq().transaction_status(m_conn) != PQTRANS_IDLE;
+}
+
+std::string PgConnection::describe() const {
+    const auto& pq = libpq();
+    auto text = [](const char* s) { return std::string(s ? s : ""); };
+    std::string host = text(pq.host(m_conn));
+    if (host.find(':') != std::string::npos) host = "[" + host + "]"; // IPv6
+    return host + ":" + text(pq.port(m_conn)) + "/" + text(pq.db(m_conn));
+}
 
 bool PgConnection::encrypted() const { return libpq().ssl_in_use(m_conn) != 0; }
 

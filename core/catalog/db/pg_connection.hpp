@@ -22,8 +22,11 @@ public:
     Dialect dialect() const override { return Dialect::postgresql; }
     std::unique_ptr<StatementImpl> prepare(std::string_view sql) override;
     void execute(std::string_view sql) override;
+    bool in_transaction() const override;
     // Whether the connection is encrypted (TLS).
     bool encrypted() const;
+    // "host:port/database" as connected (no user, no password).
+    std::string describe() const;
 
 private:
     PGconn* m_conn = nullptr;

@@ -49,6 +49,15 @@ NumberedSql number_parameters(std::string_view sql) {
             if (found == out.names.end()) found = out.names.insert(out.names.end(), name);
             out.sql += "$" + std::to_string(found - out.names.begin() + 1);
             i = end;
+        } else if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+            // ?NNN: SQLite's numbered parameter, the same as PostgreSQL's $NNN.
+            size_t end = i + 1;
+            while (end < sql.size() && sql[end] >= '0' && sql[end] <= '9') ++end;
+            const int n = std::stoi(std::string(sql.substr(i + 1, end - i - 1)));
+            positional = true;
+            out.n_params = std::max(out.n_params, n);
+            out.sql += "$" + std::to_string(n);
+            i = end;
         } else if (c == '?') {
             positional = true;
             out.sql += "$" + std::to_string(++out.n_params);

@@ -1,6 +1,6 @@
 #pragma once
-// cairn's SQL is written with SQLite's parameters: positional `?` and named
-// `:name`. PostgreSQL numbers them ($1, $2, ...). This rewrites one into the
+// cairn's SQL is written with SQLite's parameters: positional `?`, numbered
+// `?NNN` and named `:name`. PostgreSQL numbers them ($1, $2, ...). This rewrites one into the
 // other outside string literals, quoted identifiers and comments, and keeps
 // PostgreSQL's casts (`::type`) as they are.
 #include <string>

@@ -13,6 +13,7 @@ public:
     Dialect dialect() const override { return Dialect::sqlite; }
     std::unique_ptr<StatementImpl> prepare(std::string_view sql) override;
     void execute(std::string_view sql) override;
+    bool in_transaction() const override;
 
 private:
     SQLite::Database& m_db;

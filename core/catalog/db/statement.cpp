@@ -12,4 +12,12 @@ int Statement::index_of(const char* name) const {
     return index;
 }
 
+int64_t Statement::insertReturningId() {
+    if (!executeStep()) throw Error(ErrorKind::internal, "INSERT ... RETURNING returned no row");
+    const int64_t id = getColumn(0).getInt64();
+    while (executeStep()) {
+    }
+    return id;
+}
+
 } // namespace cairn::catalog::db

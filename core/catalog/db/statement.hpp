@@ -18,6 +18,11 @@ namespace cairn::catalog::db {
 
 enum class Dialect { sqlite, postgresql };
 
+// What a value is, as the audit chain serialises it: SQLite's storage class,
+// or on PostgreSQL the class of the column's type (integers and booleans are
+// integer, bytea is blob, floating types are real, everything else text).
+enum class Kind { null, integer, real, text, blob };
+
 // What a prepared statement does; each connection type implements it.
 class StatementImpl {
 public:
@@ -36,10 +41,11 @@ public:
     virtual int column_count() const = 0;
     // Columns are 0-based, of the current row.
     virtual bool is_null(int column) const = 0;
-    virtual bool is_blob(int column) const = 0; // a BLOB (SQLite) or bytea (PostgreSQL) value
+    virtual Kind kind(int column) const = 0;
     virtual int64_t get_int(int column) const = 0;
     virtual double get_double(int column) const = 0;
-    virtual std::string get_text(int column) const = 0;
+    // Valid until the statement steps again (SQLite: a BLOB's bytes as text).
+    virtual std::string_view get_text(int column) const = 0;
     virtual std::span<const std::byte> get_blob(int column) const = 0;
 };
 
@@ -50,6 +56,8 @@ public:
     virtual std::unique_ptr<StatementImpl> prepare(std::string_view sql) = 0;
     // Runs SQL without parameters or rows (may hold several statements).
     virtual void execute(std::string_view sql) = 0;
+    // Whether a transaction is open (BEGIN without COMMIT or ROLLBACK yet).
+    virtual bool in_transaction() const = 0;
 };
 
 // One value of the current row. Valid until the statement steps again.
@@ -57,11 +65,14 @@ class Column {
 public:
     Column(const StatementImpl& s, int index) : m_s(s), m_index(index) {}
     bool isNull() const { return m_s.is_null(m_index); }
-    bool isBlob() const { return m_s.is_blob(m_index); }
+    bool isBlob() const { return kind() == Kind::blob; }
+    Kind kind() const { return m_s.kind(m_index); }
     int64_t getInt64() const { return m_s.get_int(m_index); }
     int getInt() const { return static_cast<int>(m_s.get_int(m_index)); }
     double getDouble() const { return m_s.get_double(m_index); }
-    std::string getString() const { return m_s.get_text(m_index); }
+    std::string getString() const { return std::string(m_s.get_text(m_index)); }
+    // Without a copy; valid until the statement steps again.
+    std::string_view text() const { return m_s.get_text(m_index); }
     const void* getBlob() const { return m_s.get_blob(m_index).data(); }
     int getBytes() const { return static_cast<int>(m_s.get_blob(m_index).size()); }
     std::span<const std::byte> blob() const { return m_s.get_blob(m_index); }
@@ -97,6 +108,9 @@ public:
     void clearBindings() { m_impl->clear_bindings(); }
     int getColumnCount() const { return m_impl->column_count(); }
     Column getColumn(int index) const { return Column(*m_impl, index); }
+
+    // Steps an INSERT ... RETURNING id to its end; the id.
+    int64_t insertReturningId();
 
 private:
     int index_of(const char* name) const;
