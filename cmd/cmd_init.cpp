@@ -15,14 +15,14 @@ namespace {
 
 struct InitOpts {
     std::string dir = ".";
-    std::string storage, name, endpoint, region, addressing, key_file;
-    bool allow_http = false, allow_unsafe = false, passphrase = false, replace_instance = false;
+    std::string storage, name, endpoint, region, addressing, key_file, catalog;
+    bool allow_http = false, allow_unsafe = false, passphrase = false, replace_instance = false, allow_plain_catalog = false;
 };
 
 void run(const InitOpts& o, GlobalOptions& g) {
     const std::optional<keys::SecretString> pass = new_passphrase(o.passphrase);
-    InitOptions opts{o.dir, o.storage, o.name, o.endpoint, o.region, o.addressing, o.allow_http,
-                     o.key_file, view_of(pass), o.allow_unsafe, g.argv, o.replace_instance};
+    InitOptions opts{o.dir, o.storage, o.catalog, o.allow_plain_catalog, o.name, o.endpoint, o.region, o.addressing,
+                     o.allow_http, o.key_file, view_of(pass), o.allow_unsafe, g.argv, o.replace_instance};
     InitResult r = init_instance(opts);
     for (const auto& w : r.warnings) std::fprintf(stderr, "cairn: warning: %s\n", w.c_str());
     if (g.json) {
@@ -50,6 +50,11 @@ void register_init(CLI::App& app, GlobalOptions& g) {
     sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 5 storage probe failed, 7 unsafe storage or bad config, 8 an instance already exists, or this host recorded the audit trail of an instance at this path (see --replace-instance).");
     sub->add_option("dir", o->dir, "Directory to create .cairn/ in (default: current directory)");
     sub->add_option("--storage", o->storage, "Storage location: DIR, file:///DIR, s3://bucket/prefix or gs://bucket/prefix (default: .cairn/storage)");
+    sub->add_option("--catalog", o->catalog,
+                    "Keep the catalog in PostgreSQL: postgresql://[USER@]HOST[:PORT]/DB (no password: libpq's ~/.pgpass; "
+                    "TLS verify-full by default) (default: .cairn/catalog.db)");
+    sub->add_flag("--allow-plain-catalog", o->allow_plain_catalog,
+                  "Accept a weaker sslmode (from the URL or PGSSLMODE) to a PostgreSQL server on this machine");
     sub->add_option("--name", o->name, "Instance name (default: the directory name)");
     sub->add_option("--endpoint", o->endpoint, "S3-compatible endpoint URL (kept in config)");
     sub->add_option("--region", o->region, "Storage region");

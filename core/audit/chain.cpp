@@ -49,14 +49,15 @@ void CanonicalWriter::blob(std::span<const std::byte> b) {
 }
 
 void CanonicalWriter::column(const sql::Column& c) {
-    switch (c.kind()) {
-    case sql::Kind::integer: integer(c.getInt64()); break;
-    case sql::Kind::text: text(c.text()); break;
-    case sql::Kind::blob: blob(c.blob()); break;
+    const sql::Value v = c.value();
+    switch (v.kind) {
+    case sql::Kind::integer: integer(v.integer); break;
+    case sql::Kind::text: text(v.bytes); break;
+    case sql::Kind::blob: blob(std::as_bytes(std::span(v.bytes.data(), v.bytes.size()))); break;
     case sql::Kind::null: null(); break;
     case sql::Kind::real: // never in audit_event; tagged so it cannot pass for anything else
         raw("r");
-        text(c.text());
+        text(v.bytes);
     }
 }
 
@@ -172,12 +173,15 @@ private:
 void redactable_column(const sql::Statement& row, int text_col, int digest_col, std::string_view domain,
                        CanonicalWriter& out, const DigestMode& mode, std::vector<TextCheck>* deferred) {
     const sql::Column digest = row.getColumn(digest_col);
-    const sql::Column text = row.getColumn(text_col);
-    const sql::Kind type = text.kind();
-    const auto stored = digest.kind() == sql::Kind::blob ? digest.blob() : std::span<const std::byte>();
+    const sql::Value text = row.getColumn(text_col).value();
+    const sql::Value stored_value = digest.value();
+    const auto stored = stored_value.kind == sql::Kind::blob
+                            ? std::as_bytes(std::span(stored_value.bytes.data(), stored_value.bytes.size()))
+                            : std::span<const std::byte>();
+    const sql::Kind type = text.kind;
     bool consistent = false;
     if (type == sql::Kind::text && stored.size() == TextDigest{}.size()) {
-        TextCheck check{domain, text.text(), {}, mode.keyed(row.getColumn(0).getInt64())};
+        TextCheck check{domain, text.bytes, {}, mode.keyed(row.getColumn(0).getInt64())};
         std::copy(stored.begin(), stored.end(), check.stored.begin());
         if (deferred) {
             deferred->push_back(check);
@@ -250,12 +254,12 @@ int64_t keyed_digests_from(catalog::Catalog& catalog) {
 
 ChainValue chain_from_column(const catalog::db::Column& c) {
     ChainValue v;
-    const auto b = c.isBlob() ? c.blob() : std::span<const std::byte>();
-    if (b.size() != v.size()) {
+    const sql::Value value = c.value();
+    if (value.kind != sql::Kind::blob || value.bytes.size() != v.size()) {
         v.fill(std::byte{0xff});
         return v;
     }
-    std::copy(b.begin(), b.end(), v.begin());
+    std::memcpy(v.data(), value.bytes.data(), v.size());
     return v;
 }
 

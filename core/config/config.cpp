@@ -71,6 +71,8 @@ const std::map<std::string, Setter>& key_table() {
              if (c.storage.addressing != "path" && c.storage.addressing != "virtual")
                  fail(f, n, "'storage.addressing' must be path or virtual");
          }},
+        {"catalog.url", [](Config& c, const YAML::Node& n, const std::string& f) { c.catalog_url = as_string(f, n, "catalog.url"); }},
+        {"catalog.allow_plain", [](Config& c, const YAML::Node& n, const std::string& f) { c.catalog_allow_plain = as_bool(f, n, "catalog.allow_plain"); }},
         {"key_file", [](Config& c, const YAML::Node& n, const std::string& f) { c.key_file = as_string(f, n, "key_file"); }},
         {"identity", [](Config& c, const YAML::Node& n, const std::string& f) { c.identity = as_string(f, n, "identity"); }},
         {"cache.max_size", [](Config& c, const YAML::Node& n, const std::string& f) {
@@ -212,6 +214,12 @@ std::string to_yaml(const Config& c) {
     if (c.storage.allow_http) out << YAML::Key << "allow_http" << YAML::Value << true;
     if (!c.storage.addressing.empty()) out << YAML::Key << "addressing" << YAML::Value << c.storage.addressing;
     out << YAML::EndMap;
+    if (!c.catalog_url.empty()) {
+        out << YAML::Key << "catalog" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "url" << YAML::Value << c.catalog_url;
+        if (c.catalog_allow_plain) out << YAML::Key << "allow_plain" << YAML::Value << true;
+        out << YAML::EndMap;
+    }
     if (!c.key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.key_file;
     if (!c.identity.empty()) out << YAML::Key << "identity" << YAML::Value << c.identity;
     // In MiB when that is exact: a size of 1000000 bytes was once written as "0MiB".

@@ -24,6 +24,8 @@ struct Config {
     std::string instance_id;
     std::string name;
     storage::Location storage;
+    std::string catalog_url;          // "" = .cairn/catalog.db (SQLite); else postgresql://...
+    bool catalog_allow_plain = false; // accept a weaker sslmode to a loopback server
     std::string key_file;       // empty: default path for the instance id
     std::string identity;       // configured actor name; empty: OS user
     uint64_t cache_max_bytes = 10ull << 30;

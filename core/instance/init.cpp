@@ -1,6 +1,8 @@
 #include "core/instance/init.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/catalog/db/pg_url.hpp"
+#include "core/instance/instance.hpp"
 #include "core/audit/host_head.hpp"
 #include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
@@ -80,6 +82,9 @@ InitResult init_instance(const InitOptions& options) {
     cfg.storage.addressing = o.addressing;
     cfg.allow_unsafe_storage = o.allow_unsafe_storage;
     cfg.key_file = o.key_file;
+    cfg.catalog_url = o.catalog_url;
+    cfg.catalog_allow_plain = o.allow_plain_catalog;
+    if (!cfg.catalog_url.empty()) catalog::db::pg_target(cfg.catalog_url, cfg.catalog_allow_plain); // checked up front
 
     InitResult result;
     result.instance_id = cfg.instance_id;
@@ -111,9 +116,14 @@ InitResult init_instance(const InitOptions& options) {
     // The audit keys must exist before the first event (init's own) is chained.
     audit::create_audit_keys(temp_dir);
     {
-        auto catalog = catalog::Catalog::open(temp_dir / "catalog.db", true);
+        auto catalog = open_catalog(cfg, temp_dir, true);
         Actor actor = current_actor(o.argv, "");
         catalog->write_transaction([&] {
+            // Only a database without an instance takes a new one (the
+            // SQLite file is new; a PostgreSQL database may be in use).
+            if (auto existing = catalog::instance_info(*catalog, "instance_id"))
+                throw Error(ErrorKind::conflict, "the " + catalog->name() + " already holds instance " + *existing,
+                            "use another database (or schema), or connect to that instance");
             sql::Statement info(catalog->sql(), "INSERT INTO instance_info (name, value) VALUES ('instance_id', ?), ('name', ?), ('key_id', ?),"
                                                  " ('audit_trail', 'required')");
             info.bind(1, cfg.instance_id);
@@ -142,7 +152,7 @@ InitResult init_instance(const InitOptions& options) {
     result.replaced_instance_id = replaced;
     if (!replaced.empty()) audit::remove_host_head(final_dir);
     try {
-        audit::record_host_head(*catalog::Catalog::open(final_dir / "catalog.db"), final_dir);
+        audit::record_host_head(*open_catalog(cfg, final_dir), final_dir);
     } catch (const std::exception& e) {
         result.warnings.push_back(std::string("cannot record the audit head outside the instance: ") + e.what());
     }

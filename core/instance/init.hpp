@@ -11,6 +11,8 @@ namespace cairn {
 struct InitOptions {
     std::filesystem::path dir;          // where .cairn/ is created
     std::string storage;                // "" = <dir>/.cairn/storage
+    std::string catalog_url;            // "" = <dir>/.cairn/catalog.db; else postgresql://...
+    bool allow_plain_catalog = false;   // weaker sslmode to a loopback PostgreSQL
     std::string name;
     std::string endpoint, region, addressing;
     bool allow_http = false;

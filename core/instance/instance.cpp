@@ -1,6 +1,7 @@
 #include "core/instance/instance.hpp"
 
 #include "core/access/identity.hpp"
+#include "core/catalog/db/pg_url.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
 
@@ -95,6 +96,12 @@ stdfs::path find_instance_dir(const std::string& flag) {
                 "run 'cairn init', or use --instance DIR or CAIRN_INSTANCE");
 }
 
+std::unique_ptr<catalog::Catalog> open_catalog(const config::Config& cfg, const stdfs::path& dir, bool create) {
+    if (cfg.catalog_url.empty()) return catalog::Catalog::open(dir / "catalog.db", create);
+    const auto target = catalog::db::pg_target(cfg.catalog_url, cfg.catalog_allow_plain);
+    return catalog::Catalog::open_postgres(target.conninfo, dir, create);
+}
+
 namespace {
 
 // A catalog copied in from another instance would pass for this one's.
@@ -102,7 +109,7 @@ void require_own_catalog(catalog::Catalog& catalog, const config::Config& cfg) {
     const std::string found = catalog::instance_info(catalog, "instance_id").value_or("");
     if (found != cfg.instance_id)
         throw Error(ErrorKind::integrity,
-                    "catalog " + catalog.path().string() + " belongs to instance " + (found.empty() ? "(none)" : found) +
+                    "the " + catalog.name() + " belongs to instance " + (found.empty() ? "(none)" : found) +
                         ", but config.yaml names instance " + cfg.instance_id,
                     "restore this instance's own catalog.db from a backup");
 }
@@ -110,8 +117,8 @@ void require_own_catalog(catalog::Catalog& catalog, const config::Config& cfg) {
 std::unique_ptr<Instance> open_with(const std::string& flag, const std::vector<std::string>& argv, bool read_only) {
     stdfs::path dir = find_instance_dir(flag);
     config::Config cfg = config::load(dir / "config.yaml");
-    auto catalog = read_only ? catalog::Catalog::open_read_only(dir / "catalog.db")
-                             : catalog::Catalog::open(dir / "catalog.db");
+    auto catalog = read_only && cfg.catalog_url.empty() ? catalog::Catalog::open_read_only(dir / "catalog.db")
+                                                        : open_catalog(cfg, dir);
     require_own_catalog(*catalog, cfg);
     Actor actor = current_actor(argv, cfg.identity);
     return std::make_unique<Instance>(dir, std::move(cfg), std::move(catalog), std::move(actor));

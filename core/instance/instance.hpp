@@ -63,6 +63,12 @@ private:
 // the working directory. Throws config error naming what was tried.
 std::filesystem::path find_instance_dir(const std::string& flag);
 
+// The catalog `cfg` names for the instance in `dir` (its .cairn directory):
+// .cairn/catalog.db, or the PostgreSQL database of catalog.url (checked by
+// catalog/db/pg_url.hpp first). `create` as for Catalog::open.
+std::unique_ptr<catalog::Catalog> open_catalog(const config::Config& cfg, const std::filesystem::path& dir,
+                                               bool create = false);
+
 std::unique_ptr<Instance> open_instance(const std::string& flag, const std::vector<std::string>& argv);
 // The same with the catalog opened read-only (catalog::Catalog::open_read_only):
 // for audit verify, which must work on an auditor's read-only copy.

@@ -144,6 +144,13 @@ public:
     Kind kind(int c) const override {
         return is_null(c) ? Kind::null : kind_of_type(libpq().ftype(m_result.get(), c));
     }
+    Value value(int c) const override {
+        Value out;
+        out.kind = kind(c);
+        if (out.kind == Kind::integer) out.integer = get_int(c);
+        else if (out.kind != Kind::null) out.bytes = get_text(c);
+        return out;
+    }
     int64_t get_int(int c) const override {
         if (is_null(c)) return 0;
         const char* text = libpq().getvalue(m_result.get(), m_row, c);

@@ -23,6 +23,14 @@ enum class Dialect { sqlite, postgresql };
 // integer, bytea is blob, floating types are real, everything else text).
 enum class Kind { null, integer, real, text, blob };
 
+// A whole value in one call (the audit trail reads millions of them):
+// `bytes` holds a text's or a blob's bytes, valid until the next step.
+struct Value {
+    Kind kind = Kind::null;
+    int64_t integer = 0;
+    std::string_view bytes;
+};
+
 // What a prepared statement does; each connection type implements it.
 class StatementImpl {
 public:
@@ -42,6 +50,7 @@ public:
     // Columns are 0-based, of the current row.
     virtual bool is_null(int column) const = 0;
     virtual Kind kind(int column) const = 0;
+    virtual Value value(int column) const = 0;
     virtual int64_t get_int(int column) const = 0;
     virtual double get_double(int column) const = 0;
     // Valid until the statement steps again (SQLite: a BLOB's bytes as text).
@@ -67,6 +76,7 @@ public:
     bool isNull() const { return m_s.is_null(m_index); }
     bool isBlob() const { return kind() == Kind::blob; }
     Kind kind() const { return m_s.kind(m_index); }
+    Value value() const { return m_s.value(m_index); }
     int64_t getInt64() const { return m_s.get_int(m_index); }
     int getInt() const { return static_cast<int>(m_s.get_int(m_index)); }
     double getDouble() const { return m_s.get_double(m_index); }
