@@ -1,0 +1,50 @@
+#pragma once
+// The tree hash of a stream, its leaves hashed on a small pool of threads
+// (issue 17): a save's content is read into leaf-sized buffers, and each
+// full buffer is hashed by the next free worker while the caller encrypts
+// and reads on. Optionally the plain SHA-256 of the same bytes runs on one
+// more thread (it is sequential by nature).
+#include "core/crypto/tree_hash.hpp"
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace cairn::crypto {
+
+enum class PlainSha256 { no, yes };
+
+struct TreeHashResult {
+    std::string tree_hash;             // "tree1:..."
+    std::optional<std::string> sha256; // plain SHA-256 hex, when asked for
+    uint64_t size = 0;
+    std::vector<Digest> leaves;        // the leaf digests, in order
+};
+
+class ParallelTreeHasher {
+public:
+    // `workers` 0 = one per core, at most 8.
+    explicit ParallelTreeHasher(PlainSha256 plain, unsigned workers = 0);
+    ~ParallelTreeHasher();
+    ParallelTreeHasher(const ParallelTreeHasher&) = delete;
+    ParallelTreeHasher& operator=(const ParallelTreeHasher&) = delete;
+
+    // The free rest of the current leaf buffer (never empty); blocks while
+    // every buffer is being hashed. Write into it, then call filled().
+    std::span<std::byte> room();
+    // The first `n` bytes of room() now hold content; once the leaf is full
+    // it goes to the workers and must no longer be touched.
+    void filled(size_t n);
+    // Copies `data` in (for producers that own their buffers).
+    void update(std::span<const std::byte> data);
+    // Hashes the last leaf, waits for the workers; rethrows their error.
+    TreeHashResult finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace cairn::crypto
