@@ -54,49 +54,43 @@ bool writes_plain_sha256_artifacts() {
     return v && std::string_view(v) == "1";
 }
 
-// One pass over the source: every byte read is hashed and encrypted. The
-// leaves are hashed on a pool of threads while this thread reads and
-// encrypts (issue 17).
+// One pass over the source: every byte read is hashed and encrypted. This
+// thread only reads; the leaves are hashed on a pool of threads, and
+// encrypted and written in order on one more (issue 17).
 Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& excluded,
                           crypto::StreamEncryptor& enc, crypto::PlainSha256 plain) {
-    crypto::ParallelTreeHasher hasher(plain);
     Prepared p;
-    uint64_t done = 0;
+    uint64_t done = 0; // touched by the hasher's ordered thread only, until finish()
     const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
-    auto encrypt = [&](std::span<const std::byte> data) {
+    crypto::ParallelTreeHasher hasher(plain, [&](std::span<const std::byte> data) {
         enc.write(data);
         done += data.size();
         if (o.progress) o.progress(done, total);
-    };
+    });
+    uint64_t read = 0;
     if (stdfs::is_directory(o.path)) {
         FolderStats stats = pack_folder(
-            o.path,
-            [&](std::span<const std::byte> data) {
-                encrypt(data);
-                hasher.update(data);
-            },
-            excluded);
+            o.path, [&](std::span<const std::byte> data) { hasher.update(data); }, excluded);
         p.skipped = std::move(stats.skipped);
         p.kind = "folder";
         p.n_files = stats.n_files;
     } else {
         fs::Fd fd = fs::open_read(o.path);
         const fs::FileIdentity before = fs::identity_of(fd.get(), o.path);
-        // Read straight into the hasher's leaf buffers: no copy. Each leaf
-        // is encrypted before it is handed to the workers.
+        // Read straight into the hasher's leaf buffers: no copy.
         for (;;) {
             const std::span<std::byte> room = hasher.room();
             const size_t n = fs::read_some(fd.get(), room, o.path);
             if (n == 0) break;
-            encrypt(room.first(n));
+            read += n;
             hasher.filled(n);
         }
         // A file written while it was read would be saved torn.
-        fs::require_unchanged(fd.get(), before, done, o.path);
+        fs::require_unchanged(fd.get(), before, read, o.path);
         p.kind = "file";
     }
-    p.size = done;
-    p.hash = hasher.finish();
+    p.hash = hasher.finish(); // the ordered thread has written everything
+    p.size = p.hash.size;
     if (writes_plain_sha256_artifacts()) {
         p.hash.tree_hash = *p.hash.sha256;
     } else {

@@ -32,16 +32,17 @@ unsigned pool_size(unsigned asked) {
 } // namespace
 
 struct ParallelTreeHasher::Impl {
-    Impl(PlainSha256 p, unsigned workers)
+    Impl(PlainSha256 p, OrderedSink s, unsigned workers)
         : n_workers(pool_size(workers)), n_slots(2 * n_workers + 2), free(n_slots), work(n_slots),
-          ordered(n_slots), plain(p == PlainSha256::yes), refs(n_slots) {
+          ordered(n_slots), plain(p == PlainSha256::yes), sink(std::move(s)), in_order(plain || sink),
+          refs(n_slots) {
         // Not zeroed at allocation: a small file touches only its own bytes.
         for (size_t i = 0; i < n_slots; ++i) {
             buffers.push_back(std::make_unique_for_overwrite<std::byte[]>(k_tree_leaf_size));
             free.push(i);
         }
         for (unsigned i = 0; i < n_workers; ++i) threads.emplace_back([this] { guarded([this] { hash_leaves(); }); });
-        if (plain) threads.emplace_back([this] { guarded([this] { hash_plain(); }); });
+        if (in_order) threads.emplace_back([this] { guarded([this] { consume_in_order(); }); });
     }
     ~Impl() {
         abort();
@@ -91,17 +92,19 @@ struct ParallelTreeHasher::Impl {
     }
 
     // Leaves arrive here in order (one producer, FIFO, one consumer).
-    void hash_plain() {
+    void consume_in_order() {
         while (const std::optional<Leaf> leaf = ordered.pop()) {
-            sha.update({buffers[leaf->slot].get(), leaf->size});
+            const std::span<const std::byte> data{buffers[leaf->slot].get(), leaf->size};
+            if (plain) sha.update(data);
+            if (sink && !data.empty()) sink(data);
             release(leaf->slot);
         }
     }
 
     void dispatch() {
-        refs[current].store(plain ? 2 : 1);
+        refs[current].store(in_order ? 2 : 1);
         const Leaf leaf{current, next_index++, used};
-        if (!work.push(leaf) || (plain && !ordered.push(leaf))) rethrow();
+        if (!work.push(leaf) || (in_order && !ordered.push(leaf))) rethrow();
         size += used;
         used = 0;
         has_current = false;
@@ -110,8 +113,10 @@ struct ParallelTreeHasher::Impl {
     std::span<std::byte> room() {
         if (!has_current) {
             const std::optional<size_t> slot = free.pop();
-            if (!slot) rethrow();
-            if (!slot) throw Error(ErrorKind::internal, "tree hasher stopped");
+            if (!slot) {
+                rethrow();
+                throw Error(ErrorKind::internal, "tree hasher stopped");
+            }
             current = *slot;
             has_current = true;
         }
@@ -150,6 +155,8 @@ struct ParallelTreeHasher::Impl {
     Channel<size_t> free;
     Channel<Leaf> work, ordered;
     bool plain;
+    OrderedSink sink;
+    bool in_order;
     std::vector<std::atomic<int>> refs;
     Sha256 sha;
     std::mutex mutex;
@@ -162,8 +169,8 @@ struct ParallelTreeHasher::Impl {
     std::vector<std::thread> threads;
 };
 
-ParallelTreeHasher::ParallelTreeHasher(PlainSha256 plain, unsigned workers)
-    : m_impl(std::make_unique<Impl>(plain, workers)) {}
+ParallelTreeHasher::ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered, unsigned workers)
+    : m_impl(std::make_unique<Impl>(plain, std::move(ordered), workers)) {}
 ParallelTreeHasher::~ParallelTreeHasher() = default;
 
 std::span<std::byte> ParallelTreeHasher::room() { return m_impl->room(); }

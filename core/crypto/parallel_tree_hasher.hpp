@@ -2,10 +2,13 @@
 // The tree hash of a stream, its leaves hashed on a small pool of threads
 // (issue 17): a save's content is read into leaf-sized buffers, and each
 // full buffer is hashed by the next free worker while the caller encrypts
-// and reads on. Optionally the plain SHA-256 of the same bytes runs on one
-// more thread (it is sequential by nature).
+// and reads on. One more thread sees every leaf in order: it computes the
+// plain SHA-256 (sequential by nature) when asked for, and runs the
+// caller's ordered sink (a save encrypts and writes there), so the caller's
+// own thread only reads.
 #include "core/crypto/tree_hash.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,8 +28,11 @@ struct TreeHashResult {
 
 class ParallelTreeHasher {
 public:
-    // `workers` 0 = one per core, at most 8.
-    explicit ParallelTreeHasher(PlainSha256 plain, unsigned workers = 0);
+    using OrderedSink = std::function<void(std::span<const std::byte>)>;
+    // `workers` 0 = one per core, at most 8. `ordered` (optional) receives
+    // every byte in order, on the ordered thread, before its buffer is
+    // reused; its exceptions come back from room(), update() or finish().
+    explicit ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered = {}, unsigned workers = 0);
     ~ParallelTreeHasher();
     ParallelTreeHasher(const ParallelTreeHasher&) = delete;
     ParallelTreeHasher& operator=(const ParallelTreeHasher&) = delete;

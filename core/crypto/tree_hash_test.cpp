@@ -63,7 +63,7 @@ TEST_SUITE("core::crypto::tree_hash") {
             const std::string content = big.substr(0, n);
             CHECK(sequential_tree_hash(content) == expected);
             for (unsigned workers : {1u, 2u, 3u}) {
-                ParallelTreeHasher h(PlainSha256::yes, workers);
+                ParallelTreeHasher h(PlainSha256::yes, {}, workers);
                 // Odd pieces, so leaves fill across update() calls.
                 for (size_t at = 0; at < content.size(); at += 300007)
                     h.update(bytes_of(content).subspan(at, std::min<size_t>(300007, content.size() - at)));
@@ -114,7 +114,7 @@ TEST_SUITE("core::crypto::tree_hash") {
 
     TEST_CASE("ParallelTreeHasher: zero-copy room/filled gives the same hash as update") {
         const std::string content = tree_pattern((3 << 20) + 17);
-        ParallelTreeHasher h(PlainSha256::no, 2);
+        ParallelTreeHasher h(PlainSha256::no, {}, 2);
         size_t at = 0;
         while (at < content.size()) {
             auto room = h.room();

@@ -31,7 +31,7 @@ struct TreeObjectFixture {
     // `stored` is what the object holds; the table and hash are of `content`
     // (they differ only for a forgery by someone holding the data key).
     explicit TreeObjectFixture(size_t n, const std::string* stored = nullptr) : content(range_pattern(n)) {
-        ParallelTreeHasher h(PlainSha256::no, 2);
+        ParallelTreeHasher h(PlainSha256::no, {}, 2);
         h.update(std::as_bytes(std::span(content.data(), content.size())));
         const TreeHashResult r = h.finish();
         if (stored) content = *stored;
