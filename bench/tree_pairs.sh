@@ -17,7 +17,7 @@ head -c $((size * 1048576)) /dev/urandom > input.bin
 command -v age >/dev/null && age-keygen -o age.key 2>/dev/null
 fresh() { rm -rf inst "$XDG_CACHE_HOME/cairn" "$XDG_CONFIG_HOME/cairn" "$XDG_STATE_HOME/cairn"; "$cairn" init inst >/dev/null; }
 export CAIRN_INSTANCE=$work/inst
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
+t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 declare -A times
 add() { times[$1]="${times[$1]:-} $2"; }
 for ((i = 0; i < pairs; i++)); do
@@ -28,17 +28,21 @@ for ((i = 0; i < pairs; i++)); do
     if [ -f age.key ]; then add age "$(t age -r "$(age-keygen -y age.key)" -o out.age input.bin)"; rm -f out.age; fi
     fresh; add save_sha "$(t "$cairn" save input.bin --key b --sha256)"
 done
-for k in "${!times[@]}"; do echo "$k ${times[$k]}"; done | python3 -c '
-import sys, statistics as st
+for k in "${!times[@]}"; do echo "$k ${times[$k]}"; done > times.txt
+python3 - <<'PY'
+import statistics as st
 m = {}
-for line in sys.stdin:
-    k, *v = line.split(); m[k] = st.median(map(float, v))
-for k in sorted(m): print(f"  {k:10s} median {m[k]:6.3f} s")
-print(f"  load / openssl dgst          = {m[\"load\"]/m[\"openssl\"]:.2f} (target <= 0.7)")
-print(f"  save / (openssl dgst + cp)   = {m[\"save\"]/(m[\"openssl\"]+m[\"cp\"]):.2f} (target <= 0.7)")
-if "age" in m: print(f"  save / age -r                = {m[\"save\"]/m[\"age\"]:.2f} (target < 1)")
-print(f"  save --sha256 / save         = {m[\"save_sha\"]/m[\"save\"]:.2f} (the cost of also computing the plain SHA-256)")
-'
+for line in open("times.txt"):
+    k, *v = line.split()
+    m[k] = st.median(map(float, v))
+for k in sorted(m):
+    print(f"  {k:10s} median {m[k]:6.3f} s")
+print(f"  load / openssl dgst          = {m['load'] / m['openssl']:.2f} (target <= 0.7)")
+print(f"  save / (openssl dgst + cp)   = {m['save'] / (m['openssl'] + m['cp']):.2f} (target <= 0.7)")
+if "age" in m:
+    print(f"  save / age -r                = {m['save'] / m['age']:.2f} (target < 1)")
+print(f"  save --sha256 / save         = {m['save_sha'] / m['save']:.2f} (the cost of also computing the plain SHA-256)")
+PY
 fresh
 /usr/bin/time -f '  cairn save: %M KiB max RSS' "$cairn" save input.bin --key mem >/dev/null
 /usr/bin/time -f '  cairn load: %M KiB max RSS' "$cairn" load mem -o out.bin -f >/dev/null
