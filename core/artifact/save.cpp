@@ -42,8 +42,8 @@ struct Prepared {
 // After the content, the object's plaintext carries the leaf digests
 // (docs/FORMAT.md section 4), so a range read can verify its leaves against
 // the root without reading the rest of the content.
-void write_leaf_table(const std::vector<crypto::Digest>& leaves, crypto::StreamEncryptor& enc) {
-    for (const crypto::Digest& d : leaves) enc.write(d);
+void write_leaf_table(const crypto::DigestTable& leaves, crypto::StreamEncryptor& enc) {
+    leaves.for_each([&](std::span<const crypto::Digest> run) { enc.write(std::as_bytes(run)); });
 }
 
 // Test hook (tests/cli/test_tree_hash.sh): CAIRN_TEST_SAVE_PLAIN_SHA256=1
@@ -58,7 +58,7 @@ bool writes_plain_sha256_artifacts() {
 // thread only reads; the leaves are hashed on a pool of threads, and
 // encrypted and written in order on one more (issue 17).
 Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& excluded,
-                          crypto::StreamEncryptor& enc, crypto::PlainSha256 plain) {
+                          crypto::StreamEncryptor& enc, crypto::PlainSha256 plain, const stdfs::path& spill_dir) {
     Prepared p;
     uint64_t done = 0; // touched by the hasher's ordered thread only, until finish()
     const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
@@ -66,7 +66,7 @@ Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& 
         enc.write(data);
         done += data.size();
         if (o.progress) o.progress(done, total);
-    });
+    }, 0, spill_dir);
     uint64_t read = 0;
     if (stdfs::is_directory(o.path)) {
         FolderStats stats = pack_folder(
@@ -94,7 +94,7 @@ Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& 
     if (writes_plain_sha256_artifacts()) {
         p.hash.tree_hash = *p.hash.sha256;
     } else {
-        write_leaf_table(p.hash.leaves, enc);
+        write_leaf_table(*p.hash.leaves, enc);
     }
     enc.finish();
     return p;
@@ -301,7 +301,8 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
                                     write_behind.wrote(c.size());
                                 });
     const bool plain = o.sha256 || writes_plain_sha256_artifacts() || key_has_plain_hash(inst.catalog(), key);
-    Prepared p = hash_and_encrypt(o, private_paths, enc, plain ? crypto::PlainSha256::yes : crypto::PlainSha256::no);
+    Prepared p = hash_and_encrypt(o, private_paths, enc, plain ? crypto::PlainSha256::yes : crypto::PlainSha256::no,
+                                  temp.path().parent_path());
     data_key.clear();
     row.kind = p.kind;
     row.size = p.size;

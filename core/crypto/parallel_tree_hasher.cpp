@@ -32,8 +32,8 @@ unsigned pool_size(unsigned asked) {
 } // namespace
 
 struct ParallelTreeHasher::Impl {
-    Impl(PlainSha256 p, OrderedSink s, unsigned workers)
-        : n_workers(pool_size(workers)), n_slots(2 * n_workers + 2), free(n_slots), work(n_slots),
+    Impl(PlainSha256 p, OrderedSink s, unsigned workers, std::filesystem::path spill_dir)
+        : digests(std::make_unique<DigestTable>(std::move(spill_dir))), n_workers(pool_size(workers)), n_slots(2 * n_workers + 2), free(n_slots), work(n_slots),
           ordered(n_slots), plain(p == PlainSha256::yes), sink(std::move(s)), in_order(plain || sink),
           refs(n_slots) {
         // Not zeroed at allocation: a small file touches only its own bytes.
@@ -84,8 +84,7 @@ struct ParallelTreeHasher::Impl {
             const Digest d = tree_leaf_hash({buffers[leaf->slot].get(), leaf->size});
             {
                 std::lock_guard lock(mutex);
-                if (digests.size() <= leaf->index) digests.resize(leaf->index + 1);
-                digests[leaf->index] = d;
+                digests->set(leaf->index, d);
             }
             release(leaf->slot);
         }
@@ -141,7 +140,9 @@ struct ParallelTreeHasher::Impl {
         rethrow();
         TreeHashResult r;
         TreeFolder folder;
-        for (const Digest& d : digests) folder.add(d);
+        digests->for_each([&](std::span<const Digest> run) {
+            for (const Digest& d : run) folder.add(d);
+        });
         r.size = size;
         r.tree_hash = tree_hash_text(folder.root(), size);
         if (plain) r.sha256 = sha.finish_hex();
@@ -149,6 +150,7 @@ struct ParallelTreeHasher::Impl {
         return r;
     }
 
+    std::unique_ptr<DigestTable> digests;
     unsigned n_workers;
     size_t n_slots;
     std::vector<std::unique_ptr<std::byte[]>> buffers;
@@ -161,7 +163,6 @@ struct ParallelTreeHasher::Impl {
     Sha256 sha;
     std::mutex mutex;
     std::exception_ptr error;
-    std::vector<Digest> digests;
     size_t current = 0, used = 0;
     bool has_current = false;
     uint64_t next_index = 0, size = 0;
@@ -169,8 +170,9 @@ struct ParallelTreeHasher::Impl {
     std::vector<std::thread> threads;
 };
 
-ParallelTreeHasher::ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered, unsigned workers)
-    : m_impl(std::make_unique<Impl>(plain, std::move(ordered), workers)) {}
+ParallelTreeHasher::ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered, unsigned workers,
+                                       std::filesystem::path spill_dir)
+    : m_impl(std::make_unique<Impl>(plain, std::move(ordered), workers, std::move(spill_dir))) {}
 ParallelTreeHasher::~ParallelTreeHasher() = default;
 
 std::span<std::byte> ParallelTreeHasher::room() { return m_impl->room(); }

@@ -6,8 +6,10 @@
 // plain SHA-256 (sequential by nature) when asked for, and runs the
 // caller's ordered sink (a save encrypts and writes there), so the caller's
 // own thread only reads.
+#include "core/crypto/digest_table.hpp"
 #include "core/crypto/tree_hash.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,7 +25,7 @@ struct TreeHashResult {
     std::string tree_hash;             // "tree1:..."
     std::optional<std::string> sha256; // plain SHA-256 hex, when asked for
     uint64_t size = 0;
-    std::vector<Digest> leaves;        // the leaf digests, in order
+    std::unique_ptr<DigestTable> leaves; // the leaf digests
 };
 
 class ParallelTreeHasher {
@@ -32,7 +34,9 @@ public:
     // `workers` 0 = one per core, at most 8. `ordered` (optional) receives
     // every byte in order, on the ordered thread, before its buffer is
     // reused; its exceptions come back from room(), update() or finish().
-    explicit ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered = {}, unsigned workers = 0);
+    // Leaf digests beyond 64 GiB of content go to a temp file in `spill_dir`.
+    explicit ParallelTreeHasher(PlainSha256 plain, OrderedSink ordered = {}, unsigned workers = 0,
+                                std::filesystem::path spill_dir = {});
     ~ParallelTreeHasher();
     ParallelTreeHasher(const ParallelTreeHasher&) = delete;
     ParallelTreeHasher& operator=(const ParallelTreeHasher&) = delete;

@@ -38,7 +38,7 @@ struct TreeObjectFixture {
         StreamEncryptor enc(key, {k_range_uid, "kid", static_cast<uint32_t>(L)},
                             [&](std::span<const std::byte> b) { cipher.append(reinterpret_cast<const char*>(b.data()), b.size()); });
         enc.write(std::as_bytes(std::span(content.data(), content.size())));
-        for (const Digest& d : r.leaves) enc.write(d);
+        r.leaves->for_each([&](std::span<const Digest> run) { enc.write(std::as_bytes(run)); });
         enc.finish();
         object = {k_range_uid, cipher.size(), content.size(), r.tree_hash};
     }
