@@ -15,6 +15,7 @@ namespace {
 struct SaveOpts {
     std::string path, key, description;
     std::vector<std::string> from;
+    bool sha256 = false;
 };
 
 void run(const SaveOpts& o, GlobalOptions& g) {
@@ -25,7 +26,7 @@ void run(const SaveOpts& o, GlobalOptions& g) {
     artifact::cleanup_leftovers(inst, 3'600'000);
     artifact::SaveResult r = [&] {
         ProgressLine progress(g, "saving " + o.path);
-        return artifact::save(inst, {o.path, o.key, o.description, o.from, progress.callback()});
+        return artifact::save(inst, {o.path, o.key, o.description, o.from, progress.callback(), o.sha256});
     }();
     const auto& a = r.artifact;
     if (g.json) {
@@ -33,6 +34,7 @@ void run(const SaveOpts& o, GlobalOptions& g) {
         j["existed"] = r.existed;
         j["lineage"] = r.lineage.to_json();
         j["skipped"] = r.skipped;
+        if (r.sha256) j["sha256"] = *r.sha256;
         print_json(j);
         return;
     }
@@ -45,6 +47,8 @@ void run(const SaveOpts& o, GlobalOptions& g) {
         info(g, "note: " + a.key + " v" + std::to_string(a.version) + " keeps the run that first produced it (" +
                     r.lineage.run_uid + ")");
     std::cout << a.uid << "\n";
+    // As sha256sum prints it, so the two outputs compare directly.
+    if (r.sha256) std::cout << *r.sha256 << "  " << o.path << "\n";
 }
 
 } // namespace
@@ -52,12 +56,13 @@ void run(const SaveOpts& o, GlobalOptions& g) {
 void register_save(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<SaveOpts>();
     auto* sub = app.add_subcommand("save", "Hash, encrypt and store a file or folder as an artifact");
-    sub->footer("Example:\n  cairn save results.csv --key exp/results.csv\n\nPrints the artifact uid. Saving content that the key already has returns the existing artifact.\nWhile CAIRN_RUN is set the artifact is recorded as an output of that run; --from adds inputs\n(without a run, an implicit run of the transform \"manual\" links them).\nEXIT STATUS: 0 ok, 2 bad key or a --from that would make a cycle, 3 no such path, artifact or run,\n5 storage failure, 6 unreadable file or key, 8 CAIRN_RUN is finished.");
+    sub->footer("Example:\n  cairn save results.csv --key exp/results.csv\n\nPrints the artifact uid; with --sha256 also a second line \"HEX  PATH\" as sha256sum prints it\n(the artifact's own hash is a tree hash, docs/FORMAT.md). Saving content that the key already has returns the existing artifact.\nWhile CAIRN_RUN is set the artifact is recorded as an output of that run; --from adds inputs\n(without a run, an implicit run of the transform \"manual\" links them).\nEXIT STATUS: 0 ok, 2 bad key or a --from that would make a cycle, 3 no such path, artifact or run,\n5 storage failure, 6 unreadable file or key, 8 CAIRN_RUN is finished.");
     sub->add_option("path", o->path, "File or folder to save")->required();
     sub->add_option("-k,--key", o->key, "Artifact key (default: the file or folder name)");
     sub->add_option("-d,--description", o->description, "Free-text description");
     sub->add_option("--from", o->from, "Record REF as an input it was derived from (repeatable; lineage)")
         ->type_name("REF");
+    sub->add_flag("--sha256", o->sha256, "Also compute the plain SHA-256 of the content: printed, and recorded in the audit event");
     sub->callback([o, &g] { run(*o, g); });
 }
 

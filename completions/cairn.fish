@@ -71,10 +71,12 @@ complete -c cairn -n '__cairn_at init' -a '(__fish_complete_directories)'
 complete -c cairn -n '__cairn_at save' -s k -l key -x -a '(__cairn_keys)' -d 'Artifact key'
 complete -c cairn -n '__cairn_at save' -s d -l description -x -d 'Free-text description'
 complete -c cairn -n '__cairn_at save' -l from -x -a '(__cairn_keys)' -d 'Input it was derived from'
+complete -c cairn -n '__cairn_at save' -l sha256 -d 'Also compute the plain SHA-256'
 complete -c cairn -n '__cairn_at save' -F
 # load
 complete -c cairn -n '__cairn_at load' -s o -l output -r -F -d 'Write to PATH, or - for stdout'
 complete -c cairn -n '__cairn_at load' -s f -l force -d 'Overwrite an existing output file'
+complete -c cairn -n '__cairn_at load' -l range -x -d 'Only bytes A-B, inclusive, verified'
 complete -c cairn -n '__cairn_at load' -a '(__cairn_keys)'
 # ls
 complete -c cairn -n '__cairn_at ls' -s a -l all-versions -d 'Show every version'

@@ -7,7 +7,7 @@
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
 #include "core/catalog/pending_uploads.hpp"
-#include "core/crypto/background_hasher.hpp"
+#include "core/crypto/parallel_tree_hasher.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
@@ -35,59 +35,86 @@ struct Prepared {
     std::string kind;
     uint64_t size = 0;
     uint64_t n_files = 1;
-    std::string hash;
+    crypto::TreeHashResult hash;
     std::vector<std::string> skipped;
 };
 
-// One pass over the source: every byte read is hashed and encrypted.
+// After the content, the object's plaintext carries the leaf digests
+// (docs/FORMAT.md section 4), so a range read can verify its leaves against
+// the root without reading the rest of the content.
+void write_leaf_table(const crypto::DigestTable& leaves, crypto::StreamEncryptor& enc) {
+    leaves.for_each([&](std::span<const crypto::Digest> run) { enc.write(std::as_bytes(run)); });
+}
+
+// Test hook (tests/cli/test_tree_hash.sh): CAIRN_TEST_SAVE_PLAIN_SHA256=1
+// saves as cairn did before issue 17 (plain SHA-256 identity, no leaf
+// table), so the upgrade path is tested against real pre-tree artifacts.
+bool writes_plain_sha256_artifacts() {
+    const char* v = std::getenv("CAIRN_TEST_SAVE_PLAIN_SHA256");
+    return v && std::string_view(v) == "1";
+}
+
+// One pass over the source: every byte read is hashed and encrypted. This
+// thread only reads; the leaves are hashed on a pool of threads, and
+// encrypted and written in order on one more (issue 17).
 Prepared hash_and_encrypt(const SaveOptions& o, const std::vector<stdfs::path>& excluded,
-                          crypto::StreamEncryptor& enc) {
-    // A file is read into two buffers in turn: the next chunk is read while
-    // the hasher still hashes the last (submit waits for it). Declared
-    // before the hasher, so they outlive its thread on every exit path.
-    std::array<std::vector<std::byte>, 2> buffers;
-    crypto::BackgroundHasher hasher;
+                          crypto::StreamEncryptor& enc, crypto::PlainSha256 plain, const stdfs::path& spill_dir) {
     Prepared p;
-    uint64_t done = 0;
+    uint64_t done = 0; // touched by the hasher's ordered thread only, until finish()
     const uint64_t total = stdfs::is_directory(o.path) ? 0 : stdfs::file_size(o.path);
-    auto feed = [&](std::span<const std::byte> data) {
-        hasher.submit(data);
+    crypto::ParallelTreeHasher hasher(plain, [&](std::span<const std::byte> data) {
         enc.write(data);
         done += data.size();
         if (o.progress) o.progress(done, total);
-    };
+    }, 0, spill_dir);
+    uint64_t read = 0;
     if (stdfs::is_directory(o.path)) {
-        // The packer reuses its buffer once the sink returns: wait each time.
         FolderStats stats = pack_folder(
-            o.path,
-            [&](std::span<const std::byte> data) {
-                feed(data);
-                hasher.wait();
-            },
-            excluded);
+            o.path, [&](std::span<const std::byte> data) { hasher.update(data); }, excluded);
         p.skipped = std::move(stats.skipped);
         p.kind = "folder";
         p.n_files = stats.n_files;
-        p.size = done;
     } else {
         fs::Fd fd = fs::open_read(o.path);
         const fs::FileIdentity before = fs::identity_of(fd.get(), o.path);
-        // Up to 4 MiB each, but no more than the file: a 2 KiB file need not
-        // zero (and fault in) 8 MiB.
-        for (auto& b : buffers) b.resize(std::clamp<uint64_t>(before.size, 1, 4 << 20));
-        for (size_t turn = 0;; turn ^= 1) {
-            const size_t n = fs::read_some(fd.get(), buffers[turn], o.path);
+        // Read straight into the hasher's leaf buffers: no copy.
+        for (;;) {
+            const std::span<std::byte> room = hasher.room();
+            const size_t n = fs::read_some(fd.get(), room, o.path);
             if (n == 0) break;
-            feed(std::span(buffers[turn].data(), n));
+            read += n;
+            hasher.filled(n);
         }
         // A file written while it was read would be saved torn.
-        fs::require_unchanged(fd.get(), before, done, o.path);
+        fs::require_unchanged(fd.get(), before, read, o.path);
         p.kind = "file";
-        p.size = done;
+    }
+    p.hash = hasher.finish(); // the ordered thread has written everything
+    p.size = p.hash.size;
+    if (writes_plain_sha256_artifacts()) {
+        p.hash.tree_hash = *p.hash.sha256;
+    } else {
+        write_leaf_table(*p.hash.leaves, enc);
     }
     enc.finish();
-    p.hash = hasher.finish_hex();
     return p;
+}
+
+// Artifacts saved before issue 17 are identified by a plain SHA-256: a
+// save under a key that still has one computes it too, so the same content
+// is found again (dedup across both kinds).
+bool key_has_plain_hash(catalog::Catalog& c, const std::string& key) {
+    for (const auto& a : catalog::list_artifacts(c, key, true))
+        if (a.key == key && !crypto::is_tree_hash(a.hash)) return true;
+    return false;
+}
+
+// Same content, under either kind of hash.
+std::optional<catalog::ArtifactRow> find_same(catalog::Catalog& c, const std::string& key,
+                                              const crypto::TreeHashResult& h) {
+    if (auto a = catalog::find_same_content(c, key, h.tree_hash)) return a;
+    if (h.sha256) return catalog::find_same_content(c, key, *h.sha256);
+    return std::nullopt;
 }
 
 // The directory of a local store ("/abs/dir" or "file:///abs/dir").
@@ -185,7 +212,9 @@ void require_room(Instance& inst, const stdfs::path& source, const catalog::Arti
     uint64_t files = 0;
     const uint64_t bytes = source_bytes(source, files);
     // Folder streams add a header and a name per file: 4 KiB is ample.
-    const uint64_t need = crypto::ciphertext_size_for(bytes + files * 4096, {row.uid, row.key_id,
+    // Plus the leaf table: 32 bytes per MiB.
+    const uint64_t plain = bytes + files * 4096;
+    const uint64_t need = crypto::ciphertext_size_for(plain + 32 * crypto::tree_leaf_count(plain), {row.uid, row.key_id,
                                                                               crypto::k_default_segment_size});
     std::vector<stdfs::path> dirs = {inst.cache().root() / "objects"};
     if (auto dest = inst.storage().local_path(row.object_name)) {
@@ -224,12 +253,15 @@ std::vector<std::string> save_targets(const std::string& uid, const lineage::Out
 }
 
 // Same content again: the existing artifact, with this save's lineage.
-SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const lineage::OutputPlan& plan) {
-    SaveResult r{std::move(existing), true, {}, {}};
+SaveResult keep_existing(Instance& inst, catalog::ArtifactRow existing, const lineage::OutputPlan& plan,
+                         const std::optional<std::string>& sha256) {
+    SaveResult r{std::move(existing), true, {}, {}, sha256};
     inst.catalog().write_transaction([&] {
         r.lineage = lineage::record_output(inst.catalog(), inst.actor(), plan, r.artifact);
-        audit::append(inst.catalog(), inst.actor(), {"save", save_targets(r.artifact.uid, r.lineage), "ok", std::nullopt,
-                      {{"version", r.artifact.version}, {"existing", true}, {"lineage", r.lineage.to_json()}}});
+        audit::Event event{"save", save_targets(r.artifact.uid, r.lineage), "ok", std::nullopt,
+                           {{"version", r.artifact.version}, {"existing", true}, {"lineage", r.lineage.to_json()}}};
+        if (sha256) event.details["sha256"] = *sha256;
+        audit::append(inst.catalog(), inst.actor(), event);
     });
     return r;
 }
@@ -268,16 +300,19 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
                                     fs::write_all(temp.fd(), c, temp.path());
                                     write_behind.wrote(c.size());
                                 });
-    Prepared p = hash_and_encrypt(o, private_paths, enc);
+    const bool plain = o.sha256 || writes_plain_sha256_artifacts() || key_has_plain_hash(inst.catalog(), key);
+    Prepared p = hash_and_encrypt(o, private_paths, enc, plain ? crypto::PlainSha256::yes : crypto::PlainSha256::no,
+                                  temp.path().parent_path());
     data_key.clear();
     row.kind = p.kind;
     row.size = p.size;
     row.n_files = static_cast<int64_t>(p.n_files);
-    row.hash = p.hash;
+    row.hash = p.hash.tree_hash;
     row.stored_size = enc.ciphertext_bytes();
+    const std::optional<std::string> sha256 = o.sha256 ? p.hash.sha256 : std::nullopt;
 
-    if (auto existing = find_same_content(inst.catalog(), key, row.hash)) {
-        SaveResult r = keep_existing(inst, *existing, plan);
+    if (auto existing = find_same(inst.catalog(), key, p.hash)) {
+        SaveResult r = keep_existing(inst, *existing, plan, sha256);
         r.skipped = std::move(p.skipped);
         return r;
     }
@@ -307,7 +342,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
             return;
         }
         // Another process may have saved the same content meanwhile.
-        raced = find_same_content(inst.catalog(), key, row.hash);
+        raced = find_same(inst.catalog(), key, p.hash);
         if (raced) return;
         row.created_at = now_ms();
         catalog::insert_artifact(inst.catalog(), row);
@@ -316,6 +351,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::forget_pending_upload_in_transaction(inst.catalog(), row.object_name);
         audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
                            {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
+        if (sha256) event.details["sha256"] = *sha256;
         event.seal = row_seal(row); // the row as inserted, version included
         audit::append(inst.catalog(), inst.actor(), event);
     });
@@ -328,7 +364,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
     if (raced) {
         (void)inst.storage().remove(row.object_name);
         catalog::forget_pending_upload(inst.catalog(), row.object_name);
-        SaveResult r = keep_existing(inst, *raced, plan);
+        SaveResult r = keep_existing(inst, *raced, plan, sha256);
         r.skipped = std::move(p.skipped);
         return r;
     }
@@ -338,7 +374,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         inst.cache().insert(temp, row.object_name);
         inst.cache().evict();
     }
-    return {row, false, link, std::move(p.skipped)};
+    return {row, false, link, std::move(p.skipped), sha256};
 }
 
 int cleanup_leftovers(Instance& inst, int64_t age_ms) {

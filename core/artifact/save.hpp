@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct SaveOptions {
     std::string description;
     std::vector<std::string> from; // --from REFs: inputs it was derived from (lineage)
     Progress progress;       // optional; called from the hashing loop
+    bool sha256 = false;     // also compute the plain SHA-256 (reported, and recorded in the audit event)
 };
 
 struct SaveResult {
@@ -28,6 +30,8 @@ struct SaveResult {
     // Folder entries left out because they are cairn's own instance, cache
     // or key files (relative to the saved folder).
     std::vector<std::string> skipped;
+    // The plain SHA-256 of the content, when SaveOptions::sha256 asked for it.
+    std::optional<std::string> sha256;
 };
 
 // Hashes and encrypts PATH in one streaming pass into a cache temp file,

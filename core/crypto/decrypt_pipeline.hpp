@@ -1,7 +1,9 @@
 #pragma once
-// Decryption, hashing and the caller's writing of one encrypted object run
-// at the same time on three threads, so a load costs about as long as its
-// slowest stage (SHA-256) instead of the sum of all three.
+// Decryption, the caller's writing and hashing of one encrypted object run
+// at the same time: one thread decrypts, the caller writes, and the hash
+// runs on one thread (plain SHA-256, sequential by nature) or on a pool
+// (the tree hash, leaf by leaf), so a load costs about as long as its
+// slowest stage instead of the sum of all three.
 #include "core/crypto/secret.hpp"
 #include "core/crypto/stream.hpp"
 
@@ -22,5 +24,16 @@ namespace cairn::crypto {
 // are thrown before any thread starts.
 std::string decrypt_file_hashed(const SecretKey& data_key, const std::string& expected_uid,
                                 const std::filesystem::path& ciphertext, const ByteSink& sink);
+
+// The same for an object of a tree-hash artifact (docs/FORMAT.md section
+// 4): its plaintext is `content_size` bytes of content then the leaf table.
+// `sink` receives the content only; returns the tree hash text of the
+// content ("tree1:..."). The plaintext must be exactly content plus table
+// and the segment size must divide the leaf size (else integrity error).
+// The table itself is authenticated (AES-GCM) but checked against the root
+// only by range reads, which rely on it.
+std::string decrypt_file_tree_hashed(const SecretKey& data_key, const std::string& expected_uid,
+                                     const std::filesystem::path& ciphertext, uint64_t content_size,
+                                     const ByteSink& sink);
 
 } // namespace cairn::crypto

@@ -1,4 +1,5 @@
 #include "core/crypto/decrypt_pipeline.hpp"
+#include "core/crypto/parallel_tree_hasher.hpp"
 #include "core/crypto/sha256.hpp"
 #include "core/crypto/stream.hpp"
 #include "core/util/error.hpp"
@@ -150,5 +151,36 @@ TEST_SUITE("core::crypto::decrypt_pipeline") {
                   decrypt_file_hashed(key, k_pipe_uid, dir.path / "missing",
                                       [](std::span<const std::byte>) {});
               }) == ErrorKind::not_found);
+    }
+
+    TEST_CASE("decrypt_file_tree_hashed: content only to the sink, the tree hash of it, across leaves") {
+        for (size_t n : {size_t{0}, size_t{1}, size_t{(1u << 20) - 1}, size_t{1u << 20}, size_t{(5u << 20) + 3}}) {
+            for (uint32_t seg : {k_small_seg, uint32_t{1u << 20}}) {
+                CAPTURE(n);
+                CAPTURE(seg);
+                const std::string content = pipeline_pattern(n);
+                ParallelTreeHasher h(PlainSha256::no, {}, 2);
+                h.update(std::as_bytes(std::span(content.data(), content.size())));
+                const TreeHashResult r = h.finish();
+                std::string table;
+                r.leaves->for_each([&](std::span<const Digest> run) {
+                    table.append(reinterpret_cast<const char*>(run.data()), run.size_bytes());
+                });
+                EncryptedFile f(content + table, seg);
+                Sunk sunk;
+                CHECK(decrypt_file_tree_hashed(f.key, k_pipe_uid, f.path, n, sunk.sink()) == r.tree_hash);
+                CHECK(sunk.bytes == content);
+                // The row's size must match the object: one byte off is an integrity error.
+                CHECK(test_support::kind_of([&] { decrypt_file_tree_hashed(f.key, k_pipe_uid, f.path, n + 1, Sunk().sink()); }) ==
+                      ErrorKind::integrity);
+            }
+        }
+    }
+
+    TEST_CASE("decrypt_file_tree_hashed: an object without its leaf table is an integrity error") {
+        const std::string content = pipeline_pattern(3000);
+        EncryptedFile f(content);
+        CHECK(test_support::kind_of([&] { decrypt_file_tree_hashed(f.key, k_pipe_uid, f.path, 3000, Sunk().sink()); }) ==
+              ErrorKind::integrity);
     }
 }

@@ -64,9 +64,9 @@ for script in _cairn cairn.fish; do
         for s in $(help_subcommands "$c"); do check "$script: $c $s" grep -qF -- "$s" "$f"; done
     done
     if [ "$script" = cairn.fish ]; then
-        mentioned=$(grep '^ *complete ' "$f" | grep -o -- '-l [a-z][a-z-]*' | sed 's/^-l /--/' | sort -u)
+        mentioned=$(grep '^ *complete ' "$f" | grep -o -- '-l [a-z][a-z0-9-]*' | sed 's/^-l /--/' | sort -u)
     else
-        mentioned=$(grep -o -- "--[a-z][a-z-]*" "$f" | sort -u)
+        mentioned=$(grep -o -- "--[a-z][a-z0-9-]*" "$f" | sort -u)
     fi
     check "$script mentions flags ($(grep -c . <<<"$mentioned"))" [ "$(grep -c . <<<"$mentioned")" -ge 20 ]
     for flag in $(echo "$all_long" | sort -u); do

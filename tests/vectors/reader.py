@@ -3,8 +3,9 @@
 
 It shares no code with cairn: it opens a key file (section 2) or a member's
 private key (section 3), unwraps an artifact's data key (section 3), decrypts
-its object from directory storage (section 1), checks the content hash and,
-for a folder, unpacks the folder stream (section 4). tests/cli/test_reader.sh
+its object from directory storage (section 1), checks the content hash (a
+plain SHA-256, or the tree hash and its leaf table) and, for a folder,
+unpacks the folder stream (section 4). tests/cli/test_reader.sh
 compares what it writes with `cairn load`. If this reader needs anything the
 document does not say, the document is incomplete.
 
@@ -183,6 +184,45 @@ def decrypt_object(path, data_key, expected_uid):
 
 # --- Section 4: artifacts and folder streams --------------------------------
 
+LEAF = 1 << 20
+TREE_PREFIX = "tree1:"
+
+
+def tree_root(leaf_digests):
+    """RFC 6962 MTH over the leaf digests: split at the largest power of two below n."""
+    n = len(leaf_digests)
+    if n == 1:
+        return leaf_digests[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return hashlib.sha256(b"\x01" + tree_root(leaf_digests[:k]) + tree_root(leaf_digests[k:])).digest()
+
+
+def tree_hash_text(content):
+    """The tree hash of `content`, and its leaf digests."""
+    leaves = [hashlib.sha256(b"\x00" + content[i:i + LEAF]).digest()
+              for i in range(0, max(len(content), 1), LEAF)]
+    root = tree_root(leaves)
+    final = hashlib.sha256(b"\x02" + struct.pack(">QI", len(content), LEAF) + root).hexdigest()
+    return TREE_PREFIX + final, leaves
+
+
+def check_content(plaintext, content_hash, size):
+    """Returns the content of an object's plaintext once its hash matches."""
+    if not content_hash.startswith(TREE_PREFIX):
+        if len(plaintext) != size or not hmac.compare_digest(hashlib.sha256(plaintext).hexdigest(), content_hash):
+            raise FormatError("content hash or size mismatch")
+        return plaintext
+    content, table = plaintext[:size], plaintext[size:]
+    text, leaves = tree_hash_text(content)
+    if len(content) != size or table != b"".join(leaves):
+        raise FormatError("leaf table does not match the content")
+    if not hmac.compare_digest(text, content_hash):
+        raise FormatError("content tree hash mismatch")
+    return content
+
+
 def find_artifact(db, key, version):
     sql = ("SELECT a.uid, a.kind, a.hash, a.size, a.object_name, a.wrapped_key, s.url "
            "FROM artifact a JOIN storage s ON s.id = a.storage_id "
@@ -244,16 +284,12 @@ def main():
 
     # Plaintext goes to a temporary file first: it is only trusted once the
     # whole stream authenticated and the content hash matched.
+    # (This reader holds the whole plaintext in memory: it is a test tool.)
     temp = args.output + ".reader-tmp"
-    digest, length = hashlib.sha256(), 0
+    plaintext = b"".join(decrypt_object(os.path.join(url, object_name), data_key, uid))
+    content = check_content(plaintext, content_hash, size)
     with open(temp, "wb", opener=lambda p, fl: os.open(p, fl, 0o600)) as f:
-        for piece in decrypt_object(os.path.join(url, object_name), data_key, uid):
-            digest.update(piece)
-            length += len(piece)
-            f.write(piece)
-    if not hmac.compare_digest(digest.hexdigest(), content_hash) or length != size:
-        os.unlink(temp)
-        raise FormatError("content hash or size mismatch")
+        f.write(content)
     if kind == "file":
         os.rename(temp, args.output)
     else:
