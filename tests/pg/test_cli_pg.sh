@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The CLI with its catalog in PostgreSQL: init --catalog, save, load, ls,
+# lineage, audit and purge against a private throwaway PostgreSQL 15 cluster
+# (Debian's pg_virtualenv: a temporary directory, a free loopback port,
+# dropped at the end), and what init refuses (a password in the URL, a
+# plain connection without the flag, a second instance in one database).
+set -euo pipefail
+if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port" bash "$0" "$@"
+fi
+pg_user=$PGUSER pg_port=$PGPORT pg_db=$PGDATABASE
+. "$(dirname "$0")/../cli/lib.sh"
+# libpq finds the password in PGPASSWORD (set by pg_virtualenv), never in the URL.
+url="postgresql://$pg_user@127.0.0.1:$pg_port/$pg_db?sslmode=disable"
+psql_q() { psql -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d "$pg_db" -tAc "$1"; }
+
+# --- what init refuses, before anything is created --------------------------
+mkdir -p "$T/p0"
+expect_exit 7 "plain connection without --allow-plain-catalog" cairn init "$T/p0" --catalog "$url"
+expect_err_contains "sslmode=disable does not verify the server"
+check "nothing created after a refused init" test ! -e "$T/p0/.cairn"
+expect_exit 7 "a password in the URL" \
+    cairn init "$T/p0" --catalog "postgresql://$pg_user:hunter2@127.0.0.1:$pg_port/$pg_db?sslmode=disable" --allow-plain-catalog
+expect_err_contains "holds a password"
+check_not "the password is not echoed" grep -q hunter2 "$T/err"
+expect_exit 7 "plain connection to another machine, even with the flag" \
+    cairn init "$T/p0" --catalog "postgresql://$pg_user@db.example.com:$pg_port/$pg_db?sslmode=disable" --allow-plain-catalog
+expect_exit 7 "not a PostgreSQL URL" cairn init "$T/p0" --catalog "mysql://127.0.0.1/x" --allow-plain-catalog
+check "still nothing created" test ! -e "$T/p0/.cairn"
+
+# --- init, save, load, ls, lineage -------------------------------------------
+expect_exit 0 "init with the catalog in PostgreSQL" cairn init "$T/p" --catalog "$url" --allow-plain-catalog
+check "config.yaml names the catalog" grep -qF "url: $url" "$T/p/.cairn/config.yaml"
+check "no catalog.db beside it" test ! -e "$T/p/.cairn/catalog.db"
+check "the schema is in PostgreSQL" test "$(psql_q "SELECT value FROM instance_info WHERE name = 'instance_id'")" = \
+    "$(sed -n 's/^instance_id: //p' "$T/p/.cairn/config.yaml")"
+cd "$T/p"
+head -c 300000 /dev/urandom > raw.bin
+expect_exit 0 "save" cairn save raw.bin --key data/raw
+printf 'derived\n' > clean.txt
+expect_exit 0 "save --from" cairn save clean.txt --key data/clean --from data/raw
+expect_exit 0 "load" cairn load data/raw -o "$T/back.bin"
+check "load gives the bytes back" same_file raw.bin "$T/back.bin"
+expect_exit 0 "ls" cairn ls data/
+check "ls lists both keys" grep -q "data/clean" "$T/out"
+expect_exit 0 "lineage" cairn lineage data/clean
+check "lineage shows the input" grep -q "data/raw" "$T/out"
+check "artifact rows are in PostgreSQL" test "$(psql_q "SELECT count(*) FROM artifact")" = 2
+
+# --- concurrent writers: one version each, a linear trail ---------------------
+for i in $(seq 8); do (printf 'v%s\n' "$i" > "$T/c$i"; cairn save "$T/c$i" --key data/shared >/dev/null 2>"$T/c$i.err") & done
+wait
+check "8 concurrent saves made versions 1..8" \
+    test "$(psql_q "SELECT string_agg(version::text, ',' ORDER BY version) FROM artifact WHERE key = 'data/shared'")" = "1,2,3,4,5,6,7,8"
+check "seq stays contiguous" test "$(psql_q "SELECT max(seq) - count(*) FROM audit_event")" = 0
+expect_exit 0 "audit verify" cairn audit verify
+
+# --- one instance per database ------------------------------------------------
+mkdir -p "$T/q"
+expect_exit 8 "a second init into the same database" cairn init "$T/q" --catalog "$url" --allow-plain-catalog
+expect_err_contains "already holds instance"
+
+# --- the trail is checked where it lives --------------------------------------
+psql_q "UPDATE audit_event SET actor = 'mallory' WHERE seq = 2" >/dev/null
+expect_exit 4 "audit verify finds an event edited in the database" cairn audit verify
+expect_out_contains() { if grep -qF -- "$1" "$T/out" "$T/err"; then pass; else fail "output lacks '$1'"; fi; }
+expect_out_contains "seq 2"
+
+# --- purge: objects go, the certificate waits for key custody ------------------
+psql_q "UPDATE audit_event SET actor = (SELECT actor FROM audit_event WHERE seq = 1) WHERE seq = 2" >/dev/null
+object=$(psql_q "SELECT object_name FROM artifact WHERE key = 'data/raw'")
+expect_exit 0 "purge request" cairn purge request data/raw --grace 0 --reason test
+expect_exit 9 "purge run stays incomplete on PostgreSQL" cairn purge run
+expect_err_contains "write-ahead log"
+check "the object is gone from storage" test ! -e "$T/p/.cairn/storage/$object"
+check "the wrapped key is shredded in the row" test "$(psql_q "SELECT count(*) FROM artifact WHERE key IS NULL AND wrapped_key IS NULL AND state = 'deleted'")" = 1
+check "no certificate" test "$(psql_q "SELECT count(*) FROM deletion_request WHERE certificate IS NOT NULL")" = 0
+
+echo "test_cli_pg: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
