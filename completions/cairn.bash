@@ -17,7 +17,7 @@ _cairn_subcommands() {
 _cairn_flags() {
     local filters="--since --until --actor --action --artifact --result --limit"
     case $1 in
-        init) echo "--storage --name --endpoint --region --addressing --allow-http --key-file --passphrase --allow-unsafe-storage --replace-instance" ;;
+        init) echo "--storage --catalog --allow-plain-catalog --name --endpoint --region --addressing --allow-http --key-file --passphrase --allow-unsafe-storage --replace-instance" ;;
         save) echo "-k --key -d --description --from --sha256" ;;
         load) echo "-o --output -f --force --range" ;;
         ls) echo "-a --all-versions" ;;

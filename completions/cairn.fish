@@ -57,6 +57,8 @@ complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a access -d "G
 
 # init
 complete -c cairn -n '__cairn_at init' -l storage -r -F -d 'Storage location'
+complete -c cairn -n '__cairn_at init' -l catalog -r -d 'Keep the catalog in PostgreSQL (postgresql://...)'
+complete -c cairn -n '__cairn_at init' -l allow-plain-catalog -d 'Weaker sslmode to a PostgreSQL server on this machine'
 complete -c cairn -n '__cairn_at init' -l name -r -d 'Instance name'
 complete -c cairn -n '__cairn_at init' -l endpoint -r -d 'S3-compatible endpoint URL'
 complete -c cairn -n '__cairn_at init' -l region -r -d 'Storage region'
