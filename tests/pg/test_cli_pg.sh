@@ -28,6 +28,12 @@ expect_exit 7 "plain connection to another machine, even with the flag" \
     cairn init "$T/p0" --catalog "postgresql://$pg_user@db.example.com:$pg_port/$pg_db?sslmode=disable" --allow-plain-catalog
 expect_exit 7 "not a PostgreSQL URL" cairn init "$T/p0" --catalog "mysql://127.0.0.1/x" --allow-plain-catalog
 check "still nothing created" test ! -e "$T/p0/.cairn"
+# Without an sslmode, cairn asks libpq for verify-full: this throwaway server
+# has no certificate a client could verify, so the connection is refused.
+expect_exit 5 "TLS with a verified certificate by default" \
+    cairn init "$T/p0" --catalog "postgresql://$pg_user@127.0.0.1:$pg_port/$pg_db"
+expect_err_contains "cannot connect to the PostgreSQL catalog"
+check "nothing created after a refused connection" test ! -e "$T/p0/.cairn"
 
 # --- init, save, load, ls, lineage -------------------------------------------
 expect_exit 0 "init with the catalog in PostgreSQL" cairn init "$T/p" --catalog "$url" --allow-plain-catalog
@@ -47,6 +53,13 @@ check "ls lists both keys" grep -q "data/clean" "$T/out"
 expect_exit 0 "lineage" cairn lineage data/clean
 check "lineage shows the input" grep -q "data/raw" "$T/out"
 check "artifact rows are in PostgreSQL" test "$(psql_q "SELECT count(*) FROM artifact")" = 2
+
+# --- the password comes from libpq's own files --------------------------------
+printf '127.0.0.1:%s:%s:%s:%s\n' "$pg_port" "$pg_db" "$pg_user" "$PGPASSWORD" > "$T/pgpass"
+chmod 600 "$T/pgpass"
+expect_exit 0 "PGPASSFILE instead of PGPASSWORD" env -u PGPASSWORD PGPASSFILE="$T/pgpass" "$CAIRN_BIN" ls data/
+expect_exit 5 "no password anywhere: refused" env -u PGPASSWORD PGPASSFILE=/dev/null "$CAIRN_BIN" ls data/
+expect_err_contains "cannot connect to the PostgreSQL catalog"
 
 # --- concurrent writers: one version each, a linear trail ---------------------
 for i in $(seq 8); do (printf 'v%s\n' "$i" > "$T/c$i"; cairn save "$T/c$i" --key data/shared >/dev/null 2>"$T/c$i.err") & done
