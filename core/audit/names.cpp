@@ -36,6 +36,16 @@ size_t version_suffix_at(std::string_view s) {
 
 } // namespace
 
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+} // namespace
+
 void for_each_word(std::string_view line, const std::function<void(std::string_view)>& f) {
     std::string decoded; // only for words with quotes or backslashes
     size_t i = 0;
@@ -57,10 +67,16 @@ void for_each_word(std::string_view line, const std::function<void(std::string_v
         }
         decoded.clear();
         quoted = false;
+        bool ansi = false; // inside $'...', where quote_arg writes bytes as \xNN
         for (size_t k = start; k < i; ++k) {
             const char c = line[k];
-            if (c == '\'') quoted = !quoted;
-            else if (c == '\\' && !quoted && k + 1 < i) decoded += line[++k];
+            if (c == '$' && !quoted && k + 1 < i && line[k + 1] == '\'') ansi = true;
+            else if (c == '\'') quoted = !quoted, ansi = ansi && quoted;
+            else if (c == '\\' && ansi && k + 3 < i && line[k + 1] == 'x' && hex_digit(line[k + 2]) >= 0 &&
+                     hex_digit(line[k + 3]) >= 0) {
+                decoded += static_cast<char>(hex_digit(line[k + 2]) * 16 + hex_digit(line[k + 3]));
+                k += 3;
+            } else if (c == '\\' && !quoted && k + 1 < i) decoded += line[++k];
             else decoded += c;
         }
         f(decoded);

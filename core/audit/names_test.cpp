@@ -1,3 +1,4 @@
+#include "core/util/utf8.hpp"
 #include "core/audit/names.hpp"
 #include "core/audit/test_support.hpp"
 #include "core/audit/verify.hpp"
@@ -48,12 +49,19 @@ TEST_SUITE("core::audit::names") {
             {"sh", "-c", "cat 'a b'; echo \"$HOME\" `x` \\n"},
             {"cairn", "load", "it's.csv", ""},
             {"x", "a'b'c", "'"},
+            // Not valid UTF-8 (a Latin-1 file name, a lone continuation byte,
+            // a cut sequence): written $'...', valid UTF-8, read back byte for byte.
+            {"cairn", "save", "caf\xe9 d'\\x.csv", "--key", "k/\x80", "\xc3", "\xe2\x82 \n\t"},
         };
         for (const auto& argv : cases) {
             const std::string line = redact_command_line(argv);
+            CHECK(is_valid_utf8(line));
             CHECK(argv_words(line) == argv);
             CHECK(join_words(argv_words(line)) == line);
         }
+        CHECK(redact_command_line({"a\xff" "b"}) == "$'a\\xffb'");
+        // Valid UTF-8, even with a control byte, keeps single quotes.
+        CHECK(redact_command_line({"caf\xc3\xa9\x01'"}) == "'caf\xc3\xa9\x01'\\'''");
     }
 
     TEST_CASE("find: the whole word, after '=', pieces of scripts and lists, with @vN; never a longer name") {

@@ -1,5 +1,7 @@
 #include "core/catalog/artifacts.hpp"
 
+#include "core/util/utf8.hpp"
+
 namespace cairn::catalog {
 
 const char* const k_artifact_columns =
@@ -78,6 +80,7 @@ std::optional<ArtifactRow> find_same_content(Catalog& c, const std::string& key,
 }
 
 std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, bool all_versions) {
+    if (!is_valid_utf8(prefix)) return {}; // keys are UTF-8: none starts with it
     // substr() rather than LIKE so '%' and '_' in keys are not wildcards.
     std::string sql = select_from() + "WHERE a.state = 'active' AND substr(a.key, 1, length(?1)) = ?1 ";
     if (!all_versions) sql += "AND a.is_latest = 1 ";
@@ -90,6 +93,7 @@ std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, b
 }
 
 bool any_key_with_prefix(Catalog& c, const std::string& prefix) {
+    if (!is_valid_utf8(prefix)) return false; // keys are UTF-8
     // Keys that start with `prefix` sort (bytewise, as both catalogs compare
     // keys) right from `prefix` on, before any other key >= prefix: the
     // first key >= prefix, found through the key index, tells.

@@ -1,5 +1,7 @@
 #include "core/instance/actor.hpp"
 
+#include "core/util/utf8.hpp"
+
 #include <pwd.h>
 #include <initializer_list>
 #include <string_view>
@@ -110,7 +112,35 @@ std::string redact_arg(const std::string& arg) {
 
 } // namespace
 
+namespace {
+
+// bash's $'...' form, for an argument that is not valid UTF-8 (a file name
+// in another encoding): every byte outside valid printable sequences, and
+// ' and \, as \xNN. The result is valid UTF-8, as PostgreSQL requires of
+// text, and a shell reads it back as the same bytes.
+std::string ansi_c_quote(std::string_view arg) {
+    static const char* const k_hex = "0123456789abcdef";
+    std::string out = "$'";
+    for (size_t i = 0; i < arg.size();) {
+        const size_t len = utf8_sequence_length(arg, i);
+        const auto c = static_cast<unsigned char>(arg[i]);
+        if (len > 1 || (len == 1 && c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')) {
+            out.append(arg.substr(i, len));
+            i += len;
+            continue;
+        }
+        out += "\\x";
+        out += k_hex[c >> 4];
+        out += k_hex[c & 15];
+        ++i;
+    }
+    return out + "'";
+}
+
+} // namespace
+
 std::string quote_arg(const std::string& arg) {
+    if (!is_valid_utf8(arg)) return ansi_c_quote(arg);
     if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos) return arg;
     std::string out = "'";
     for (char c : arg) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);

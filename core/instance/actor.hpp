@@ -28,7 +28,9 @@ std::string redact_command_line(const std::vector<std::string>& argv);
 
 // One word as redact_command_line() writes it: bare when it holds no blank,
 // quote, backslash, '$' or '`' (and is not empty), else in single quotes
-// with each ' written as '\''.
+// with each ' written as '\''. A word that is not valid UTF-8 is written
+// $'...' with its control and invalid bytes, ' and \ as \xNN, so the
+// command line is valid UTF-8 text (PostgreSQL stores nothing else).
 std::string quote_arg(const std::string& arg);
 
 // Scrubs free text (error messages, audit details) the same way: name=value

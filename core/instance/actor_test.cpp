@@ -1,5 +1,8 @@
+#include "core/util/utf8.hpp"
 #include "core/instance/actor.hpp"
 
+#include <cstdio>
+#include <cctype>
 #include <doctest/doctest.h>
 
 #include <random>
@@ -39,6 +42,27 @@ std::string redact_arg(const std::string& arg) {
 }
 
 std::string quote_if_needed(const std::string& arg) {
+    if (!cairn::is_valid_utf8(arg)) {
+        // $'...': a byte stays when it starts a valid sequence that is not an
+        // ASCII control, ' or \; everything else becomes \xNN.
+        std::string out = "$'";
+        for (size_t i = 0; i < arg.size();) {
+            size_t len = 0;
+            for (size_t n = 1; n <= 4 && i + n <= arg.size() && len == 0; ++n)
+                if (cairn::is_valid_utf8(arg.substr(i, n))) len = n;
+            const unsigned char c = static_cast<unsigned char>(arg[i]);
+            if (len > 1 || (len == 1 && std::isprint(c) && c != '\'' && c != '\\')) {
+                out += arg.substr(i, len);
+                i += len;
+            } else {
+                char hex[5];
+                std::snprintf(hex, sizeof hex, "\\x%02x", c);
+                out += hex;
+                ++i;
+            }
+        }
+        return out + "'";
+    }
     if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos) return arg;
     std::string out = "'";
     for (char c : arg) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);

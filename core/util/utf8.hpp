@@ -1,10 +1,15 @@
 #pragma once
 // UTF-8 validation (knows nothing of cairn).
+#include <cstddef>
 #include <string_view>
 
 namespace cairn {
 
 // True if `s` is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+
+// The length of the valid UTF-8 sequence that starts at s[i] (1 to 4), or 0
+// if the bytes there are not one.
+size_t utf8_sequence_length(std::string_view s, size_t i);
 
 } // namespace cairn

@@ -54,6 +54,16 @@ expect_exit 0 "lineage" cairn lineage data/clean
 check "lineage shows the input" grep -q "data/raw" "$T/out"
 check "artifact rows are in PostgreSQL" test "$(psql_q "SELECT count(*) FROM artifact")" = 2
 
+# --- a file name that is not UTF-8 (PostgreSQL stores only UTF-8 text) -------
+latin1=$(printf 'caf\xe9.bin')
+printf 'latin-1 name\n' > "$latin1"
+expect_exit 0 "save a file whose name is not UTF-8" cairn save "$latin1" --key data/latin1
+check "its event's command line is the \$'...' form" \
+    test "$(psql_q "SELECT count(*) FROM audit_event WHERE strpos(command_line, '\$''caf\\xe9.bin''') > 0")" = 1
+expect_exit 0 "ls with a prefix that is not UTF-8 finds nothing" cairn ls "$(printf 'data/\xff')"
+check "and lists nothing" test ! -s "$T/out"
+expect_exit 0 "audit verify after both" cairn audit verify
+
 # --- the password comes from libpq's own files --------------------------------
 printf '127.0.0.1:%s:%s:%s:%s\n' "$pg_port" "$pg_db" "$pg_user" "$PGPASSWORD" > "$T/pgpass"
 chmod 600 "$T/pgpass"

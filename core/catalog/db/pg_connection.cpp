@@ -4,6 +4,7 @@
 #include "core/catalog/db/pg_errors.hpp"
 #include "core/catalog/db/placeholders.hpp"
 #include "core/util/error.hpp"
+#include "core/util/utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -112,7 +113,14 @@ public:
         auto end = std::to_chars(buf, buf + sizeof buf, v).ptr; // shortest exact form
         set(i, std::string(buf, end), 0, k_float8);
     }
-    void bind_text(int i, std::string_view v) override { set(i, std::string(v), 0, 0); }
+    void bind_text(int i, std::string_view v) override {
+        // PostgreSQL refuses such text with SQLSTATE 22021, which would read
+        // as an internal error; it is input (a file name in another encoding).
+        if (!is_valid_utf8(v))
+            throw Error(ErrorKind::usage, "a value is not valid UTF-8, and a PostgreSQL catalog stores only UTF-8 text",
+                        "pass names, keys and paths in UTF-8 (rename a file whose name uses another encoding)");
+        set(i, std::string(v), 0, 0);
+    }
     void bind_blob(int i, std::span<const std::byte> v) override {
         set(i, std::string(reinterpret_cast<const char*>(v.data()), v.size()), 1, k_bytea);
     }
