@@ -62,6 +62,10 @@ check "its event's command line is the \$'...' form" \
     test "$(psql_q "SELECT count(*) FROM audit_event WHERE strpos(command_line, '\$''caf\\xe9.bin''') > 0")" = 1
 expect_exit 0 "ls with a prefix that is not UTF-8 finds nothing" cairn ls "$(printf 'data/\xff')"
 check "and lists nothing" test ! -s "$T/out"
+expect_exit 2 "other text that is not UTF-8 (a description) is refused" \
+    cairn save clean.txt --key data/desc --description "$(printf 'd\xff')"
+expect_err_contains "not valid UTF-8"
+check "and nothing of it was saved" test "$(psql_q "SELECT count(*) FROM artifact WHERE key = 'data/desc'")" = 0
 expect_exit 0 "audit verify after both" cairn audit verify
 
 # --- the password comes from libpq's own files --------------------------------
