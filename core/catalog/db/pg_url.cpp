@@ -81,7 +81,6 @@ PgTarget pg_target(const std::string& url, bool allow_plain) {
             bad("sslmode=" + sslmode + " to " + std::string(host) + ", which is not on this machine",
                 "allow_plain covers only a loopback or Unix-socket server; use sslmode=verify-full");
     }
-    t.display = std::string(url.substr(0, url.find("://") + 3)) + std::string(before_query.substr(at == std::string_view::npos ? 0 : at + 1));
     return t;
 }
 

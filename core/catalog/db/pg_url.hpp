@@ -14,7 +14,6 @@ namespace cairn::catalog::db {
 
 struct PgTarget {
     std::string conninfo; // for PQconnectdb: the URL, sslmode added when unset
-    std::string display;  // the URL without user: for messages and events
 };
 
 // Throws Error(config) naming what is wrong and what to do.
