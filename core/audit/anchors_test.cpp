@@ -106,6 +106,12 @@ TEST_SUITE("core::audit::anchors") {
                 CHECK(std::string(e.what()).find("malformed") != std::string::npos);
             }
         }
+        SUBCASE("a sequence number that is not a whole int64 is refused") {
+            auto j = nlohmann::json::parse(fs::read_file(*file));
+            j["seq"] = 1e300;
+            fs::write_file_atomic(*file, j.dump(), stdfs::perms::owner_read | stdfs::perms::owner_write);
+            CHECK_THROWS_WITH_AS(check_host_head(*f.catalog, f.dir), doctest::Contains("whole number"), Error);
+        }
         SUBCASE("removed on purpose") {
             CHECK(remove_host_head(f.dir));
             CHECK_FALSE(read_host_head(f.dir));

@@ -4,6 +4,7 @@
 #include "core/audit/audit.hpp"
 #include "core/util/error.hpp"
 #include "core/util/hex.hpp"
+#include "core/util/json_int.hpp"
 #include "core/util/time.hpp"
 
 namespace cairn::audit {
@@ -77,14 +78,23 @@ nlohmann::json to_json(const Checkpoint& c) {
             {"signature", to_hex(c.signature)}};
 }
 
+namespace {
+
+int64_t checkpoint_int(const nlohmann::json& j, const char* key) {
+    if (const auto v = json_int64(j.at(key))) return *v;
+    throw Error(ErrorKind::usage, std::string("malformed checkpoint: ") + key + " must be a whole number");
+}
+
+} // namespace
+
 Checkpoint checkpoint_from_json(const nlohmann::json& j) {
     if (!j.is_object() || j.value("format", "") != k_checkpoint_format)
         throw Error(ErrorKind::usage, "not a cairn audit checkpoint (format must be " + std::string(k_checkpoint_format) + ")");
     Checkpoint c;
     try {
         c.instance_id = j.at("instance_id").get<std::string>();
-        c.count = j.at("count").get<int64_t>();
-        c.time_ms = j.at("time_ms").get<int64_t>();
+        c.count = checkpoint_int(j, "count");
+        c.time_ms = checkpoint_int(j, "time_ms");
     } catch (const nlohmann::json::exception& e) {
         throw Error(ErrorKind::usage, std::string("malformed checkpoint: ") + e.what());
     }

@@ -8,6 +8,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/hex.hpp"
+#include "core/util/json_int.hpp"
 #include "core/util/time.hpp"
 
 #include <cerrno>
@@ -120,9 +121,13 @@ HostHead host_head_from_json(const nlohmann::json& j, const stdfs::path& file) {
     try {
         h.instance_id = j.at("instance_id").get<std::string>();
         h.instance_dir = j.at("instance_dir").get<std::string>();
-        h.seq = j.at("seq").get<int64_t>();
+        const auto whole = [&](const char* key) {
+            if (const auto v = json_int64(j.at(key))) return *v;
+            throw bad(std::string(key) + " must be a whole number");
+        };
+        h.seq = whole("seq");
         h.key_fingerprint = j.at("key_fingerprint").get<std::string>();
-        h.time_ms = j.at("time_ms").get<int64_t>();
+        h.time_ms = whole("time_ms");
         const std::string chain = j.at("chain").get<std::string>();
         if (chain.size() != 64) throw bad("chain must be 64 hex digits");
         const auto bytes = from_hex(chain);

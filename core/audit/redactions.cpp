@@ -1,5 +1,7 @@
 #include "core/audit/redactions.hpp"
 
+#include "core/util/json_int.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -30,11 +32,10 @@ std::vector<Shred> shreds(catalog::Catalog& catalog) {
                 if (t.is_string()) s.uids.insert(t.get<std::string>());
         if (!q.getColumn(2).isNull()) {
             const auto d = nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
-            if (d.is_object() && d.contains("redacted_at") && d["redacted_at"].is_number_integer())
-                s.redacted_at = d["redacted_at"].get<int64_t>();
-            if (d.is_object() && d.contains("audit_events_redacted") &&
-                d["audit_events_redacted"].is_number_integer())
-                s.redacted = d["audit_events_redacted"].get<int64_t>();
+            if (d.is_object() && d.contains("redacted_at"))
+                s.redacted_at = json_int64(d["redacted_at"]);
+            if (d.is_object() && d.contains("audit_events_redacted"))
+                s.redacted = json_int64(d["audit_events_redacted"]).value_or(0);
         }
         out.push_back(std::move(s));
     }

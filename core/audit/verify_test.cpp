@@ -384,6 +384,23 @@ TEST_SUITE("core::audit::checkpoint") {
         CHECK_THROWS_AS(checkpoint_from_json(nlohmann::json::object()), Error);
         CHECK_THROWS_AS(checkpoint_from_json({{"format", "cairn-audit-checkpoint-v1"}}), Error);
     }
+
+    TEST_CASE("checkpoint: a count or time that is not a whole int64 is refused, not cast") {
+        AuditFixture f;
+        f.add(1);
+        const nlohmann::json good = to_json(make_checkpoint(*f.catalog));
+        CHECK_NOTHROW(checkpoint_from_json(good));
+        // 1e300 cast to int64_t is undefined behaviour (the fuzzer's find);
+        // 2^64-1 would wrap to -1; 2.5 would be truncated.
+        for (const nlohmann::json& bad : {nlohmann::json(1e300), nlohmann::json(2.5),
+                                         nlohmann::json(UINT64_MAX), nlohmann::json("7")})
+            for (const char* key : {"count", "time_ms"}) {
+                nlohmann::json j = good;
+                j[key] = bad;
+                CAPTURE(j.dump());
+                CHECK_THROWS_WITH_AS(checkpoint_from_json(j), doctest::Contains("whole number"), Error);
+            }
+    }
 }
 
 TEST_SUITE("core::audit::keys") {

@@ -1,6 +1,7 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/hex.hpp"
+#include "core/util/json_int.hpp"
 #include "core/util/random.hpp"
 #include "core/util/text_width.hpp"
 #include "core/util/time.hpp"
@@ -24,6 +25,17 @@ TEST_SUITE("core::util") {
         CHECK(back[1] == std::byte{0xab});
         CHECK_THROWS_AS(from_hex("0g"), Error);
         CHECK_THROWS_AS(from_hex("abc"), Error);
+    }
+
+    TEST_CASE("json_int64: whole numbers that fit, nothing else") {
+        CHECK(json_int64(nlohmann::json(-5)) == -5);
+        CHECK(json_int64(nlohmann::json(INT64_MAX)) == INT64_MAX);
+        CHECK(json_int64(nlohmann::json(INT64_MIN)) == INT64_MIN);
+        CHECK(json_int64(nlohmann::json(uint64_t{1} << 63)) == std::nullopt);
+        CHECK(json_int64(nlohmann::json(1e300)) == std::nullopt);
+        CHECK(json_int64(nlohmann::json(3.0)) == std::nullopt);
+        CHECK(json_int64(nlohmann::json("3")) == std::nullopt);
+        CHECK(json_int64(nlohmann::json()) == std::nullopt);
     }
 
     TEST_CASE("new_uid: 16 base-32 characters, distinct") {
