@@ -44,9 +44,7 @@ catalog::ArtifactRow save_row(AuditFixture& f, const std::string& uid, const std
 
 struct SealFixture : AuditFixture {
     SealFixture() { sql("INSERT INTO storage (id, url, created_at) VALUES (1, 'file:///s', 0)"); }
-    void age_all(int64_t days) {
-        sql("UPDATE audit_event SET time_ms = time_ms - " + std::to_string(days * k_ms_per_day));
-    }
+    void age_all(int64_t days) { age(days, "true"); }
     void prune_old() {
         const int64_t now = now_ms();
         audit::prune(*catalog, actor, now - 400 * k_ms_per_day, now);

@@ -12,16 +12,6 @@ using namespace cairn;
 using namespace cairn::audit;
 using cairn::audit::testing::AuditFixture;
 
-namespace {
-
-// Moves events' times back. Their MACs no longer match, so tests only use
-// this on events they then prune.
-void age_events(AuditFixture& f, int64_t days, const std::string& where) {
-    f.sql("UPDATE audit_event SET time_ms = time_ms - " + std::to_string(days * k_ms_per_day) + " WHERE " + where);
-}
-
-} // namespace
-
 TEST_SUITE("core::audit::append") {
     TEST_CASE("append: every field is stored and seq is contiguous") {
         AuditFixture f;
@@ -143,7 +133,7 @@ TEST_SUITE("core::audit::prune") {
         // starts after the anchor.
         AuditFixture g;
         g.add(6);
-        age_events(g, 800, "1=1");
+        g.age(800, "1=1");
         g.add(4);
         const int64_t now = now_ms();
         auto res = prune(*g.catalog, g.actor, now - 400 * k_ms_per_day, now);
@@ -166,7 +156,7 @@ TEST_SUITE("core::audit::prune") {
     TEST_CASE("prune: a checkpoint from before the prune still checks") {
         AuditFixture f;
         f.add(6);
-        age_events(f, 800, "1=1");
+        f.age(800, "1=1");
         Checkpoint old_cp = make_checkpoint(*f.catalog);
         f.add(2);
         const int64_t now = now_ms();

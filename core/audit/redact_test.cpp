@@ -148,10 +148,8 @@ TEST_SUITE("core::audit::redact") {
         SUBCASE("digest replaced by the digest of other text, text changed to match") {
             // Even with the audit key: the chain covers the digest.
             const auto d = chain_mac_for(f.dir).text_digest(k_details_domain, "{\"i\":99}");
-            f.catalog->sql().execute("UPDATE audit_event SET details = '{\"i\":99}' WHERE seq = 4");
-            sql::Statement st(f.catalog->sql(), "UPDATE audit_event SET details_digest = ? WHERE seq = 4");
-            st.bind(1, d.data(), static_cast<int>(d.size()));
-            st.exec();
+            f.sql("UPDATE audit_event SET details = '{\"i\":99}' WHERE seq = 4");
+            f.sql("UPDATE audit_event SET details_digest = ? WHERE seq = 4", d);
         }
         auto r = verify(*f.catalog);
         CHECK_FALSE(r.ok());

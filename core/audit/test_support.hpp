@@ -40,12 +40,24 @@ struct AuditFixture {
                 append(*catalog, actor, {action, {"uid" + std::to_string(i)}, "ok", std::nullopt, {{"i", i}}});
         });
     }
-    void sql(const std::string& statement) { catalog->sql().execute(statement); }
+    // Back-dates the events `where` selects by `days`, as if written then
+    // (on PostgreSQL also the time the database stored them, which decides
+    // what audit prune may delete there).
+    void age(int64_t days, const std::string& where) {
+        const std::string by = std::to_string(days * 86'400'000);
+        sql("UPDATE audit_event SET time_ms = time_ms - " + by +
+            (catalog->is_sqlite() ? "" : ", stored_at = stored_at - " + by) + " WHERE " + where);
+    }
+    // As the database's owner could (triggers off on PostgreSQL): tests
+    // forge the trail with it.
+    void sql(const std::string& statement) { catalog::testing::execute_as_owner(*catalog, statement); }
     // Runs `statement` with `blob` as its one parameter.
     void sql(const std::string& statement, std::span<const std::byte> blob) {
-        sql::Statement q(catalog->sql(), statement);
-        q.bind(1, blob);
-        q.exec();
+        catalog::testing::as_owner(*catalog, [&] {
+            sql::Statement q(catalog->sql(), statement);
+            q.bind(1, blob);
+            q.exec();
+        });
     }
     // n random bytes, to forge a digest or chain value.
     static std::vector<std::byte> random_bytes(size_t n) {

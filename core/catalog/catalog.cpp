@@ -18,7 +18,7 @@ namespace {
 constexpr int k_busy_timeout_ms = 30'000;
 }
 
-int latest_schema_version() { return static_cast<int>(migrations().size()); }
+int latest_schema_version() { return static_cast<int>(migration_count()); }
 
 Catalog::Catalog(const std::filesystem::path& path, const std::string& name, int flags)
     : m_path(path), m_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()),

@@ -293,12 +293,89 @@ INSERT INTO instance_info (name, value)
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 )sql";
 
+// The audit trail is append-only where the database enforces it: on
+// PostgreSQL, whose logins other than the owner cannot drop or disable a
+// trigger (docs/TEAMS.md, Database roles). The only changes allowed:
+//  - an INSERT, whose stored_at the database sets from its own clock;
+//  - purge's redaction: command_line and details to NULL with redacted_at,
+//    once, every other column unchanged;
+//  - audit prune's DELETE of events the database stored over 365 days ago,
+//    and of the audit_target rows of events already gone.
+// audit_anchor rows are never changed or deleted; TRUNCATE is refused on all
+// three tables. The functions keep the search_path they were created with,
+// so a login cannot shadow a table they read with one of its own. On SQLite the catalog's owner can change anything in the
+// file, so there is nothing a trigger could enforce: this migration is
+// empty there, and `audit verify` is what finds changes on both.
+constexpr std::string_view k_v6_audit_guards_sqlite = "-- (PostgreSQL only: see k_v6_audit_guards_pg)";
+constexpr std::string_view k_v6_audit_guards_pg = R"sql(
+ALTER TABLE audit_event ADD COLUMN stored_at BIGINT;
+CREATE FUNCTION cairn_db_now_ms() RETURNS BIGINT LANGUAGE sql STABLE SET search_path FROM CURRENT
+    AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+CREATE FUNCTION cairn_guard_audit_event() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.stored_at := cairn_db_now_ms();
+        RETURN NEW;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL
+           AND NEW.command_line IS NULL AND NEW.details IS NULL
+           AND to_jsonb(NEW) - ARRAY['command_line', 'details', 'redacted_at']
+               = to_jsonb(OLD) - ARRAY['command_line', 'details', 'redacted_at'] THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'cairn: audit event % may not be changed (the audit trail is append-only; purge may only redact it)', OLD.seq
+            USING ERRCODE = 'insufficient_privilege';
+    ELSIF TG_OP = 'DELETE' THEN
+        IF OLD.stored_at IS NOT NULL AND OLD.stored_at < cairn_db_now_ms() - 365::bigint * 86400000 THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'cairn: audit event % may not be deleted (the database stored it less than 365 days ago)', OLD.seq
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RAISE EXCEPTION 'cairn: % of the audit trail is refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE FUNCTION cairn_guard_audit_target() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM audit_event WHERE seq = OLD.seq) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'cairn: % of the index of audit event % is refused (only audit prune removes it, after the event)', TG_OP, OLD.seq
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE FUNCTION cairn_refuse_audit_change() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    RAISE EXCEPTION 'cairn: % on % is refused (the audit trail is append-only)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION cairn_guard_audit_event();
+CREATE TRIGGER guard BEFORE UPDATE OR DELETE ON audit_target
+    FOR EACH ROW EXECUTE FUNCTION cairn_guard_audit_target();
+CREATE TRIGGER guard BEFORE UPDATE OR DELETE ON audit_anchor
+    FOR EACH ROW EXECUTE FUNCTION cairn_refuse_audit_change();
+CREATE TRIGGER guard_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION cairn_refuse_audit_change();
+CREATE TRIGGER guard_truncate BEFORE TRUNCATE ON audit_target
+    FOR EACH STATEMENT EXECUTE FUNCTION cairn_refuse_audit_change();
+CREATE TRIGGER guard_truncate BEFORE TRUNCATE ON audit_anchor
+    FOR EACH STATEMENT EXECUTE FUNCTION cairn_refuse_audit_change();
+)sql";
+
+struct Migration {
+    std::string_view sql;          // SQLite's text, translated for PostgreSQL
+    std::string_view postgres{};   // PostgreSQL's own text, when it differs beyond types
+};
+
+const std::vector<Migration>& all_migrations() {
+    static const std::vector<Migration> k_all = {
+        {k_v1}, {k_v2_copies}, {k_v2_names}, {k_v4_purger}, {k_v5_seals},
+        {k_v6_audit_guards_sqlite, k_v6_audit_guards_pg}};
+    return k_all;
+}
+
 } // namespace
 
-const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> k_migrations = {k_v1, k_v2_copies, k_v2_names, k_v4_purger, k_v5_seals};
-    return k_migrations;
-}
+size_t migration_count() { return all_migrations().size(); }
 
 namespace {
 
@@ -324,8 +401,10 @@ std::string replace_word(std::string sql, std::string_view word, std::string_vie
 } // namespace
 
 std::string migration_sql(size_t index, db::Dialect dialect) {
-    std::string sql(migrations().at(index));
-    if (dialect == db::Dialect::sqlite) return sql;
+    const Migration& m = all_migrations().at(index);
+    if (dialect == db::Dialect::sqlite) return std::string(m.sql);
+    if (!m.postgres.empty()) return std::string(m.postgres);
+    std::string sql(m.sql);
     sql = replace_word(std::move(sql), "INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
     sql = replace_word(std::move(sql), "INTEGER", "BIGINT");
     // Text compares bytewise, as SQLite's BINARY collation does, whatever

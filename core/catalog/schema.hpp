@@ -12,8 +12,10 @@ namespace cairn::catalog {
 // only be rewritten into an equivalent form, as for PostgreSQL).
 //
 // They are written once, in SQLite's dialect restricted to what PostgreSQL
-// also accepts but for the type names, which migration_sql() translates.
-const std::vector<std::string_view>& migrations();
+// also accepts but for the type names, which migration_sql() translates;
+// a migration that only one database needs (triggers only PostgreSQL can
+// enforce) is a comment on the other.
+size_t migration_count();
 
 // Migration `index` (0-based) for `dialect`. On PostgreSQL: INTEGER becomes
 // BIGINT (times are milliseconds), BLOB becomes BYTEA, TEXT columns collate

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,5 +23,11 @@ bool testing_postgres();
 // throws if there is no row.
 int64_t query_int(Catalog& c, const std::string& sql);
 std::string query_text(Catalog& c, const std::string& sql);
+
+// Runs `sql` as the owner of the database could: on PostgreSQL with the
+// triggers that keep the audit trail append-only disabled for it (schema
+// migration 6), so tests can forge the trail and see `audit verify` find it.
+void execute_as_owner(Catalog& c, const std::string& sql);
+void as_owner(Catalog& c, const std::function<void()>& action);
 
 } // namespace cairn::catalog::testing

@@ -89,13 +89,24 @@ expect_exit 8 "a second init into the same database" cairn init "$T/q" --catalog
 expect_err_contains "already holds instance"
 
 # --- the trail is checked where it lives --------------------------------------
-psql_q "UPDATE audit_event SET actor = 'mallory' WHERE seq = 2" >/dev/null
+# The database refuses edits and deletions of events from any login, even a
+# superuser's (triggers); only the owner can switch them off, and then
+# audit verify finds the edit.
+for edit in "UPDATE audit_event SET actor = 'mallory' WHERE seq = 2" \
+    "DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)" "TRUNCATE audit_event CASCADE" \
+    "DELETE FROM audit_target"; do
+    if psql_q "$edit" >"$T/psql.out" 2>&1; then fail "the database allowed: $edit"
+    elif grep -q "append-only\|may not be deleted\|is refused" "$T/psql.out"; then pass
+    else fail "refused for another reason: $(cat "$T/psql.out")"; fi
+done
+as_owner() { psql_q "ALTER TABLE audit_event DISABLE TRIGGER USER; $1; ALTER TABLE audit_event ENABLE TRIGGER USER"; }
+as_owner "UPDATE audit_event SET actor = 'mallory' WHERE seq = 2" >/dev/null
 expect_exit 4 "audit verify finds an event edited in the database" cairn audit verify
 expect_out_contains() { if grep -qF -- "$1" "$T/out" "$T/err"; then pass; else fail "output lacks '$1'"; fi; }
 expect_out_contains "seq 2"
 
 # --- purge: objects go, the certificate waits for key custody ------------------
-psql_q "UPDATE audit_event SET actor = (SELECT actor FROM audit_event WHERE seq = 1) WHERE seq = 2" >/dev/null
+as_owner "UPDATE audit_event SET actor = (SELECT actor FROM audit_event WHERE seq = 1) WHERE seq = 2" >/dev/null
 object=$(psql_q "SELECT object_name FROM artifact WHERE key = 'data/raw'")
 expect_exit 0 "purge request" cairn purge request data/raw --grace 0 --reason test
 expect_exit 9 "purge run stays incomplete on PostgreSQL" cairn purge run
