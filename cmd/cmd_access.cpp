@@ -14,7 +14,7 @@ namespace cairn::cmd {
 namespace {
 
 struct GrantOpts {
-    std::string name, public_key, role;
+    std::string name, public_key, role, db_login;
 };
 
 nlohmann::json member_json(const access::MemberRow& m) {
@@ -23,6 +23,7 @@ nlohmann::json member_json(const access::MemberRow& m) {
                         {"fingerprint", m.fingerprint},
                         {"key_id", m.key_id},
                         {"created_at", format_utc_ms(m.created_at)}};
+    j["db_login"] = m.db_login.empty() ? nlohmann::json() : nlohmann::json(m.db_login);
     j["revoked_at"] =
         m.revoked_at ? nlohmann::json(format_utc_ms(*m.revoked_at)) : nlohmann::json();
     return j;
@@ -30,11 +31,13 @@ nlohmann::json member_json(const access::MemberRow& m) {
 
 void run_grant(const GrantOpts& o, GlobalOptions& g) {
     access::MemberRow m =
-        access::grant(instance(g), {o.name, o.public_key, keys::parse_role(o.role)});
+        access::grant(instance(g), {o.name, o.public_key, keys::parse_role(o.role), o.db_login});
     request_publish();
     if (g.json) return print_json(member_json(m));
     std::cout << "granted " << m.name << " (" << keys::role_name(m.role) << ", key "
-              << m.fingerprint << ")\n";
+              << m.fingerprint << ")";
+    if (!m.db_login.empty()) std::cout << "; database login " << m.db_login << " joined its database role";
+    std::cout << "\n";
 }
 
 void run_ls(bool all, GlobalOptions& g) {
@@ -101,13 +104,19 @@ void register_access(CLI::App& app, GlobalOptions& g) {
         "  CAIRN_IDENTITY=ann.pem cairn load exp/results.csv   # as ann\n\n"
         "Keys: RSA of at least 2048 bits (RSA-OAEP-SHA256) or X25519, PEM. Roles: reader (load),\n"
         "writer (load, save), admin (also grant, revoke, rotate).\n"
-        "EXIT STATUS: 0 ok, 2 bad name, role or key (RSA < 2048 bits), 3 no such file, "
-        "6 not admin or key missing, 8 member or key already granted.");
+        "On a PostgreSQL catalog, --db-login also makes the member's database login a member of\n"
+        "the role's database role (cairn_<database>_<role>), so the database enforces the role.\n"
+        "EXIT STATUS: 0 ok, 2 bad name, role or key (RSA < 2048 bits), no such login, --db-login on SQLite, "
+        "3 no such file, 6 not admin, key missing or the database login may not grant roles, "
+        "8 member or key already granted.");
     grant->add_option("name", o->name, "Member name")->required();
     grant->add_option("--public-key", o->public_key, "The member's PEM public key")
         ->required()
         ->type_name("FILE");
     grant->add_option("--role", o->role, "reader, writer, admin or purger (purge only, holds no key)")->required();
+    grant->add_option("--db-login", o->db_login,
+                      "PostgreSQL catalog: the member's database login, to join the role's database role")
+        ->type_name("LOGIN");
     grant->callback([o, &g] { run_grant(*o, g); });
 
     auto all = std::make_shared<bool>(false);
@@ -122,7 +131,8 @@ void register_access(CLI::App& app, GlobalOptions& g) {
     revoke->footer(
         "Example:\n  cairn access revoke ann\n\n"
         "Rotates the instance key (as 'cairn key rotate') so the member's key opens nothing saved\n"
-        "afterwards, and lists what it could open before.\n"
+        "afterwards, and lists what it could open before. The database login access grant\n"
+        "--db-login named leaves the database roles in the same transaction.\n"
         "EXIT STATUS: 0 ok, 3 no such member, 6 not admin or key missing, 8 concurrent change.");
     revoke->add_option("name", *name, "Member name")->required();
     revoke->callback([name, &g] { run_revoke(*name, g); });

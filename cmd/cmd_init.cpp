@@ -29,6 +29,7 @@ void run(const InitOpts& o, GlobalOptions& g) {
         print_json({{"instance", r.instance_dir.string()}, {"instance_id", r.instance_id},
                     {"storage", r.storage_url}, {"key_file", r.key_file.string()},
                     {"replaced_instance", r.replaced_instance_id.empty() ? nlohmann::json() : nlohmann::json(r.replaced_instance_id)},
+                    {"db_roles", r.db_roles},
                     {"probe", {{"versioning", r.probe.versioning}, {"object_lock", r.probe.object_lock},
                                {"write_once", r.probe.write_once ? nlohmann::json(*r.probe.write_once) : nlohmann::json()},
                                {"notes", r.probe.notes}}}});
@@ -37,6 +38,11 @@ void run(const InitOpts& o, GlobalOptions& g) {
     std::cout << "Initialised cairn instance " << r.instance_id << " in " << r.instance_dir.string() << "\n"
               << "  storage:  " << r.storage_url << (r.probe.versioning ? " (versioning on)" : "") << "\n"
               << "  key file: " << r.key_file.string() << " (keep a backup: without it the data cannot be read)\n";
+    if (!r.db_roles.empty()) {
+        std::cout << "  database roles:";
+        for (const auto& role : r.db_roles) std::cout << " " << role;
+        std::cout << " (members' logins join one: cairn access grant --db-login)\n";
+    }
     if (!r.replaced_instance_id.empty())
         info(g, "replaced instance " + r.replaced_instance_id + ": this host's recorded head of it was removed");
     for (const auto& note : r.probe.notes) info(g, "note: " + note);

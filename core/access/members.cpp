@@ -2,6 +2,7 @@
 
 #include "core/access/identity.hpp"
 #include "core/audit/audit.hpp"
+#include "core/catalog/db_roles.hpp"
 #include "core/instance/instance.hpp"
 #include "core/keys/keyring.hpp"
 #include "core/keys/members.hpp"
@@ -18,7 +19,7 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr const char* k_member_columns =
-    "id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at";
+    "id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at, db_login";
 constexpr uintmax_t k_max_public_key_bytes = 64 * 1024;
 
 MemberRow read_member(sql::Statement& q) {
@@ -34,6 +35,7 @@ MemberRow read_member(sql::Statement& q) {
     m.key_id = q.getColumn(6).getString();
     m.created_at = q.getColumn(7).getInt64();
     if (!q.getColumn(8).isNull()) m.revoked_at = q.getColumn(8).getInt64();
+    if (!q.getColumn(9).isNull()) m.db_login = q.getColumn(9).getString();
     return m;
 }
 
@@ -107,6 +109,8 @@ std::vector<MemberRow> find_by_fingerprint(catalog::Catalog& catalog,
 MemberRow grant(Instance& inst, const GrantOptions& o) {
     validate_member_name(o.name);
     keys::require(inst.principal(), keys::Action::administer);
+    // Refused before any key is opened: --db-login on SQLite, a database name too long for roles.
+    if (!o.db_login.empty()) (void)catalog::db_role_name(inst.catalog(), o.role);
     const std::string pem = read_public_key(o.public_key_file);
     const std::string fingerprint = keys::member_fingerprint(pem);
     catalog::Catalog& catalog = inst.catalog();
@@ -133,10 +137,10 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
                             "this public key already belongs to member '" + other.name + "'");
         sql::Statement q(catalog.sql(),
             existing ? "UPDATE member SET public_key = ?1, fingerprint = ?2, role = ?3,"
-                       " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL"
-                       " WHERE name = ?7"
+                       " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL,"
+                       " db_login = ?8 WHERE name = ?7"
                      : "INSERT INTO member (public_key, fingerprint, role, wrapped_instance_key,"
-                       " key_id, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                       " key_id, created_at, name, db_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         q.bind(1, pem);
         q.bind(2, fingerprint);
         q.bind(3, keys::role_name(o.role));
@@ -145,15 +149,16 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
         q.bind(5, key_id);
         q.bind(6, static_cast<int64_t>(now_ms()));
         q.bind(7, o.name);
+        if (o.db_login.empty()) q.bind(8);
+        else q.bind(8, o.db_login);
         q.exec();
-        audit::append(catalog, inst.actor(),
-                      {"access.grant",
-                       {},
-                       "ok",
-                       std::nullopt,
-                       {{"member", o.name},
-                        {"role", keys::role_name(o.role)},
-                        {"fingerprint", fingerprint}}});
+        nlohmann::json details = {{"member", o.name}, {"role", keys::role_name(o.role)}, {"fingerprint", fingerprint}};
+        if (!o.db_login.empty()) {
+            catalog::grant_db_role(catalog, o.db_login, o.role);
+            details["db_login"] = o.db_login;
+            details["db_role"] = catalog::db_role_name(catalog, o.role);
+        }
+        audit::append(catalog, inst.actor(), {"access.grant", {}, "ok", std::nullopt, details});
     });
     return *find_member(catalog, o.name);
 }
@@ -186,7 +191,12 @@ RevokeResult revoke(Instance& inst, const std::string& name) {
         if (q.exec() != 1)
             throw Error(ErrorKind::conflict, "member '" + name + "' was revoked concurrently");
         result.exposed = artifacts_saved_before(catalog, result.revoked_at);
-        return {{"artifacts_exposed", result.exposed.size()}};
+        nlohmann::json details = {{"artifacts_exposed", result.exposed.size()}};
+        if (!member->db_login.empty()) {
+            catalog::revoke_db_roles(catalog, member->db_login);
+            details["db_login"] = member->db_login;
+        }
+        return details;
     };
     result.rotation = rotate_instance_key(inst, o);
     result.member.revoked_at = result.revoked_at;

@@ -29,6 +29,7 @@ struct MemberRow {
     std::string key_id;
     int64_t created_at = 0;
     std::optional<int64_t> revoked_at;
+    std::string db_login; // PostgreSQL: the login access grant --db-login made a member of its role
 };
 
 std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revoked);
@@ -44,6 +45,10 @@ struct GrantOptions {
     std::string name;
     std::filesystem::path public_key_file; // PEM PUBLIC KEY
     keys::Role role = keys::Role::reader;
+    // PostgreSQL only: the member's database login, made a member of the
+    // role's database role (core/catalog/db_roles.hpp) in the same
+    // transaction; revoke takes it out again.
+    std::string db_login = {};
 };
 
 // Wraps the instance key for the member's public key and records the grant

@@ -135,7 +135,8 @@ std::unique_ptr<Catalog> Catalog::open_postgres(const std::string& conninfo, con
     auto connection = std::make_unique<sql::PgConnection>(conninfo);
     const std::string name = "PostgreSQL catalog " + connection->describe();
     std::unique_ptr<Catalog> catalog(new Catalog(std::move(connection), dir, name));
-    if (!create && catalog->schema_version() == 0)
+    if (create) return catalog;
+    if (catalog->schema_version() == 0)
         throw Error(ErrorKind::config, name + " has no cairn schema",
                     "run 'cairn init --catalog URL' to create an instance there, or check the database name");
     catalog->migrate();
@@ -183,7 +184,7 @@ void Catalog::set_schema_version(int version) {
 
 void Catalog::migrate() {
     if (schema_version() == latest_schema_version()) return;
-    write_transaction([&] {
+    const auto apply = [&] {
         // Re-read inside the lock: another process may have migrated meanwhile.
         int version = schema_version();
         if (version > latest_schema_version())
@@ -194,7 +195,10 @@ void Catalog::migrate() {
         for (int v = version; v < latest_schema_version(); ++v)
             m_sql->execute(migration_sql(static_cast<size_t>(v), m_sql->dialect()));
         set_schema_version(latest_schema_version());
-    });
+    };
+    // In the caller's write transaction (init's), or in one of its own.
+    if (m_sql->in_transaction()) return apply();
+    write_transaction(apply);
 }
 
 // Every writer of one PostgreSQL catalog takes this lock first (the

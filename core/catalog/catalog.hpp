@@ -32,10 +32,16 @@ public:
     static std::unique_ptr<Catalog> open_read_only(const std::filesystem::path& path);
     // A shared catalog in PostgreSQL (`conninfo`: a postgresql:// URL or
     // libpq key=value string, completed by PG* variables and files); `dir`
-    // is the local .cairn directory (config, audit keys). With `create`, a
-    // database without cairn's schema gets it; without, it must have it.
+    // is the local .cairn directory (config, audit keys). Without `create`
+    // the database must hold cairn's schema, migrated here if older; with
+    // it, the caller migrates (init, in the transaction that records the
+    // instance, so a failed init leaves the database as it was).
     static std::unique_ptr<Catalog> open_postgres(const std::string& conninfo, const std::filesystem::path& dir,
                                                   bool create = false);
+
+    // Brings the schema to this cairn's version, inside the caller's write
+    // transaction if one is open (never call it in a read transaction).
+    void migrate();
 
     // Every statement of the catalog's tables goes through sql().
     sql::Connection& sql() { return *m_sql; }
@@ -83,7 +89,6 @@ private:
     Catalog(std::unique_ptr<sql::Connection> connection, const std::filesystem::path& dir, std::string name);
     static void require_cairn_file(const std::filesystem::path& path);
     void configure();
-    void migrate();
     void set_schema_version(int version);
     void transaction(const char* begin, const std::function<void()>& body);
 

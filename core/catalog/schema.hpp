@@ -13,8 +13,8 @@ namespace cairn::catalog {
 //
 // They are written once, in SQLite's dialect restricted to what PostgreSQL
 // also accepts but for the type names, which migration_sql() translates;
-// a migration that only one database needs (triggers only PostgreSQL can
-// enforce) is a comment on the other.
+// what only PostgreSQL can enforce (the audit trail's triggers) is a part
+// run there alone.
 size_t migration_count();
 
 // Migration `index` (0-based) for `dialect`. On PostgreSQL: INTEGER becomes

@@ -31,7 +31,9 @@ std::unique_ptr<Catalog> open_test_catalog(const std::filesystem::path& dir) {
     const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
     db::PgConnection(pg).execute("CREATE SCHEMA " + schema);
     // Every connection of this catalog works in its schema only.
-    return Catalog::open_postgres(std::string(pg) + " options='-csearch_path=" + schema + "'", dir, true);
+    auto catalog = Catalog::open_postgres(std::string(pg) + " options='-csearch_path=" + schema + "'", dir, true);
+    catalog->migrate();
+    return catalog;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include "core/audit/host_head.hpp"
 #include "core/audit/keys.hpp"
 #include "core/catalog/catalog.hpp"
+#include "core/catalog/db_roles.hpp"
 #include "core/config/config.hpp"
 #include "core/keys/keyring.hpp"
 #include "core/util/error.hpp"
@@ -56,6 +57,19 @@ std::string require_no_recorded_head(const stdfs::path& final_dir, bool replace)
                         audit::head_file_for(final_dir)->string() + "); a new instance there would hide what happened to it",
                     "restore the old instance from a backup; if it was removed on purpose, run 'cairn init --replace-instance'");
     return head->instance_id;
+}
+
+// A PostgreSQL catalog gets its four group roles where the login may create
+// them; members' logins join them with access grant --db-login.
+void create_roles(catalog::Catalog& catalog, InitResult& result) {
+    if (auto why_not = catalog::create_db_roles(catalog)) {
+        result.db_roles_not_created = *why_not;
+        result.warnings.push_back("database roles not created: " + *why_not +
+                                  "; until they exist every member's login needs the owner's grants (docs/TEAMS.md)");
+        return;
+    }
+    for (keys::Role role : {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin})
+        result.db_roles.push_back(catalog::db_role_name(catalog, role));
 }
 
 } // namespace
@@ -119,6 +133,8 @@ InitResult init_instance(const InitOptions& options) {
         auto catalog = open_catalog(cfg, temp_dir, true);
         Actor actor = current_actor(o.argv, "");
         catalog->write_transaction([&] {
+            // The schema, the instance and its roles commit together or not at all.
+            catalog->migrate();
             // Only a database without an instance takes a new one (the
             // SQLite file is new; a PostgreSQL database may be in use).
             if (auto existing = catalog::instance_info(*catalog, "instance_id"))
@@ -140,8 +156,10 @@ InitResult init_instance(const InitOptions& options) {
             st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock " : "") +
                            (result.probe.write_once == std::optional<bool>(false) ? "no-write-once" : ""));
             st.exec();
+            if (!catalog->is_sqlite()) create_roles(*catalog, result);
             nlohmann::json details = {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}};
             if (!replaced.empty()) details["replaces_instance"] = replaced;
+            if (!result.db_roles.empty()) details["db_roles"] = result.db_roles;
             audit::append(*catalog, actor, {"init", {}, "ok", std::nullopt, details});
         });
     }

@@ -33,6 +33,10 @@ struct InitResult {
     storage::ProbeReport probe;
     std::string replaced_instance_id; // the instance whose recorded head --replace-instance removed
     std::vector<std::string> warnings;
+    // PostgreSQL: the database roles init created (core/catalog/db_roles.hpp),
+    // or why it did not.
+    std::vector<std::string> db_roles;
+    std::string db_roles_not_created;
 };
 
 // Creates an instance: probes the storage first (nothing is written locally
