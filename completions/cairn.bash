@@ -35,7 +35,7 @@ _cairn_flags() {
         "run exec") echo "-t --transform --kind -p --param" ;;
         "run ls") echo "--transform -n --limit" ;;
         "key export") echo "--passphrase" ;;
-        "access grant") echo "--public-key --role" ;;
+        "access grant") echo "--public-key --role --db-login" ;;
         "access ls") echo "-a --all" ;;
     esac
 }

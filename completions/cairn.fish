@@ -136,4 +136,5 @@ complete -c cairn -n '__cairn_at key export' -l passphrase -d 'Seal with $CAIRN_
 complete -c cairn -n '__cairn_at access' -a 'grant ls revoke'
 complete -c cairn -n '__cairn_at access grant' -l public-key -r -F -d "The member's PEM public key"
 complete -c cairn -n '__cairn_at access grant' -l role -x -a 'reader writer admin purger' -d 'Role'
+complete -c cairn -n '__cairn_at access grant' -l db-login -x -d 'PostgreSQL login to join the role'
 complete -c cairn -n '__cairn_at access ls' -s a -l all -d 'Include revoked members'

@@ -101,6 +101,11 @@ std::vector<std::string> db_role_grants(const std::string& database) {
         for (const Grant& g : grants_of(role)) out.push_back(std::string("GRANT ") + g.privileges + " ON " + g.tables + " TO " + who);
     }
     const auto role = [&](keys::Role r) { return quote_ident(role_name_for(database, r)); };
+    // An admin's login may add and remove members of the three other roles
+    // (access grant/revoke --db-login); making a login admin needs a login
+    // that may create roles.
+    for (keys::Role r : {keys::Role::reader, keys::Role::writer, keys::Role::purger})
+        out.push_back("GRANT " + role(r) + " TO " + role(keys::Role::admin) + " WITH ADMIN OPTION");
     out.push_back("ALTER TABLE instance_info ENABLE ROW LEVEL SECURITY");
     out.push_back("CREATE POLICY everyone_reads ON instance_info FOR SELECT USING (true)");
     out.push_back("CREATE POLICY admin_writes ON instance_info FOR ALL TO " + role(keys::Role::admin) +
@@ -124,12 +129,6 @@ std::optional<std::string> create_db_roles(Catalog& c) {
         c.sql().execute("CREATE ROLE " + quote_ident(name) + " NOLOGIN");
     }
     for (const std::string& grant : db_role_grants(current_database(c))) c.sql().execute(grant);
-    // An admin's login may then add and remove members of the three other
-    // roles (access grant/revoke --db-login); making a login admin needs a
-    // login that may create roles, as this one.
-    const std::string admin = quote_ident(db_role_name(c, keys::Role::admin));
-    for (keys::Role role : {keys::Role::reader, keys::Role::writer, keys::Role::purger})
-        c.sql().execute("GRANT " + quote_ident(db_role_name(c, role)) + " TO " + admin + " WITH ADMIN OPTION");
     return std::nullopt;
 }
 

@@ -23,6 +23,8 @@ for login in owner ann bob cron ada eve; do
         "CREATE ROLE $login LOGIN PASSWORD 'pw-$login'" >/dev/null
     printf '127.0.0.1:%s:*:%s:pw-%s\n' "$pg_port" "$login" "$login" >> "$T/pgpass"
 done
+super=$PGUSER
+printf '127.0.0.1:%s:*:%s:%s\n' "$pg_port" "$super" "$PGPASSWORD" >> "$T/pgpass"
 chmod 600 "$T/pgpass"
 unset PGPASSWORD
 export PGPASSFILE="$T/pgpass"
@@ -128,6 +130,13 @@ expect_exit 0 "cron requests a purge" member cron purge request data/raw --grace
 expect_exit 9 "cron's purge runs up to the certificate (none on PostgreSQL)" member cron purge run
 expect_err_contains "write-ahead log"
 check "the object went" test "$(psql_as owner "SELECT count(*) FROM artifact WHERE state = 'deleted'")" = 1
+openssl genpkey -algorithm X25519 -out "$T/eve.pem" 2>/dev/null && chmod 600 "$T/eve.pem"
+openssl pkey -in "$T/eve.pem" -pubout -out "$T/eve.pub"
+expect_exit 6 "ada's login (admin role, no CREATEROLE) cannot make a login admin" \
+    member ada access grant eve --public-key "$T/eve.pub" --role admin --db-login eve
+check "and eve was not granted" test "$(psql_as owner "SELECT count(*) FROM member WHERE name = 'eve'")" = 0
+expect_exit 0 "ada's login may make eve's a writer" member ada access grant eve --public-key "$T/eve.pub" --role writer --db-login eve
+check "eve's login is in the writer role" test "$(psql_as owner "SELECT pg_has_role('eve', 'cairn_teamdb_writer', 'member')")" = t
 expect_exit 0 "ada revokes ann" member ada access revoke ann
 check "ann's login left the reader role" test "$(psql_as owner "SELECT pg_has_role('ann', 'cairn_teamdb_reader', 'member')")" = f
 denied ann "SELECT count(*) FROM artifact"
@@ -149,6 +158,24 @@ check "nothing created" test ! -e "$T/team2/.cairn"
 check "no schema left in the database" \
     test "$(psql -h 127.0.0.1 -p "$pg_port" -U owner -d teamdb2 -qtAc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0
 check "no role left" test "$(psql_as owner "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'cairn_teamdb2_%'")" = 1
+
+# A login that may not create roles gets an instance without them, and is told.
+psql -h 127.0.0.1 -p "$pg_port" -U "$super" -d postgres -qtAc "CREATE ROLE plain LOGIN PASSWORD 'pw-plain'" >/dev/null
+psql -h 127.0.0.1 -p "$pg_port" -U "$super" -d postgres -qtAc "CREATE DATABASE plaindb OWNER plain" >/dev/null
+printf '127.0.0.1:%s:*:plain:pw-plain\n' "$pg_port" >> "$T/pgpass"
+mkdir -p "$T/plain"
+expect_exit 0 "init by a login that may not create roles" \
+    as plain "$CAIRN_BIN" init "$T/plain" --catalog "postgresql://127.0.0.1:$pg_port/plaindb?sslmode=disable" --allow-plain-catalog
+expect_err_contains "database roles not created: this database login may not create roles"
+check "and none were" test "$(psql_as owner "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'cairn_plaindb_%'")" = 0
+# A database name too long for PostgreSQL's 63-byte role names.
+long=d$(printf '%050d' 0)
+psql -h 127.0.0.1 -p "$pg_port" -U owner -d postgres -qtAc "CREATE DATABASE $long" >/dev/null
+mkdir -p "$T/long"
+expect_exit 2 "a database name over 50 bytes, when roles would be made" \
+    as owner "$CAIRN_BIN" init "$T/long" --catalog "postgresql://127.0.0.1:$pg_port/$long?sslmode=disable" --allow-plain-catalog
+expect_err_contains "too long for cairn's role names"
+check "nothing created" test ! -e "$T/long/.cairn"
 
 echo "test_roles_pg: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
