@@ -112,6 +112,11 @@ Instance& instance_read_only(GlobalOptions& g) {
     return *opened();
 }
 
+void close_instance() {
+    opened().reset();
+    head_checked() = false;
+}
+
 std::filesystem::path opened_catalog_path() {
     return opened() ? opened()->catalog().path() : std::filesystem::path();
 }

@@ -13,6 +13,10 @@ Instance& instance(GlobalOptions& g);
 // not even a failure event.
 Instance& instance_read_only(GlobalOptions& g);
 
+// Closes the open instance, so instance() opens it again from config.yaml
+// (catalog migrate, which renames the SQLite file it had open).
+void close_instance();
+
 // The open instance's catalog file, or empty when none is open (for errors).
 std::filesystem::path opened_catalog_path();
 

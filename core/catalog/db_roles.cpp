@@ -1,5 +1,6 @@
 #include "core/catalog/db_roles.hpp"
 
+#include "core/catalog/schema.hpp"
 #include "core/util/error.hpp"
 
 #include <array>
@@ -10,12 +11,6 @@ namespace {
 
 constexpr std::array k_roles = {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin};
 
-// Every table of the schema. A migration that adds one adds it here, with
-// the roles that may change it.
-constexpr std::array k_tables = {"artifact",      "audit_anchor", "audit_event",     "audit_target",
-                                 "deletion_request", "deletion_target", "instance_info", "local_copy",
-                                 "member",        "pending_upload", "run",           "run_input",
-                                 "storage",       "transform",    "cairn_schema_version"};
 
 // What each role may change, beyond reading every table. Every role
 // appends to the audit trail (every command is audited, a refusal too) and
@@ -92,8 +87,10 @@ std::string db_role_name(Catalog& c, keys::Role role) {
 
 std::vector<std::string> db_role_grants(const std::string& database) {
     std::vector<std::string> out;
+    // Every table (a new one gets its writers in grants_of) and PostgreSQL's schema version.
     std::string all_tables;
-    for (const char* t : k_tables) all_tables += std::string(all_tables.empty() ? "" : ", ") + t;
+    for (const char* t : schema_tables()) all_tables += std::string(t) + ", ";
+    all_tables += "cairn_schema_version";
     for (keys::Role role : k_roles) {
         const std::string who = quote_ident(role_name_for(database, role));
         out.push_back("GRANT SELECT ON " + all_tables + " TO " + who);

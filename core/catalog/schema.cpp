@@ -381,6 +381,14 @@ const std::vector<Migration>& all_migrations() {
 
 size_t migration_count() { return all_migrations().size(); }
 
+const std::vector<const char*>& schema_tables() {
+    static const std::vector<const char*> k_tables = {
+        "instance_info", "storage",          "transform",       "run",        "artifact",
+        "run_input",     "pending_upload",   "member",          "deletion_request", "deletion_target",
+        "local_copy",    "audit_event",      "audit_target",    "audit_anchor"};
+    return k_tables;
+}
+
 namespace {
 
 // Replaces every whole-word `word` in `sql` (words: letters, digits, '_')

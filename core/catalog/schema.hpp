@@ -17,6 +17,10 @@ namespace cairn::catalog {
 // run there alone.
 size_t migration_count();
 
+// Every table of the schema, each after the tables its rows refer to (the
+// order rows can be copied in). A migration that adds one adds it here.
+const std::vector<const char*>& schema_tables();
+
 // Migration `index` (0-based) for `dialect`. On PostgreSQL: INTEGER becomes
 // BIGINT (times are milliseconds), BLOB becomes BYTEA, TEXT columns collate
 // "C" (bytewise, as SQLite compares), and an INTEGER PRIMARY KEY (SQLite's

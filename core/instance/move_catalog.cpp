@@ -1,0 +1,82 @@
+#include "core/instance/move_catalog.hpp"
+
+#include "core/access/authorize.hpp"
+#include "core/audit/audit.hpp"
+#include "core/audit/verify.hpp"
+#include "core/catalog/copy_rows.hpp"
+#include "core/catalog/db/pg_url.hpp"
+#include "core/catalog/db_roles.hpp"
+#include "core/config/config.hpp"
+#include "core/util/error.hpp"
+#include "core/util/fs.hpp"
+
+namespace cairn {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+void require_verified(catalog::Catalog& catalog, const std::string& when) {
+    const audit::VerifyReport r = audit::verify(catalog);
+    if (!r.ok())
+        throw Error(ErrorKind::integrity, "the audit trail of the " + catalog.name() + " does not verify " + when + ": " + r.message,
+                    "run 'cairn audit verify' and resolve it first; nothing was moved");
+}
+
+void create_roles(catalog::Catalog& to, CatalogMove& out) {
+    if (auto why_not = catalog::create_db_roles(to)) {
+        out.db_roles_not_created = *why_not;
+        return;
+    }
+    for (keys::Role role : {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin})
+        out.db_roles.push_back(catalog::db_role_name(to, role));
+}
+
+} // namespace
+
+CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, bool allow_plain) {
+    access::authorize(inst, keys::Action::administer);
+    catalog::Catalog& from = inst.catalog();
+    if (!from.is_sqlite())
+        throw Error(ErrorKind::usage, "the catalog is already in the " + from.name(), "nothing to migrate");
+    const auto target = catalog::db::pg_target(url, allow_plain);
+    config::Config cfg = inst.config();
+    cfg.catalog_url = url;
+    cfg.catalog_allow_plain = allow_plain;
+    require_verified(from, "before the move");
+
+    auto to = catalog::Catalog::open_postgres(target.conninfo, inst.dir(), true);
+    CatalogMove out;
+    out.to = to->name();
+    from.write_transaction([&] {
+        audit::append(from, inst.actor(), {"catalog.migrate", {}, "ok", std::nullopt, {{"to", to->name()}}});
+        to->write_transaction([&] {
+            to->migrate();
+            if (auto existing = catalog::instance_info(*to, "instance_id"))
+                throw Error(ErrorKind::conflict, "the " + to->name() + " already holds instance " + *existing,
+                            "use another database; nothing was moved");
+            create_roles(*to, out);
+            out.rows = catalog::copy_rows(from, *to);
+            require_verified(*to, "after the copy");
+            out.events = audit::verify(*to).events;
+        });
+        // The database now holds the instance; from here config.yaml names it.
+        config::save(inst.dir() / "config.yaml", cfg);
+    });
+    return out;
+}
+
+stdfs::path retire_sqlite_catalog(const stdfs::path& instance_dir) {
+    // SQLite finds a database's -wal and -shm by its name: renamed together,
+    // the retired file stays a whole database whatever the WAL still held.
+    const stdfs::path retired = instance_dir / "catalog.db.migrated";
+    for (const char* suffix : {"-wal", "-shm", ""}) {
+        const stdfs::path file = instance_dir / (std::string("catalog.db") + suffix);
+        std::error_code ec;
+        if (*suffix == '\0' || stdfs::exists(file, ec)) stdfs::rename(file, retired.string() + suffix);
+    }
+    fs::sync_dir(instance_dir);
+    return retired;
+}
+
+} // namespace cairn
