@@ -11,6 +11,7 @@ _cairn_subcommands() {
         run) echo "start finish exec show ls" ;;
         key) echo "show export export-write-only rotate" ;;
         access) echo "grant ls revoke" ;;
+        catalog) echo "migrate" ;;
     esac
 }
 
@@ -37,6 +38,7 @@ _cairn_flags() {
         "key export") echo "--passphrase" ;;
         "access grant") echo "--public-key --role --db-login" ;;
         "access ls") echo "-a --all" ;;
+        "catalog migrate") echo "--to --allow-plain-catalog" ;;
     esac
 }
 
@@ -98,7 +100,7 @@ _cairn() {
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$global --version" -- "$cur"))
         else
-            COMPREPLY=($(compgen -W "init save load ls lineage audit purge run key access" -- "$cur"))
+            COMPREPLY=($(compgen -W "init save load ls lineage audit purge run key access catalog" -- "$cur"))
         fi
         return
     fi

@@ -3,7 +3,7 @@
 # match). Artifact keys come from `cairn __complete-keys PREFIX`, which reads
 # only the catalog: no key, no storage, no network, no audit event.
 
-set -l commands init save load ls lineage audit purge run key access
+set -l commands init save load ls lineage audit purge run key access catalog
 
 function __cairn_keys
     set -l tokens (commandline -opc)
@@ -54,6 +54,7 @@ complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a purge -d 'De
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a run -d 'Track runs (lineage)'
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a key -d 'Show, export and rotate the instance key'
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a access -d "Grant, list and revoke members' access"
+complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a catalog -d "Move the instance's catalog (to PostgreSQL)"
 
 # init
 complete -c cairn -n '__cairn_at init' -l storage -r -F -d 'Storage location'
@@ -138,3 +139,8 @@ complete -c cairn -n '__cairn_at access grant' -l public-key -r -F -d "The membe
 complete -c cairn -n '__cairn_at access grant' -l role -x -a 'reader writer admin purger' -d 'Role'
 complete -c cairn -n '__cairn_at access grant' -l db-login -x -d 'PostgreSQL login to join the role'
 complete -c cairn -n '__cairn_at access ls' -s a -l all -d 'Include revoked members'
+
+# catalog
+complete -c cairn -n '__cairn_at catalog' -a 'migrate'
+complete -c cairn -n '__cairn_at catalog migrate' -l to -x -d 'postgresql://[USER@]HOST[:PORT]/DB'
+complete -c cairn -n '__cairn_at catalog migrate' -l allow-plain-catalog -d 'Weaker sslmode to a PostgreSQL server on this machine'
