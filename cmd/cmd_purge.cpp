@@ -60,7 +60,7 @@ void run_status(const PurgeOpts& o, GlobalOptions& g) {
 void run_run(const PurgeOpts& o, GlobalOptions& g) {
     access::authorize(instance(g), keys::Action::purge);
     purge::InstanceContext ctx(instance(g));
-    purge::RunLock lock = purge::RunLock::acquire(ctx.lock_file());
+    purge::RunLock lock = purge::RunLock::acquire(ctx.lock_file(), instance(g).catalog());
     purge::Plan plan = purge::make_plan(ctx.get(), now_ms());
     if (o.dry_run) {
         if (g.json) return print_json(purge::plan_json(plan));

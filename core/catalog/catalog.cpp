@@ -231,6 +231,13 @@ void Catalog::transaction(const char* begin, const std::function<void()>& body) 
     }
 }
 
+bool Catalog::try_session_lock(SessionLock lock) {
+    if (m_db) return true;
+    sql::Statement q(*m_sql, "SELECT pg_try_advisory_lock(?)");
+    q.bind(1, static_cast<int64_t>(lock));
+    return q.executeStep() && q.getColumn(0).getInt() != 0;
+}
+
 Catalog::ScrubResult Catalog::scrub() {
     if (!m_db)
         return {false, m_name + " keeps deleted rows in dead tuples until VACUUM, and in its write-ahead log, "

@@ -71,6 +71,16 @@ public:
     // REPEATABLE READ, one snapshot.)
     void read_transaction(const std::function<void()>& body);
 
+    // Which of the catalog's whole-instance locks (beyond one writer at a
+    // time, above) a process takes for as long as it runs.
+    enum class SessionLock : int64_t { purge_run = 1667330419 };
+    // Takes `lock` without waiting, for as long as this catalog stays open
+    // (on PostgreSQL a session advisory lock, which the server releases when
+    // the connection ends, however the process ends); false when another
+    // process holds it, on this machine or any other. On SQLite, whose
+    // processes share one machine, there is nothing to take here: true.
+    bool try_session_lock(SessionLock lock);
+
     // Checkpoints and truncates the WAL so deleted content does not linger in
     // it, then VACUUMs so freed pages leave the file, and checkpoints again
     // (purge). Incomplete while another connection's read transaction keeps

@@ -51,4 +51,12 @@ RunLock RunLock::acquire(const std::filesystem::path& lock_file) {
                 "wait for it to finish; a crashed run releases the lock by itself");
 }
 
+RunLock RunLock::acquire(const std::filesystem::path& lock_file, catalog::Catalog& catalog) {
+    RunLock local = acquire(lock_file);
+    if (!catalog.try_session_lock(catalog::Catalog::SessionLock::purge_run))
+        throw Error(ErrorKind::conflict, "another purge run is in progress on a machine sharing the " + catalog.name(),
+                    "wait for it to finish; a crashed run releases the lock when its connection ends");
+    return local;
+}
+
 } // namespace cairn::purge

@@ -109,6 +109,17 @@ expect_out_contains "seq 2"
 as_owner "UPDATE audit_event SET actor = (SELECT actor FROM audit_event WHERE seq = 1) WHERE seq = 2" >/dev/null
 object=$(psql_q "SELECT object_name FROM artifact WHERE key = 'data/raw'")
 expect_exit 0 "purge request" cairn purge request data/raw --grace 0 --reason test
+# One purge run at a time across machines: another session holding the
+# catalog's purge lock (as a run on another machine would) stops this one.
+psql_q "SELECT pg_advisory_lock(1667330419), pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!
+lock_held() { test "$(psql_q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1667330419 AND granted")" = 1; }
+wait_until "the other session holds the purge lock" 10 lock_held
+expect_exit 8 "purge run while a run elsewhere holds the catalog's purge lock" cairn purge run
+expect_err_contains "another purge run is in progress on a machine sharing the PostgreSQL catalog"
+check "nothing was purged meanwhile" test -e "$T/p/.cairn/storage/$object"
+psql_q "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1667330419" >/dev/null
+wait "$holder" || true
 expect_exit 9 "purge run stays incomplete on PostgreSQL" cairn purge run
 expect_err_contains "write-ahead log"
 check "the object is gone from storage" test ! -e "$T/p/.cairn/storage/$object"
