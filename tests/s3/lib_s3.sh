@@ -94,9 +94,14 @@ drop_bucket() {
         --query 'Uploads[].[Key, UploadId]' | grep -v '^None$' | while IFS=$'\t' read -r key id; do
         s3api abort-multipart-upload --bucket "$1" --key "$key" --upload-id "$id"
     done
-    s3api list-object-versions --bucket "$1" --output text \
-        --query '[Versions, DeleteMarkers][][].[Key, VersionId]' | grep -v '^None$' | while IFS=$'\t' read -r key id; do
-        s3api delete-object --bucket="$1" --key="$key" --version-id="$id" >/dev/null  # "=": ids may begin with "-"
+    # One DeleteObjects call per 1000 versions (one aws process each, not
+    # one per version: a second apiece).
+    local batch
+    while :; do
+        batch=$(s3api list-object-versions --bucket "$1" --max-items 1000 --output json \
+            --query '{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}')
+        python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["Objects"] else 1)' <<<"$batch" || break
+        s3api delete-objects --bucket "$1" --delete "$batch" >/dev/null
     done
     s3api delete-bucket --bucket "$1"
 }
