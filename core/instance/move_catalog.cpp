@@ -63,6 +63,10 @@ CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, boo
         // The database now holds the instance; from here config.yaml names it.
         config::save(inst.dir() / "config.yaml", cfg);
     });
+    // The planner's statistics for the copied rows, which autovacuum would
+    // gather only later: without them a lineage walk over 10,000 artifacts
+    // took 4x as long (nested loops over what it takes for empty tables).
+    to->sql().execute("ANALYZE");
     return out;
 }
 
