@@ -43,8 +43,8 @@ echo "== 1. small saves, one process each, alternating ($saves each)"
 for i in $(seq "$saves"); do head -c 1024 /dev/urandom > "files/s$i"; done
 lite_ns=0 pg_ns=0
 for i in $(seq "$saves"); do
-    t0=$(now); "$cairn" --instance lite save "files/s$i" --key "small/s$i" >/dev/null; t1=$(now)
-    "$cairn" --instance pg save "files/s$i" --key "small/s$i" >/dev/null; t2=$(now)
+    t0=$(now); "$cairn" --instance lite save "files/s$i" --key "small/s$i" >/dev/null 2>&1; t1=$(now)
+    "$cairn" --instance pg save "files/s$i" --key "small/s$i" >/dev/null 2>&1; t2=$(now)
     lite_ns=$((lite_ns + t1 - t0)) pg_ns=$((pg_ns + t2 - t1))
 done
 for inst in lite pg; do
