@@ -7,10 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <unordered_map>
 #include <unistd.h>
 
 namespace cairn::lineage {
@@ -203,14 +205,26 @@ std::optional<RunRow> find_run(catalog::Catalog& c, int64_t id) {
 }
 
 std::vector<RunRow> find_runs(catalog::Catalog& c, const std::vector<int64_t>& ids) {
-    sql::Statement q(c.sql(), std::string(k_run_select) + "WHERE r.id = ?");
-    std::vector<RunRow> out;
-    out.reserve(ids.size());
-    for (int64_t id : ids) {
-        q.reset();
-        q.bind(1, id);
-        if (q.executeStep()) out.push_back(read_run(q));
+    // Up to k_batch ids a query: on PostgreSQL each query is a round trip,
+    // and a graph of 400 runs took 400 of them (100 ms on loopback).
+    constexpr size_t k_batch = 500;
+    std::unordered_map<int64_t, RunRow> found;
+    for (size_t from = 0; from < ids.size(); from += k_batch) {
+        const size_t n = std::min(k_batch, ids.size() - from);
+        std::string params = "?";
+        for (size_t i = 1; i < n; ++i) params += ", ?";
+        sql::Statement q(c.sql(), std::string(k_run_select) + "WHERE r.id IN (" + params + ")");
+        for (size_t i = 0; i < n; ++i) q.bind(static_cast<int>(i + 1), ids[from + i]);
+        while (q.executeStep()) {
+            RunRow r = read_run(q);
+            const int64_t id = r.id;
+            found.emplace(id, std::move(r));
+        }
     }
+    std::vector<RunRow> out;
+    out.reserve(found.size());
+    for (int64_t id : ids)
+        if (auto it = found.find(id); it != found.end()) out.push_back(it->second);
     return out;
 }
 

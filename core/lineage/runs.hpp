@@ -93,7 +93,7 @@ std::string process_command_line(int64_t pid);
 } // namespace cairn::lineage
 
 namespace cairn::lineage {
-// Runs by row id in one prepared statement (graph queries); unknown ids are
-// skipped. Order follows `ids`.
+// Runs by row id, a few queries for many ids (graph queries); unknown ids
+// are skipped. Order follows `ids`.
 std::vector<RunRow> find_runs(catalog::Catalog& catalog, const std::vector<int64_t>& ids);
 } // namespace cairn::lineage
