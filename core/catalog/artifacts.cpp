@@ -81,12 +81,17 @@ std::optional<ArtifactRow> find_same_content(Catalog& c, const std::string& key,
 
 std::vector<ArtifactRow> list_artifacts(Catalog& c, const std::string& prefix, bool all_versions) {
     if (!is_valid_utf8(prefix)) return {}; // keys are UTF-8: none starts with it
-    // substr() rather than LIKE so '%' and '_' in keys are not wildcards.
-    std::string sql = select_from() + "WHERE a.state = 'active' AND substr(a.key, 1, length(?1)) = ?1 ";
+    // A key range the key index can serve (on PostgreSQL a scan of every
+    // artifact otherwise: 70 ms for 100,000), and substr() to be exact;
+    // never LIKE, whose '%' and '_' would be wildcards.
+    const std::string end = utf8_prefix_end(prefix);
+    std::string sql = select_from() + "WHERE a.state = 'active' AND a.key >= ?1 AND substr(a.key, 1, length(?1)) = ?1 ";
+    if (!end.empty()) sql += "AND a.key < ?2 ";
     if (!all_versions) sql += "AND a.is_latest = 1 ";
     sql += "ORDER BY a.key, a.version";
     sql::Statement q(c.sql(), sql);
     q.bind(1, prefix);
+    if (!end.empty()) q.bind(2, end);
     std::vector<ArtifactRow> out;
     while (q.executeStep()) out.push_back(read_artifact(q));
     return out;

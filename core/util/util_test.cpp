@@ -5,6 +5,7 @@
 #include "core/util/random.hpp"
 #include "core/util/text_width.hpp"
 #include "core/util/time.hpp"
+#include "core/util/utf8.hpp"
 
 #include "tests/unit/support.hpp"
 
@@ -25,6 +26,29 @@ TEST_SUITE("core::util") {
         CHECK(back[1] == std::byte{0xab});
         CHECK_THROWS_AS(from_hex("0g"), Error);
         CHECK_THROWS_AS(from_hex("abc"), Error);
+    }
+
+    TEST_CASE("utf8_prefix_end: the strings in [prefix, end) are those that start with prefix") {
+        CHECK(utf8_prefix_end("p7/") == "p70");
+        CHECK(utf8_prefix_end("a\xC3\xBF") == "a\xC4\x80");               // U+00FF -> U+0100
+        CHECK(utf8_prefix_end("\xED\x9F\xBF") == "\xEE\x80\x80");          // U+D7FF -> U+E000, past the surrogates
+        CHECK(utf8_prefix_end("a\xF4\x8F\xBF\xBF") == "b");                 // U+10FFFF dropped, 'a' raised
+        CHECK(utf8_prefix_end("\xF4\x8F\xBF\xBF").empty());
+        CHECK(utf8_prefix_end("").empty());
+        CHECK(utf8_prefix_end("\xFF").empty());
+        // Against every key of a sample: starts_with(prefix) <=> prefix <= key < end.
+        const std::vector<std::string> keys = {"p7", "p7/", "p7/a", "p70", "p7\x7F", "p8", "p6/z", "p7/\xF4\x8F\xBF\xBF",
+                                               "a\xC3\xBF", "a\xC3\xBFz", "a\xC4\x80", "a\xC3\xBE\xF4\x8F\xBF\xBF"};
+        for (const std::string prefix : {"p7/", "p7", "a\xC3\xBF", "a\xC3", "p"}) {
+            if (!is_valid_utf8(prefix)) continue;
+            const std::string end = utf8_prefix_end(prefix);
+            CHECK(is_valid_utf8(end));
+            for (const auto& k : keys) {
+                CAPTURE(prefix);
+                CAPTURE(k);
+                CHECK(k.starts_with(prefix) == (k >= prefix && (end.empty() || k < end)));
+            }
+        }
     }
 
     TEST_CASE("json_int64: whole numbers that fit, nothing else") {
