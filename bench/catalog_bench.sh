@@ -13,10 +13,7 @@
 #      lineage < 100 ms; the lineage target is set on 100,000 artifacts).
 #   bench/catalog_bench.sh [SAVES] [WRITER_SAVES] [ARTIFACTS]   (defaults 100 20 100000)
 set -euo pipefail
-if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port -c max_connections=60" bash "$0" "$@"
-fi
+CAIRN_PG_SERVER_OPTIONS="-c max_connections=60" source "$(dirname "$0")/../tests/pg/in_cluster.sh"
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${CAIRN_BUILD_DIR:-$here/build}
 cairn=${CAIRN_BIN:-$build/cairn}

@@ -113,20 +113,24 @@ std::vector<std::string> db_role_grants(const std::string& database) {
     return out;
 }
 
-std::optional<std::string> create_db_roles(Catalog& c) {
+DbRolesMade create_db_roles(Catalog& c) {
     require_postgres(c);
+    DbRolesMade made;
     sql::Statement may(c.sql(), "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user");
-    if (!may.executeStep() || may.getColumn(0).getInt() == 0)
-        return "this database login may not create roles (CREATEROLE)";
+    if (!may.executeStep() || may.getColumn(0).getInt() == 0) {
+        made.not_created = "this database login may not create roles (CREATEROLE)";
+        return made;
+    }
     for (keys::Role role : k_roles) {
         const std::string name = db_role_name(c, role);
         if (role_exists(c, name))
             throw Error(ErrorKind::conflict, "database role " + name + " already exists",
                         "its members would gain access to this instance: drop it (DROP ROLE) or use another database");
         c.sql().execute("CREATE ROLE " + quote_ident(name) + " NOLOGIN");
+        made.names.push_back(name);
     }
     for (const std::string& grant : db_role_grants(current_database(c))) c.sql().execute(grant);
-    return std::nullopt;
+    return made;
 }
 
 // Runs a GRANT or REVOKE of membership. A login that may not create roles

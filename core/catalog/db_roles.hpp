@@ -20,11 +20,14 @@ namespace cairn::catalog {
 // long for PostgreSQL's 63-byte role names.
 std::string db_role_name(Catalog& c, keys::Role role);
 
-// Creates the four roles with their grants, in the caller's transaction.
-// Returns why it did not (the login may not create roles), or nullopt
-// once created. A conflict (exit 8) when one of the roles already exists:
-// its members would gain access to this instance.
-std::optional<std::string> create_db_roles(Catalog& c);
+// Creates the four roles with their grants, in the caller's transaction
+// (init, catalog migrate). A conflict (exit 8) when one of the roles
+// already exists: its members would gain access to this instance.
+struct DbRolesMade {
+    std::vector<std::string> names; // the roles created, reader to admin
+    std::string not_created;        // why none were (the login may not create roles)
+};
+DbRolesMade create_db_roles(Catalog& c);
 
 // The GRANT and row-level security statements (for docs/TEAMS.md and
 // tests), in the order create_db_roles runs them after creating the roles.

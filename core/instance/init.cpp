@@ -62,14 +62,12 @@ std::string require_no_recorded_head(const stdfs::path& final_dir, bool replace)
 // A PostgreSQL catalog gets its four group roles where the login may create
 // them; members' logins join them with access grant --db-login.
 void create_roles(catalog::Catalog& catalog, InitResult& result) {
-    if (auto why_not = catalog::create_db_roles(catalog)) {
-        result.db_roles_not_created = *why_not;
-        result.warnings.push_back("database roles not created: " + *why_not +
+    catalog::DbRolesMade made = catalog::create_db_roles(catalog);
+    result.db_roles = std::move(made.names);
+    result.db_roles_not_created = std::move(made.not_created);
+    if (!result.db_roles_not_created.empty())
+        result.warnings.push_back("database roles not created: " + result.db_roles_not_created +
                                   "; until they exist every member's login needs the owner's grants (docs/TEAMS.md)");
-        return;
-    }
-    for (keys::Role role : {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin})
-        result.db_roles.push_back(catalog::db_role_name(catalog, role));
 }
 
 } // namespace

@@ -23,15 +23,6 @@ void require_verified(catalog::Catalog& catalog, const std::string& when) {
                     "run 'cairn audit verify' and resolve it first; nothing was moved");
 }
 
-void create_roles(catalog::Catalog& to, CatalogMove& out) {
-    if (auto why_not = catalog::create_db_roles(to)) {
-        out.db_roles_not_created = *why_not;
-        return;
-    }
-    for (keys::Role role : {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin})
-        out.db_roles.push_back(catalog::db_role_name(to, role));
-}
-
 } // namespace
 
 CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, bool allow_plain) {
@@ -55,7 +46,9 @@ CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, boo
             if (auto existing = catalog::instance_info(*to, "instance_id"))
                 throw Error(ErrorKind::conflict, "the " + to->name() + " already holds instance " + *existing,
                             "use another database; nothing was moved");
-            create_roles(*to, out);
+            catalog::DbRolesMade made = catalog::create_db_roles(*to);
+            out.db_roles = std::move(made.names);
+            out.db_roles_not_created = std::move(made.not_created);
             out.rows = catalog::copy_rows(from, *to);
             require_verified(*to, "after the copy");
             out.events = audit::verify(*to).events;

@@ -5,10 +5,7 @@
 # dropped at the end), and what init refuses (a password in the URL, a
 # plain connection without the flag, a second instance in one database).
 set -euo pipefail
-if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port" bash "$0" "$@"
-fi
+source "$(dirname "$0")/in_cluster.sh"
 pg_user=$PGUSER pg_port=$PGPORT pg_db=$PGDATABASE
 . "$(dirname "$0")/../cli/lib.sh"
 # libpq finds the password in PGPASSWORD (set by pg_virtualenv), never in the URL.

@@ -6,10 +6,7 @@
 # loads, new saves continue the ids; and what it refuses leaves both sides
 # as they were.
 set -euo pipefail
-if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port" bash "$0" "$@"
-fi
+source "$(dirname "$0")/in_cluster.sh"
 pg_user=$PGUSER pg_port=$PGPORT pg_db=$PGDATABASE
 . "$(dirname "$0")/../cli/lib.sh"
 url="postgresql://$pg_user@127.0.0.1:$pg_port/$pg_db?sslmode=disable"

@@ -6,10 +6,7 @@
 # anything more. Runs on a private throwaway PostgreSQL 15 cluster
 # (pg_virtualenv), with one login per member and one that owns the schema.
 set -euo pipefail
-if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port" bash "$0" "$@"
-fi
+source "$(dirname "$0")/in_cluster.sh"
 pg_port=$PGPORT
 . "$(dirname "$0")/../cli/lib.sh"
 

@@ -8,10 +8,7 @@
 # (Until `cairn connect` exists, a host gets the instance by a copy of the
 # .cairn directory the init made: config.yaml and the audit keys.)
 set -euo pipefail
-if [ -z "${CAIRN_IN_PG_CLUSTER:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    exec env CAIRN_IN_PG_CLUSTER=1 pg_virtualenv -t -c "-p $port -c max_connections=60" bash "$0" "$@"
-fi
+CAIRN_PG_SERVER_OPTIONS="-c max_connections=60" source "$(dirname "$0")/../pg/in_cluster.sh"
 pg_user=$PGUSER pg_port=$PGPORT pg_db=$PGDATABASE
 source "$CAIRN_SOURCE_DIR/tests/cli/lib.sh"
 source "$CAIRN_SOURCE_DIR/tests/s3/lib_s3.sh"
