@@ -53,7 +53,7 @@ void run(const InitOpts& o, GlobalOptions& g) {
 void register_init(CLI::App& app, GlobalOptions& g) {
     auto o = std::make_shared<InitOpts>();
     auto* sub = app.add_subcommand("init", "Create an instance: catalog, config, key and storage");
-    sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 5 storage probe failed, 7 unsafe storage or bad config, 8 an instance already exists, or this host recorded the audit trail of an instance at this path (see --replace-instance).");
+    sub->footer("Example:\n  cairn init --storage s3://bucket/team-data\n\nEXIT STATUS: 0 ok, 2 a PostgreSQL database name over 50 bytes (role names), 5 storage probe failed or the PostgreSQL catalog cannot be reached, 7 unsafe storage or bad config, 8 an instance already exists (in DIR or the database), a database role init would create exists, or this host recorded the audit trail of an instance at this path (see --replace-instance).");
     sub->add_option("dir", o->dir, "Directory to create .cairn/ in (default: current directory)");
     sub->add_option("--storage", o->storage, "Storage location: DIR, file:///DIR, s3://bucket/prefix or gs://bucket/prefix (default: .cairn/storage)");
     sub->add_option("--catalog", o->catalog,
