@@ -11,7 +11,6 @@ namespace {
 
 constexpr std::array k_roles = {keys::Role::reader, keys::Role::writer, keys::Role::purger, keys::Role::admin};
 
-
 // What each role may change, beyond reading every table. Every role
 // appends to the audit trail (every command is audited, a refusal too) and
 // records and destroys the copies its loads made (local_copy). The audit
