@@ -89,6 +89,17 @@ exit_of() { local __v=$1; shift; local __rc=0; "$@" || __rc=$?; printf -v "$__v"
 
 same_file() { cmp -s "$1" "$2"; }
 
+# flip_byte FILE OFFSET : inverts every bit of one byte in place. (Writing a
+# fixed byte instead changes nothing when the byte was already that value:
+# 1 run in 256 on ciphertext, and the test then fails for no reason.)
+flip_byte() {
+    python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1)
+    if len(b) != 1: sys.exit("flip_byte: offset past the end")
+    f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xFF]))' "$1" "$2"
+}
+
 # wait_until "description" SECONDS command... : polls the command every 50 ms
 # until it succeeds. Tests wait for the state they need, never for a fixed
 # time; a deadline that passes is a failure (returns 1), never a silent go-on.

@@ -109,7 +109,7 @@ check "/dev/null is still the null device" [ -c /dev/null ]
 check "the load is recorded as a verification" \
     [ "$(cairn audit --action load --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["details"]["output"])')" = verify ]
 obj=.cairn/storage/$(python3 -c "import sqlite3; print(sqlite3.connect('.cairn/catalog.db').execute(\"SELECT object_name FROM artifact WHERE key = 'f'\").fetchone()[0])")
-chmod u+w "$obj"; printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+chmod u+w "$obj"; flip_byte "$obj" 100
 expect_exit 4 "load -o /dev/null of a damaged object fails" cairn load f -o /dev/null
 
 finish

@@ -94,7 +94,7 @@ obj() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(\
 o=$(obj files/f3000000)
 H=$((23 + 16 + 16)) # header: uid and key id are 16 characters each
 cp "$o" "$T/saved-object"; chmod u+w "$o"
-printf 'X' | dd of="$o" bs=1 seek=2000000 conv=notrunc status=none
+flip_byte "$o" 2000000
 expect_exit 1 "reader refuses a flipped byte" reader --key files/f3000000 --key-file "$KEYFILE" -o "$T/never"
 check "nothing written for a flipped byte" [ ! -e "$T/never" ]
 truncate -s $((H + S + 16 + 40)) "$o"
@@ -125,7 +125,7 @@ expect_exit 0 "save as before issue 17" env CAIRN_TEST_SAVE_PLAIN_SHA256=1 "$CAI
 same_as_load files/old --key-file "$KEYFILE"
 o=$(obj files/f$((2 * S + 1)))
 cp "$o" "$T/saved-object"; size=$(stat -c %s "$o")
-printf 'X' | dd of="$o" bs=1 seek=$((size - 30)) conv=notrunc status=none
+flip_byte "$o" $((size - 30))
 expect_exit 1 "reader refuses a damaged leaf table" reader --key files/f$((2 * S + 1)) --key-file "$KEYFILE" -o "$T/never"
 cp "$T/saved-object" "$o"
 

@@ -72,7 +72,7 @@ check "no output for any refused range" [ ! -e bad ]
 o=$(object_of "f/$((3 * L + 5))")
 cp "$o" saved-object; chmod u+w "$o"
 H=$((23 + 16 + 16))
-printf 'X' | dd of="$o" bs=1 seek=$((H + (L + 16) + 1000)) conv=notrunc status=none
+flip_byte "$o" $((H + (L + 16) + 1000))
 expect_exit 4 "a range over the flipped byte" cairn load "f/$((3 * L + 5))" --range "$((L + 500))-$((L + 2000))" -o bad
 check "no output for a damaged range" [ ! -e bad ]
 expect_exit 4 "a range across it to stdout" cairn load "f/$((3 * L + 5))" --range "0-$((2 * L))" -o -
@@ -82,7 +82,7 @@ expect_exit 4 "a whole load of the damaged object" cairn load "f/$((3 * L + 5))"
 cp saved-object "$o"
 # A damaged leaf table (its last segment): every range is refused.
 size=$(stat -c %s "$o")
-printf 'X' | dd of="$o" bs=1 seek=$((size - 20)) conv=notrunc status=none
+flip_byte "$o" $((size - 20))
 expect_exit 4 "a damaged leaf table fails any range" cairn load "f/$((3 * L + 5))" --range 0-0 -o bad
 cp saved-object "$o"
 
