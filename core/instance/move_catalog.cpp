@@ -16,11 +16,13 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-void require_verified(catalog::Catalog& catalog, const std::string& when) {
+// The events verified; throws (exit 4) if the trail does not verify.
+int64_t require_verified(catalog::Catalog& catalog, const std::string& when) {
     const audit::VerifyReport r = audit::verify(catalog);
     if (!r.ok())
         throw Error(ErrorKind::integrity, "the audit trail of the " + catalog.name() + " does not verify " + when + ": " + r.message,
                     "run 'cairn audit verify' and resolve it first; nothing was moved");
+    return r.events;
 }
 
 } // namespace
@@ -50,8 +52,7 @@ CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, boo
             out.db_roles = std::move(made.names);
             out.db_roles_not_created = std::move(made.not_created);
             out.rows = catalog::copy_rows(from, *to);
-            require_verified(*to, "after the copy");
-            out.events = audit::verify(*to).events;
+            out.events = require_verified(*to, "after the copy");
         });
         // The database now holds the instance; from here config.yaml names it.
         config::save(inst.dir() / "config.yaml", cfg);
