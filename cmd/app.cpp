@@ -98,6 +98,7 @@ int run_main(int argc, char** argv) {
     register_lineage(app, g);
     register_purge(app, g);
     register_catalog(app, g);
+    register_connect(app, g);
     register_complete(app, g);
 
     try {

@@ -14,7 +14,7 @@ namespace cairn::cmd {
 namespace {
 
 struct GrantOpts {
-    std::string name, public_key, role, db_login;
+    std::string name, public_key, role, db_login, signing_key;
 };
 
 nlohmann::json member_json(const access::MemberRow& m) {
@@ -24,6 +24,7 @@ nlohmann::json member_json(const access::MemberRow& m) {
                         {"key_id", m.key_id},
                         {"created_at", format_utc_ms(m.created_at)}};
     j["db_login"] = m.db_login.empty() ? nlohmann::json() : nlohmann::json(m.db_login);
+    j["signing_key"] = m.signing_key.empty() ? nlohmann::json() : nlohmann::json(m.signing_key);
     j["revoked_at"] =
         m.revoked_at ? nlohmann::json(format_utc_ms(*m.revoked_at)) : nlohmann::json();
     return j;
@@ -31,7 +32,7 @@ nlohmann::json member_json(const access::MemberRow& m) {
 
 void run_grant(const GrantOpts& o, GlobalOptions& g) {
     access::MemberRow m =
-        access::grant(instance(g), {o.name, o.public_key, keys::parse_role(o.role), o.db_login});
+        access::grant(instance(g), {o.name, o.public_key, keys::parse_role(o.role), o.db_login, o.signing_key});
     request_publish();
     if (g.json) return print_json(member_json(m));
     std::cout << "granted " << m.name << " (" << keys::role_name(m.role) << ", key "
@@ -106,6 +107,9 @@ void register_access(CLI::App& app, GlobalOptions& g) {
         "writer (load, save), admin (also grant, revoke, rotate).\n"
         "On a PostgreSQL catalog, --db-login also makes the member's database login a member of\n"
         "the role's database role (cairn_<database>_<role>), so the database enforces the role.\n"
+        "--signing-key registers the member's Ed25519 public key: on an instance that signs its events\n"
+        "(a PostgreSQL catalog) their events are signed with the private half (CAIRN_SIGNING_KEY), and\n"
+        "'audit verify' refuses events that another member wrote in their name.\n"
         "EXIT STATUS: 0 ok, 2 bad name, role or key (RSA < 2048 bits), no such login, --db-login on SQLite, "
         "3 no such file, 6 not admin, key missing or the database login may not grant roles, "
         "8 member or key already granted.");
@@ -117,6 +121,9 @@ void register_access(CLI::App& app, GlobalOptions& g) {
     grant->add_option("--db-login", o->db_login,
                       "PostgreSQL catalog: the member's database login, to join the role's database role")
         ->type_name("LOGIN");
+    grant->add_option("--signing-key", o->signing_key,
+                      "The member's Ed25519 public key (PEM) that signs their audit events")
+        ->type_name("FILE");
     grant->callback([o, &g] { run_grant(*o, g); });
 
     auto all = std::make_shared<bool>(false);

@@ -30,6 +30,7 @@ void register_run(CLI::App& app, GlobalOptions& g);
 void register_lineage(CLI::App& app, GlobalOptions& g);
 void register_purge(CLI::App& app, GlobalOptions& g);
 void register_catalog(CLI::App& app, GlobalOptions& g);
+void register_connect(CLI::App& app, GlobalOptions& g);
 // Hidden helper for shell completion: `cairn __complete-keys [PREFIX]`.
 void register_complete(CLI::App& app, GlobalOptions& g);
 

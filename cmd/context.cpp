@@ -2,6 +2,7 @@
 
 #include "core/artifact/seal.hpp"
 #include "core/audit/audit.hpp"
+#include "core/audit/event_signatures.hpp"
 #include "core/audit/host_head.hpp"
 #include "core/audit/instance_anchors.hpp"
 #include "core/audit/published.hpp"
@@ -107,6 +108,9 @@ Instance& instance(GlobalOptions& g) {
 Instance& instance_read_only(GlobalOptions& g) {
     if (!opened()) {
         opened() = open_instance_read_only(g.instance, g.argv);
+        // A member on a machine set up by 'cairn connect' verifies with the
+        // audit key of their grant.
+        name_credential(*opened());
         remove_dead_temps(*opened());
     }
     return *opened();
@@ -147,6 +151,14 @@ bool& publish_requested() {
 // one is older than a day, and records that in the trail.
 void publish_if_due(Instance& inst) {
     if (!publish_requested() && !audit::publish_due(inst.catalog(), now_ms())) return;
+    // Only the instance's key signs checkpoints; a machine set up by 'cairn
+    // connect' leaves them to one that holds it.
+    if (!audit::instance_signer(inst.dir())) {
+        if (publish_requested())
+            std::fprintf(stderr, "cairn: note: this machine holds no audit signing key; the next command on one "
+                                 "that does publishes the checkpoint\n");
+        return;
+    }
     const audit::InstanceLocations locations(inst);
     const audit::PublishOutcome out = audit::publish_checkpoint(inst.catalog(), locations.get());
     for (const auto& failure : out.failures)

@@ -1,6 +1,8 @@
 #include "core/access/members.hpp"
 
 #include "core/access/identity.hpp"
+#include "core/access/member_audit.hpp"
+#include "core/audit/keys.hpp"
 #include "core/audit/audit.hpp"
 #include "core/catalog/db_roles.hpp"
 #include "core/instance/instance.hpp"
@@ -19,7 +21,8 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr const char* k_member_columns =
-    "id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at, db_login";
+    "id, name, public_key, fingerprint, role, wrapped_instance_key, key_id, created_at, revoked_at, db_login,"
+    " signing_key, wrapped_audit_key";
 constexpr uintmax_t k_max_public_key_bytes = 64 * 1024;
 
 MemberRow read_member(sql::Statement& q) {
@@ -36,6 +39,10 @@ MemberRow read_member(sql::Statement& q) {
     m.created_at = q.getColumn(7).getInt64();
     if (!q.getColumn(8).isNull()) m.revoked_at = q.getColumn(8).getInt64();
     if (!q.getColumn(9).isNull()) m.db_login = q.getColumn(9).getString();
+    if (!q.getColumn(10).isNull()) m.signing_key = q.getColumn(10).getString();
+    if (!q.getColumn(11).isNull())
+        m.wrapped_audit_key.assign(static_cast<const char*>(q.getColumn(11).getBlob()),
+                                   static_cast<size_t>(q.getColumn(11).getBytes()));
     return m;
 }
 
@@ -119,6 +126,14 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
     // A purger deletes and certifies but never reads: its grant holds no key.
     const std::string wrapped = o.role == keys::Role::purger ? "" : keys::wrap_for_member(opened.key, pem);
     const std::string key_id = keys::key_id_of(opened.key);
+    // Every member appends events, so every grant carries the audit key: a
+    // machine set up with 'cairn connect' has no audit.key of its own.
+    const std::string wrapped_audit = keys::wrap_for_member(audit_key(catalog, inst.dir(), inst.principal()), pem);
+    const std::string signing_key =
+        o.signing_key_file.empty()
+            ? ""
+            : audit::public_key_hex(audit::public_key_from_pem(read_public_key(o.signing_key_file),
+                                                               "signing key " + o.signing_key_file.string()));
 
     catalog.write_transaction([&] {
         if (current_key_id(catalog).value_or(key_id) != key_id)
@@ -135,12 +150,19 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
             if (!other.revoked_at)
                 throw Error(ErrorKind::conflict,
                             "this public key already belongs to member '" + other.name + "'");
+        if (!signing_key.empty())
+            for (const auto& other : list_members(catalog, false))
+                if (other.signing_key == signing_key)
+                    throw Error(ErrorKind::conflict,
+                                "this signing key already belongs to member '" + other.name + "'",
+                                "each member signs with a key of their own");
         sql::Statement q(catalog.sql(),
             existing ? "UPDATE member SET public_key = ?1, fingerprint = ?2, role = ?3,"
                        " wrapped_instance_key = ?4, key_id = ?5, created_at = ?6, revoked_at = NULL,"
-                       " db_login = ?8 WHERE name = ?7"
+                       " db_login = ?8, signing_key = ?9, wrapped_audit_key = ?10 WHERE name = ?7"
                      : "INSERT INTO member (public_key, fingerprint, role, wrapped_instance_key,"
-                       " key_id, created_at, name, db_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                       " key_id, created_at, name, db_login, signing_key, wrapped_audit_key)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         q.bind(1, pem);
         q.bind(2, fingerprint);
         q.bind(3, keys::role_name(o.role));
@@ -151,8 +173,13 @@ MemberRow grant(Instance& inst, const GrantOptions& o) {
         q.bind(7, o.name);
         if (o.db_login.empty()) q.bind(8);
         else q.bind(8, o.db_login);
+        if (signing_key.empty()) q.bind(9);
+        else q.bind(9, signing_key);
+        q.bind(10, wrapped_audit.data(), static_cast<int>(wrapped_audit.size()));
         q.exec();
         nlohmann::json details = {{"member", o.name}, {"role", keys::role_name(o.role)}, {"fingerprint", fingerprint}};
+        // What verify registers the key from (core/audit/event_signatures.hpp).
+        if (!signing_key.empty()) details["signing_key"] = signing_key;
         if (!o.db_login.empty()) {
             catalog::grant_db_role(catalog, o.db_login, o.role);
             details["db_login"] = o.db_login;

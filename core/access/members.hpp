@@ -30,6 +30,8 @@ struct MemberRow {
     int64_t created_at = 0;
     std::optional<int64_t> revoked_at;
     std::string db_login; // PostgreSQL: the login access grant --db-login made a member of its role
+    std::string signing_key;       // hex Ed25519 public key that signs their events; "" = none
+    std::string wrapped_audit_key; // the audit key wrapped for public_key; "" for older grants
 };
 
 std::vector<MemberRow> list_members(catalog::Catalog& catalog, bool include_revoked);
@@ -49,6 +51,9 @@ struct GrantOptions {
     // role's database role (core/catalog/db_roles.hpp) in the same
     // transaction; revoke takes it out again.
     std::string db_login = {};
+    // The member's Ed25519 public key (PEM): their events are then signed
+    // with the private half (CAIRN_SIGNING_KEY), docs/AUDIT.md.
+    std::filesystem::path signing_key_file = {};
 };
 
 // Wraps the instance key for the member's public key and records the grant

@@ -2,6 +2,7 @@
 
 #include "core/audit/anchor.hpp"
 #include "core/audit/chain.hpp"
+#include "core/audit/event_signatures.hpp"
 #include "core/audit/keys.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
@@ -104,11 +105,14 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     if (keyed) w.text(credential);
     if (event.seal) w.blob(*event.seal);
     const ChainValue chain = mac.compute(w.bytes(), pos.prev);
+    std::optional<EventSignature> signature;
+    if (const auto from = signed_from(catalog); from && pos.seq >= *from)
+        signature = sign_event(catalog, actor, pos.seq, chain);
 
     sql::Statement insert(catalog.sql(),
         "INSERT INTO audit_event (seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
-        " targets, result, error_code, details, chain, command_line_digest, details_digest, credential, seal)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " targets, result, error_code, details, chain, command_line_digest, details_digest, credential, seal,"
+        " signer, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, pos.seq);
     insert.bind(2, time);
     insert.bind(3, actor.identity);
@@ -127,6 +131,10 @@ void append_locked(catalog::Catalog& catalog, const Actor& actor, const Event& e
     insert.bind(16, details_digest.data(), static_cast<int>(details_digest.size()));
     if (keyed) insert.bind(17, credential);
     if (event.seal) insert.bind(18, event.seal->data(), static_cast<int>(event.seal->size()));
+    if (signature) {
+        insert.bind(19, signature->signer);
+        insert.bind(20, signature->signature.data(), static_cast<int>(signature->signature.size()));
+    }
     insert.exec();
 
     // Index the targets so purge can find (and redact) the events naming a uid.

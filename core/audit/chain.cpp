@@ -117,16 +117,33 @@ TextDigest ChainMac::text_digest(std::string_view domain, std::string_view text)
     return out;
 }
 
-ChainMac& chain_mac_for(const std::filesystem::path& dir) {
+namespace {
+
+std::mutex& mac_cache_mutex() {
     static std::mutex k_mutex;
+    return k_mutex;
+}
+
+std::unique_ptr<ChainMac>& mac_slot(const std::filesystem::path& dir) {
     static std::map<std::string, std::unique_ptr<ChainMac>> k_cache;
-    std::lock_guard lock(k_mutex);
-    auto& slot = k_cache[std::filesystem::absolute(dir).lexically_normal().string()];
+    return k_cache[std::filesystem::absolute(dir).lexically_normal().string()];
+}
+
+} // namespace
+
+ChainMac& chain_mac_for(const std::filesystem::path& dir) {
+    std::lock_guard lock(mac_cache_mutex());
+    auto& slot = mac_slot(dir);
     if (!slot) {
         crypto::SecretKey key = load_mac_key(dir);
         slot = std::make_unique<ChainMac>(key);
     }
     return *slot;
+}
+
+void install_mac_key(const std::filesystem::path& dir, const crypto::SecretKey& key) {
+    std::lock_guard lock(mac_cache_mutex());
+    mac_slot(dir) = std::make_unique<ChainMac>(key);
 }
 
 namespace {

@@ -120,6 +120,11 @@ private:
 // don't reread the file per event). Throws like load_mac_key().
 ChainMac& chain_mac_for(const std::filesystem::path& dir);
 
+// Makes `key` the audit key of the instance in `dir` for this process,
+// where dir holds no audit.key: a machine set up by 'cairn connect', whose
+// member grant carries the key (core/access/identity.hpp).
+void install_mac_key(const std::filesystem::path& dir, const crypto::SecretKey& key);
+
 // A redactable column's text and the digest stored for it, whose check
 // canonical_from_row() left to the caller. The views point into the row
 // (valid until the next step).

@@ -125,6 +125,26 @@ Signer::Signer(const stdfs::path& dir) {
     m_public = raw_public(m_key);
 }
 
+std::unique_ptr<Signer> Signer::from_private_pem(const stdfs::path& pem_file) {
+    if (!stdfs::exists(pem_file))
+        throw Error(ErrorKind::permission, "signing key " + pem_file.string() + " does not exist",
+                    "set CAIRN_SIGNING_KEY to your Ed25519 private key (openssl genpkey -algorithm ed25519)");
+    fs::require_private_file(pem_file, "signing key");
+    Wiped pem{fs::read_file(pem_file)};
+    BIO* bio = BIO_new_mem_buf(pem.text.data(), static_cast<int>(pem.text.size()));
+    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
+    if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(key);
+        throw Error(ErrorKind::usage, "signing key " + pem_file.string() + " is not an Ed25519 private key in PEM",
+                    "make one with: openssl genpkey -algorithm ed25519 -out FILE");
+    }
+    std::unique_ptr<Signer> s(new Signer());
+    s->m_key = key;
+    s->m_public = raw_public(key);
+    return s;
+}
+
 Signer::~Signer() { EVP_PKEY_free(m_key); }
 
 Signature Signer::sign(std::span<const std::byte> message) const {
@@ -137,6 +157,10 @@ Signature Signer::sign(std::span<const std::byte> message) const {
     EVP_MD_CTX_free(ctx);
     if (!ok || len != sig.size()) throw Error(ErrorKind::internal, "OpenSSL: Ed25519 signing failed");
     return sig;
+}
+
+void write_public_key(const stdfs::path& dir, const PublicKey& key) {
+    write_key_file(key_paths(dir).public_key, k_pub_header, key, k_public);
 }
 
 PublicKey load_public_key(const stdfs::path& dir) {
@@ -164,6 +188,36 @@ std::string fingerprint(const PublicKey& key) {
     crypto::Sha256 h;
     h.update(key);
     return "SHA256:" + h.finish_hex();
+}
+
+PublicKey public_key_from_pem(std::string_view pem, const std::string& what) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
+    if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(key);
+        throw Error(ErrorKind::usage, what + " is not an Ed25519 public key in PEM",
+                    "make the pair with: openssl genpkey -algorithm ed25519 -out KEY; openssl pkey -in KEY -pubout -out KEY.pub");
+    }
+    try {
+        PublicKey out = raw_public(key);
+        EVP_PKEY_free(key);
+        return out;
+    } catch (...) {
+        EVP_PKEY_free(key);
+        throw;
+    }
+}
+
+std::string public_key_hex(const PublicKey& key) { return to_hex(key); }
+
+PublicKey public_key_from_hex(std::string_view hex) {
+    PublicKey out{};
+    if (hex.size() != out.size() * 2 || hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+        throw Error(ErrorKind::integrity, "a signing key in the catalog is not 64 hex digits");
+    const auto bytes = from_hex(hex);
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+    return out;
 }
 
 std::string public_key_pem(const PublicKey& key) {

@@ -13,8 +13,10 @@
 #include <array>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct evp_pkey_st;
@@ -49,6 +51,10 @@ using Signature = std::array<std::byte, 64>;
 class Signer {
 public:
     explicit Signer(const std::filesystem::path& dir);
+    // A member's own Ed25519 private key (PEM "PRIVATE KEY", as `openssl
+    // genpkey -algorithm ed25519` writes it), which must be 0600 and not a
+    // symlink: permission error otherwise, usage error for another key type.
+    static std::unique_ptr<Signer> from_private_pem(const std::filesystem::path& pem_file);
     ~Signer();
     Signer(const Signer&) = delete;
     Signer& operator=(const Signer&) = delete;
@@ -56,9 +62,13 @@ public:
     const PublicKey& public_key() const { return m_public; }
 
 private:
+    Signer() = default;
     ::evp_pkey_st* m_key = nullptr;
     PublicKey m_public{};
 };
+
+// Writes audit-sign.pub (0644) into `dir` (cairn connect); conflict if it exists.
+void write_public_key(const std::filesystem::path& dir, const PublicKey& key);
 
 // Reads audit-sign.pub.
 PublicKey load_public_key(const std::filesystem::path& dir);
@@ -69,6 +79,15 @@ bool verify_signature(const PublicKey& key, std::span<const std::byte> message,
 
 // "SHA256:<hex>" of the raw public key: what users compare out of band.
 std::string fingerprint(const PublicKey& key);
+
+// A member's Ed25519 public key from PEM (SubjectPublicKeyInfo); usage
+// error naming `what` for anything else.
+PublicKey public_key_from_pem(std::string_view pem, const std::string& what);
+
+// The raw key as 64 hex digits and back (integrity error when malformed):
+// how member.signing_key and grant events store it.
+std::string public_key_hex(const PublicKey& key);
+PublicKey public_key_from_hex(std::string_view hex);
 
 // The public key as PEM (SubjectPublicKeyInfo), for export.
 std::string public_key_pem(const PublicKey& key);

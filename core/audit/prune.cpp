@@ -1,5 +1,7 @@
 #include "core/audit/prune.hpp"
 
+#include "core/audit/event_signatures.hpp"
+
 #include "core/audit/anchor.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/seal_events.hpp"
@@ -85,7 +87,8 @@ PruneResult prune(catalog::Catalog& catalog, const Actor& actor, int64_t before_
         }
         append(catalog, actor, {"audit.prune", {}, "ok", std::nullopt,
                                 {{"before", format_utc_ms(before_ms)}, {"pruned", result.pruned},
-                                 {"anchor_seq", result.anchor_seq}}});
+                                 {"anchor_seq", result.anchor_seq},
+                                 {"signing_keys", registered_signing_keys(catalog)}}});
     });
     return result;
 }

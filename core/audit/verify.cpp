@@ -1,5 +1,7 @@
 #include "core/audit/verify.hpp"
 
+#include "core/audit/event_signatures.hpp"
+
 #include "core/audit/target_index.hpp"
 
 #include "core/audit/anchor.hpp"
@@ -358,6 +360,8 @@ const char* problem_name(Problem p) {
     case Problem::instance_replaced: return "instance_replaced";
     case Problem::keys_replaced: return "keys_replaced";
     case Problem::unmatched_redaction: return "unmatched_redaction";
+    case Problem::unsigned_event: return "unsigned_event";
+    case Problem::wrong_signer: return "wrong_signer";
     }
     return "unknown";
 }
@@ -443,6 +447,10 @@ static VerifyReport verify_snapshot(catalog::Catalog& catalog, const Checkpoint*
     }
     if (gap) {
         fail(r, gap->problem, *gap->bad_seq, std::move(gap->message));
+        return r;
+    }
+    if (const auto bad_signature = check_event_signatures(catalog, load_public_key(dir))) {
+        fail(r, bad_signature->problem, bad_signature->seq, bad_signature->message);
         return r;
     }
     // Reported by the caller once the anchors have had their say

@@ -27,6 +27,8 @@ enum class Problem {
     instance_replaced, // the instance at this path is not the one this host recorded (wiped and re-created)
     keys_replaced,    // the audit signing key is not the one recorded or that signed a published checkpoint
     unmatched_redaction, // an event's text was redacted but no purge.shred event covers it
+    unsigned_event,   // an instance that signs its events holds one without a signature
+    wrong_signer,     // a member's signature on an event in another's name, after revocation, or a grant by a non-admin
 };
 
 const char* problem_name(Problem p);

@@ -95,7 +95,7 @@ TEST_SUITE("core::audit::verify") {
         f.add(10);
         f.sql("UPDATE audit_event SET seq = -seq WHERE seq >= 5");
         f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
-        f.sql("INSERT INTO audit_event SELECT 5, time_ms, 'mallory', os_user, os_uid, host, pid, command_line,"
+        f.sql("INSERT INTO audit_event (" + std::string(k_event_columns) + ") SELECT 5, time_ms, 'mallory', os_user, os_uid, host, pid, command_line,"
               " action, targets, result, error_code, details, chain, command_line_digest, details_digest, redacted_at,"
               " credential, seal FROM audit_event WHERE seq = 4");
         auto r = verify(*f.catalog);
@@ -106,7 +106,7 @@ TEST_SUITE("core::audit::verify") {
     TEST_CASE("verify: a row appended with a forged chain value is a chain mismatch") {
         AuditFixture f;
         f.add(4);
-        f.sql("INSERT INTO audit_event SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
+        f.sql("INSERT INTO audit_event (" + std::string(k_event_columns) + ") SELECT 5, time_ms, actor, os_user, os_uid, host, pid, command_line,"
               " action, targets, result, error_code, details, ?, command_line_digest, details_digest,"
               " redacted_at, credential, seal FROM audit_event WHERE seq = 4", f.random_bytes(32));
         auto r = verify(*f.catalog);
@@ -258,7 +258,7 @@ TEST_SUITE("core::audit::verify parallel") {
             f.add(100);
             f.sql("UPDATE audit_event SET seq = -seq WHERE seq >= " + std::to_string(s));
             f.sql("UPDATE audit_event SET seq = 1 - seq WHERE seq < 0");
-            f.sql("INSERT INTO audit_event SELECT " + std::to_string(s) +
+            f.sql("INSERT INTO audit_event (" + std::string(k_event_columns) + ") SELECT " + std::to_string(s) +
                   ", time_ms, 'mallory', os_user, os_uid, host, pid, command_line, action, targets, result,"
                   " error_code, details, chain, command_line_digest, details_digest, redacted_at, credential, seal"
                   " FROM audit_event WHERE seq = " + std::to_string(s - 1));
@@ -286,7 +286,7 @@ TEST_SUITE("core::audit::verify parallel") {
         CHECK(r.bad_seq == 57);
         CHECK(r.events == 16);
 
-        f.sql("INSERT INTO audit_event SELECT 12, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
+        f.sql("INSERT INTO audit_event (" + std::string(k_event_columns) + ") SELECT 12, time_ms, actor, os_user, os_uid, host, pid, command_line, action,"
               " targets, result, error_code, details, chain, command_line_digest, details_digest, redacted_at,"
               " credential, seal FROM audit_event WHERE seq = 41");
         r = verify_all_ways(f);

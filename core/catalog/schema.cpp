@@ -365,6 +365,19 @@ CREATE TRIGGER guard_truncate BEFORE TRUNCATE ON audit_anchor
     FOR EACH STATEMENT EXECUTE FUNCTION cairn_refuse_audit_change();
 )sql";
 
+// Per-member event signatures (docs/AUDIT.md, Member signatures): a
+// member's Ed25519 public key and the audit key wrapped for them (so a
+// machine set up with 'cairn connect' chains events without a key file),
+// and on each event who signed it and the signature. Instances that sign
+// their events name the first signed seq in instance_info
+// 'audit_signed_from'.
+constexpr std::string_view k_v7_member_signatures = R"sql(
+ALTER TABLE member ADD COLUMN signing_key TEXT;
+ALTER TABLE member ADD COLUMN wrapped_audit_key BLOB;
+ALTER TABLE audit_event ADD COLUMN signer TEXT;
+ALTER TABLE audit_event ADD COLUMN signature BLOB;
+)sql";
+
 struct Migration {
     std::string_view sql;                // for both: SQLite's text, translated for PostgreSQL
     std::string_view postgres_only = {}; // run after it on PostgreSQL
@@ -373,7 +386,7 @@ struct Migration {
 const std::vector<Migration>& all_migrations() {
     static const std::vector<Migration> k_all = {
         {k_v1}, {k_v2_copies}, {k_v2_names}, {k_v4_purger}, {k_v5_seals},
-        {k_v6_db_login, k_v6_audit_guards_pg}};
+        {k_v6_db_login, k_v6_audit_guards_pg}, {k_v7_member_signatures}};
     return k_all;
 }
 

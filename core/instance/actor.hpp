@@ -1,7 +1,12 @@
 #pragma once
 // Who is doing what: recorded on every audit event and run.
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace cairn::audit {
+class Signer;
+}
 
 namespace cairn {
 
@@ -16,6 +21,10 @@ struct Actor {
     // "key file <key id>", "write-only key file <key id>", "member <name>
     // (<role>, <fingerprint>)"; "" = none used or found (recorded as "none").
     std::string credential{};
+    // The member's own key that signs this process's audit events
+    // ($CAIRN_SIGNING_KEY, core/audit/event_signatures.hpp); null: the
+    // instance's audit-sign.key where this machine has it.
+    std::shared_ptr<const audit::Signer> signer{};
 };
 
 // Describes the current process. `configured_identity` may be empty.

@@ -1,6 +1,7 @@
 #include "core/instance/init.hpp"
 
 #include "core/audit/audit.hpp"
+#include "core/audit/event_signatures.hpp"
 #include "core/catalog/db/pg_url.hpp"
 #include "core/instance/instance.hpp"
 #include "core/audit/host_head.hpp"
@@ -154,7 +155,12 @@ InitResult init_instance(const InitOptions& options) {
             st.bind(3, std::string(result.probe.versioning ? "versioning " : "") + (result.probe.object_lock ? "object-lock " : "") +
                            (result.probe.write_once == std::optional<bool>(false) ? "no-write-once" : ""));
             st.exec();
-            if (!catalog->is_sqlite()) create_roles(*catalog, result);
+            audit::record_public_key(*catalog, audit::load_public_key(temp_dir));
+            if (!catalog->is_sqlite()) {
+                create_roles(*catalog, result);
+                // A shared catalog signs every event, from init's own on.
+                audit::set_signed_from(*catalog, 1);
+            }
             nlohmann::json details = {{"instance_id", cfg.instance_id}, {"storage", cfg.storage.url}};
             if (!replaced.empty()) details["replaces_instance"] = replaced;
             if (!result.db_roles.empty()) details["db_roles"] = result.db_roles;

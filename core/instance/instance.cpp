@@ -1,6 +1,7 @@
 #include "core/instance/instance.hpp"
 
 #include "core/access/identity.hpp"
+#include "core/access/member_audit.hpp"
 #include "core/catalog/db/pg_url.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
@@ -55,8 +56,13 @@ stdfs::path Instance::key_path() const {
 
 const keys::Principal& Instance::principal() {
     if (!m_principal) {
-        m_principal = access::find_principal(*m_catalog, key_path());
-        m_actor.credential = keys::credential_label(*m_principal);
+        keys::Principal who = access::find_principal(*m_catalog, key_path());
+        // A member on a machine without audit key files (cairn connect)
+        // chains with the key of their grant and signs with their own key.
+        access::install_member_audit_key(*m_catalog, m_dir, who);
+        m_actor.signer = access::member_signer(*m_catalog, who);
+        m_actor.credential = keys::credential_label(who);
+        m_principal = std::move(who);
     }
     return *m_principal;
 }

@@ -2,6 +2,8 @@
 
 #include "core/access/authorize.hpp"
 #include "core/audit/audit.hpp"
+#include "core/audit/event_signatures.hpp"
+#include "core/audit/host_head.hpp"
 #include "core/audit/verify.hpp"
 #include "core/catalog/copy_rows.hpp"
 #include "core/catalog/db/pg_url.hpp"
@@ -52,6 +54,9 @@ CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, boo
             out.db_roles = std::move(made.names);
             out.db_roles_not_created = std::move(made.not_created);
             out.rows = catalog::copy_rows(from, *to);
+            // On the shared catalog every event from the next one on is signed.
+            audit::record_public_key(*to, audit::load_public_key(inst.dir()));
+            audit::set_signed_from(*to, audit::newest_seq(*to) + 1);
             out.events = require_verified(*to, "after the copy");
         });
         // The database now holds the instance; from here config.yaml names it.

@@ -1,0 +1,208 @@
+#include "core/audit/event_signatures.hpp"
+
+#include "core/audit/audit.hpp"
+#include "core/audit/checkpoint.hpp"
+#include "core/util/error.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace cairn::audit {
+
+namespace stdfs = std::filesystem;
+
+std::optional<int64_t> signed_from(catalog::Catalog& catalog) {
+    const auto value = catalog::instance_info(catalog, std::string(k_signed_from_setting));
+    if (!value) return std::nullopt;
+    try {
+        return std::stoll(*value);
+    } catch (const std::exception&) {
+        // Not a number: every event must then be signed, so verify reports
+        // the first unsigned one instead of skipping the check.
+        return 1;
+    }
+}
+
+void set_signed_from(catalog::Catalog& catalog, int64_t seq) {
+    sql::Statement q(catalog.sql(), "INSERT INTO instance_info (name, value) VALUES (?, ?)");
+    q.bind(1, std::string(k_signed_from_setting));
+    q.bind(2, std::to_string(seq));
+    q.exec();
+}
+
+void record_public_key(catalog::Catalog& catalog, const PublicKey& key) {
+    sql::Statement q(catalog.sql(), "INSERT INTO instance_info (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING");
+    q.bind(1, std::string(k_public_key_setting));
+    q.bind(2, public_key_hex(key));
+    q.exec();
+}
+
+std::string signature_message(std::string_view instance_id, int64_t seq, const ChainValue& chain) {
+    CanonicalWriter w(k_event_signature_domain);
+    w.text(instance_id);
+    w.integer(seq);
+    w.blob(chain);
+    return std::string(w.view());
+}
+
+const Signer* instance_signer(const stdfs::path& dir) {
+    static std::mutex k_mutex;
+    static std::map<std::string, std::unique_ptr<Signer>> k_cache;
+    std::lock_guard lock(k_mutex);
+    const std::string at = stdfs::absolute(dir).lexically_normal().string();
+    auto found = k_cache.find(at);
+    if (found != k_cache.end()) return found->second.get();
+    std::unique_ptr<Signer> signer;
+    if (stdfs::exists(key_paths(dir).signing_key)) signer = std::make_unique<Signer>(dir);
+    return k_cache.emplace(at, std::move(signer)).first->second.get();
+}
+
+EventSignature sign_event(catalog::Catalog& catalog, const Actor& actor, int64_t seq, const ChainValue& chain) {
+    const Signer* signer = actor.signer ? actor.signer.get() : instance_signer(audit_dir(catalog));
+    if (!signer)
+        throw Error(ErrorKind::permission,
+                    "this machine holds no key to sign audit events with: the instance's events are signed, and "
+                    "neither CAIRN_SIGNING_KEY nor the instance's audit-sign.key is here",
+                    "set CAIRN_SIGNING_KEY to your Ed25519 private key, registered with 'cairn access grant "
+                    "--signing-key'");
+    const std::string message = signature_message(catalog_instance_id(catalog), seq, chain);
+    return {fingerprint(signer->public_key()), signer->sign(std::as_bytes(std::span(message.data(), message.size())))};
+}
+
+nlohmann::json registered_signing_keys(catalog::Catalog& catalog) {
+    sql::Statement q(catalog.sql(), "SELECT name, role, signing_key FROM member"
+                                    " WHERE signing_key IS NOT NULL AND revoked_at IS NULL ORDER BY name");
+    nlohmann::json out = nlohmann::json::array();
+    while (q.executeStep())
+        out.push_back({{"member", q.getColumn(0).getString()}, {"role", q.getColumn(1).getString()},
+                       {"signing_key", q.getColumn(2).getString()}});
+    return out;
+}
+
+namespace {
+
+// A key that may sign events, as the trail registered it.
+struct KeyHolder {
+    PublicKey key{};
+    std::string member;                 // "" for the instance's own key
+    std::string role;                   // the member's role at its grant
+    std::optional<int64_t> revoked_seq; // the access.revoke event that ended it
+};
+
+bool may_administer(const KeyHolder& h) { return h.member.empty() || h.role == "admin"; }
+
+class Registry {
+public:
+    explicit Registry(const PublicKey& instance_key) { m_keys[fingerprint(instance_key)] = {instance_key, "", "", {}}; }
+
+    const KeyHolder* find(const std::string& fp) const {
+        auto it = m_keys.find(fp);
+        return it == m_keys.end() ? nullptr : &it->second;
+    }
+
+    // Applies a successful access.grant, access.revoke or audit.prune event.
+    void apply(int64_t seq, std::string_view action, const nlohmann::json& details) {
+        if (action == "audit.prune") {
+            // The keys of members whose grants the prune removed, carried forward.
+            if (!details.is_object() || !details.contains("signing_keys") || !details["signing_keys"].is_array()) return;
+            for (const auto& k : details["signing_keys"]) {
+                if (!k.is_object() || !k.contains("member") || !k["member"].is_string() || !k.contains("signing_key") ||
+                    !k["signing_key"].is_string())
+                    continue;
+                const PublicKey key = public_key_from_hex(k["signing_key"].get<std::string>());
+                m_keys.try_emplace(fingerprint(key), KeyHolder{key, k["member"].get<std::string>(),
+                                                               k.value("role", std::string()), {}});
+            }
+            return;
+        }
+        if (!details.is_object() || !details.contains("member") || !details["member"].is_string()) return;
+        const std::string member = details["member"].get<std::string>();
+        if (action == "access.revoke") {
+            for (auto& [fp, holder] : m_keys)
+                if (holder.member == member && !holder.revoked_seq) holder.revoked_seq = seq;
+            return;
+        }
+        if (!details.contains("signing_key") || !details["signing_key"].is_string()) return;
+        const PublicKey key = public_key_from_hex(details["signing_key"].get<std::string>());
+        const std::string role = details.value("role", std::string());
+        m_keys[fingerprint(key)] = {key, member, role, {}};
+    }
+
+private:
+    std::map<std::string, KeyHolder> m_keys;
+};
+
+std::optional<SignatureFailure> failure(Problem p, int64_t seq, std::string message) {
+    return SignatureFailure{p, seq, std::move(message)};
+}
+
+// The member a credential label names: "member <name> (<role>, <fp>)".
+bool credential_names(std::string_view credential, const std::string& member) {
+    const std::string prefix = "member " + member + " (";
+    return credential.substr(0, prefix.size()) == prefix;
+}
+
+} // namespace
+
+std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog, const PublicKey& public_key) {
+    const auto from = signed_from(catalog);
+    if (!from) return std::nullopt;
+    const std::string instance_id = catalog_instance_id(catalog);
+    Registry registry(public_key);
+    // Grants before `from` register keys too (an SQLite instance migrated to
+    // PostgreSQL): the chain, already verified, vouches for them.
+    sql::Statement q(catalog.sql(),
+                     "SELECT seq, credential, action, result, details, chain, signer, signature FROM audit_event ORDER BY seq");
+    while (q.executeStep()) {
+        const int64_t seq = q.getColumn(0).getInt64();
+        const std::string action = q.getColumn(2).getString();
+        const bool ok = q.getColumn(3).getString() == "ok";
+        const bool changes_keys = ok && (action == "access.grant" || action == "access.revoke" || action == "audit.prune");
+        if (seq >= *from) {
+            const sql::Value signer = q.getColumn(6).value();
+            const sql::Value signature = q.getColumn(7).value();
+            if (signer.kind != sql::Kind::text || signature.kind != sql::Kind::blob || signature.bytes.size() != 64)
+                return failure(Problem::unsigned_event, seq, "event at seq " + std::to_string(seq) + " is not signed");
+            const std::string fp(signer.bytes);
+            const KeyHolder* holder = registry.find(fp);
+            if (!holder)
+                return failure(Problem::bad_signature, seq,
+                               "event at seq " + std::to_string(seq) + " is signed by key " + fp +
+                                   ", which is neither the instance's nor one a grant registered");
+            const std::string message = signature_message(instance_id, seq, chain_from_column(q.getColumn(5)));
+            if (!verify_signature(holder->key, std::as_bytes(std::span(message.data(), message.size())),
+                                  std::as_bytes(std::span(signature.bytes.data(), signature.bytes.size()))))
+                return failure(Problem::bad_signature, seq,
+                               "event at seq " + std::to_string(seq) + " has an invalid signature (forged or altered)");
+            if (!holder->member.empty()) {
+                const std::string who = "member '" + holder->member + "'";
+                if (!credential_names(q.getColumn(1).isNull() ? "" : q.getColumn(1).getString(), holder->member))
+                    return failure(Problem::wrong_signer, seq,
+                                   "event at seq " + std::to_string(seq) + " is signed by " + who +
+                                       " but names another credential: a member wrote it in someone else's name");
+                if (holder->revoked_seq && *holder->revoked_seq < seq)
+                    return failure(Problem::wrong_signer, seq,
+                                   "event at seq " + std::to_string(seq) + " is signed by " + who +
+                                       ", revoked at seq " + std::to_string(*holder->revoked_seq));
+            }
+            if (changes_keys && !may_administer(*holder))
+                return failure(Problem::wrong_signer, seq,
+                               "event at seq " + std::to_string(seq) + " (" + action + ") is signed by member '" +
+                                   holder->member + "', who is not an admin");
+        }
+        if (changes_keys && !q.getColumn(4).isNull()) {
+            try {
+                registry.apply(seq, action, nlohmann::json::parse(q.getColumn(4).getString()));
+            } catch (const Error& e) {
+                return failure(Problem::bad_signature, seq, "event at seq " + std::to_string(seq) + ": " + e.what());
+            } catch (const nlohmann::json::exception&) {
+                // Not JSON: registers nothing (the chain covers it as it is).
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace cairn::audit
