@@ -43,8 +43,9 @@ void register_connect(CLI::App& app, GlobalOptions& g) {
         "Writes DIR/.cairn/ with config.yaml and the instance's audit public key, and nothing secret.\n"
         "Commands then act as a member: CAIRN_IDENTITY (your private key) and CAIRN_SIGNING_KEY (your\n"
         "Ed25519 key, registered with 'cairn access grant --signing-key').\n"
-        "EXIT STATUS: 0 ok, 3 the database holds no instance, 4 the audit key is not the expected one,\n"
-        "5 cannot connect, 7 bad URL, 8 DIR already holds an instance.");
+        "EXIT STATUS: 0 ok, 3 the instance does not record its audit key (made before connect existed),\n"
+        "4 the audit key is not the expected one, 5 cannot connect, 7 bad URL or the database holds no\n"
+        "instance, 8 DIR already holds an instance.");
     sub->add_option("url", o->url, "postgresql://[USER@]HOST[:PORT]/DB (no password: libpq's ~/.pgpass; "
                                    "TLS verify-full by default)")
         ->required()

@@ -98,6 +98,13 @@ Instance& instance(GlobalOptions& g) {
         opened() = open_instance(g.instance, g.argv);
         check_head(opened());
         name_credential(*opened());
+        try {
+            opened()->prepare_signer();
+        } catch (...) {
+            // It could not even sign its failure: record nothing.
+            opened().reset();
+            throw;
+        }
         seal_pending_artifacts(*opened());
         destroy_doomed_copies(*opened());
         remove_dead_temps(*opened());

@@ -59,14 +59,17 @@ const Signer* instance_signer(const stdfs::path& dir) {
     return k_cache.emplace(at, std::move(signer)).first->second.get();
 }
 
+Error no_signer_error() {
+    return Error(ErrorKind::permission,
+                 "this machine holds no key to sign audit events with: the instance's events are signed, and "
+                 "neither CAIRN_SIGNING_KEY nor the instance's audit-sign.key is here",
+                 "set CAIRN_SIGNING_KEY to your Ed25519 private key, registered with 'cairn access grant "
+                 "--signing-key'");
+}
+
 EventSignature sign_event(catalog::Catalog& catalog, const Actor& actor, int64_t seq, const ChainValue& chain) {
     const Signer* signer = actor.signer ? actor.signer.get() : instance_signer(audit_dir(catalog));
-    if (!signer)
-        throw Error(ErrorKind::permission,
-                    "this machine holds no key to sign audit events with: the instance's events are signed, and "
-                    "neither CAIRN_SIGNING_KEY nor the instance's audit-sign.key is here",
-                    "set CAIRN_SIGNING_KEY to your Ed25519 private key, registered with 'cairn access grant "
-                    "--signing-key'");
+    if (!signer) throw no_signer_error();
     const std::string message = signature_message(catalog_instance_id(catalog), seq, chain);
     return {fingerprint(signer->public_key()), signer->sign(std::as_bytes(std::span(message.data(), message.size())))};
 }

@@ -19,6 +19,7 @@
 #include "core/audit/verify.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/instance/actor.hpp"
+#include "core/util/error.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -58,6 +59,9 @@ struct EventSignature {
     std::string signer; // fingerprint of the signing key ("SHA256:<hex>")
     Signature signature{};
 };
+
+// The permission error for a process that has no key to sign with.
+Error no_signer_error();
 
 // Signs the event at `seq` with the actor's own key (Actor::signer) if it
 // has one, else the instance's. Permission error when this machine holds

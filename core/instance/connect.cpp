@@ -68,7 +68,7 @@ ConnectResult connect_instance(const ConnectOptions& options) {
         catalog->read_transaction([&] {
             const auto id = catalog::instance_info(*catalog, "instance_id");
             if (!id)
-                throw Error(ErrorKind::not_found, "the " + catalog->name() + " holds no cairn instance",
+                throw Error(ErrorKind::config, "the " + catalog->name() + " holds no cairn instance",
                             "check the URL, or create one there with 'cairn init --catalog URL'");
             cfg.instance_id = *id;
             cfg.name = catalog::instance_info(*catalog, "name").value_or(*id);

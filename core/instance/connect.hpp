@@ -32,9 +32,10 @@ struct ConnectResult {
 };
 
 // Conflict (exit 8) if DIR already holds .cairn/ or this host recorded the
-// head of another instance there; not found (exit 3) if the database holds
-// no instance; integrity (exit 4) if its audit key is not the expected
-// one; the URL and TLS checks of init (exit 7).
+// head of another instance there; config (exit 7) if the database holds no
+// instance, and the URL and TLS checks of init; not found (exit 3) if the
+// instance does not record its audit public key (made before connect
+// existed); integrity (exit 4) if that key is not the expected one.
 ConnectResult connect_instance(const ConnectOptions& options);
 
 } // namespace cairn

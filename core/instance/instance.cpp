@@ -2,6 +2,7 @@
 
 #include "core/access/identity.hpp"
 #include "core/access/member_audit.hpp"
+#include "core/audit/event_signatures.hpp"
 #include "core/catalog/db/pg_url.hpp"
 #include "core/util/error.hpp"
 #include "core/util/time.hpp"
@@ -58,13 +59,21 @@ const keys::Principal& Instance::principal() {
     if (!m_principal) {
         keys::Principal who = access::find_principal(*m_catalog, key_path());
         // A member on a machine without audit key files (cairn connect)
-        // chains with the key of their grant and signs with their own key.
+        // chains with the key of their grant.
         access::install_member_audit_key(*m_catalog, m_dir, who);
-        m_actor.signer = access::member_signer(*m_catalog, who);
         m_actor.credential = keys::credential_label(who);
         m_principal = std::move(who);
     }
     return *m_principal;
+}
+
+void Instance::prepare_signer() {
+    if (!audit::signed_from(*m_catalog)) return;
+    if (access::signing_key_from_env()) {
+        m_actor.signer = access::member_signer(*m_catalog, principal());
+        return;
+    }
+    if (!audit::instance_signer(m_dir)) throw audit::no_signer_error();
 }
 
 keys::KeyRing& Instance::keyring() {

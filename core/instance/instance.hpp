@@ -37,6 +37,11 @@ public:
     // Who acts: the key file, a write-only key file or a member
     // (CAIRN_IDENTITY); see core/access/identity.hpp. Needs no passphrase.
     const keys::Principal& principal();
+    // Where the instance signs its events (core/audit/event_signatures.hpp):
+    // the key this process signs with, $CAIRN_SIGNING_KEY (which must be the
+    // acting member's registered key) or the instance's audit-sign.key.
+    // Permission error when there is none, before the command does anything.
+    void prepare_signer();
     // The key ring of principal(); refuses a key file with an outdated key.
     keys::KeyRing& keyring();
     std::filesystem::path key_path() const;
