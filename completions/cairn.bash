@@ -36,9 +36,10 @@ _cairn_flags() {
         "run exec") echo "-t --transform --kind -p --param" ;;
         "run ls") echo "--transform -n --limit" ;;
         "key export") echo "--passphrase" ;;
-        "access grant") echo "--public-key --role --db-login" ;;
+        "access grant") echo "--public-key --role --db-login --signing-key" ;;
         "access ls") echo "-a --all" ;;
         "catalog migrate") echo "--to --allow-plain-catalog" ;;
+        connect) echo "--dir --audit-key-fingerprint --allow-plain-catalog --endpoint --region --addressing --allow-http" ;;
     esac
 }
 
@@ -67,7 +68,7 @@ _cairn() {
                 --endpoint | --region | --addressing | --key-file | --depth | -f | --format | --since | \
                 --until | --actor | --action | --artifact | --result | --limit | --checkpoint | --before | \
                 --reason | --grace | -t | --transform | --kind | -p | --param | --pid | -s | --status | \
-                -n | --public-key | --role)
+                -n | --public-key | --role | --signing-key | --db-login | --dir | --audit-key-fingerprint | --to)
                 # -f and -n are value-less in some commands; a skipped word only costs a completion.
                 [[ $w == -f && $cmd != lineage ]] || [[ $w == -n && $cmd != run ]] || ((i++))
                 continue ;;
@@ -81,8 +82,8 @@ _cairn() {
     done
 
     case $prev in
-        --instance) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        -o | --output | --key-file | --public-key | --checkpoint | --storage)
+        --instance | --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -o | --output | --key-file | --public-key | --signing-key | --checkpoint | --storage)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format | -f) [[ $cmd == lineage ]] && { COMPREPLY=($(compgen -W "text dot mermaid json" -- "$cur")); return; } ;;
         --addressing) COMPREPLY=($(compgen -W "path virtual" -- "$cur")); return ;;
@@ -92,7 +93,7 @@ _cairn() {
         --from) COMPREPLY=($(compgen -W "$(_cairn_keys "$cur")" -- "$cur")); return ;;
         -k | --key | -d | --description | --name | --endpoint | --region | --depth | --since | --until | \
             --actor | --action | --artifact | --limit | --before | --reason | --grace | -t | --transform | \
-            -p | --param | --pid | -s | --status)
+            -p | --param | --pid | -s | --status | --db-login | --audit-key-fingerprint | --to)
             return ;;
     esac
 
@@ -100,7 +101,7 @@ _cairn() {
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$global --version" -- "$cur"))
         else
-            COMPREPLY=($(compgen -W "init save load ls lineage audit purge run key access catalog" -- "$cur"))
+            COMPREPLY=($(compgen -W "init save load ls lineage audit purge run key access catalog connect" -- "$cur"))
         fi
         return
     fi

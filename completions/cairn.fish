@@ -3,7 +3,7 @@
 # match). Artifact keys come from `cairn __complete-keys PREFIX`, which reads
 # only the catalog: no key, no storage, no network, no audit event.
 
-set -l commands init save load ls lineage audit purge run key access catalog
+set -l commands init save load ls lineage audit purge run key access catalog connect
 
 function __cairn_keys
     set -l tokens (commandline -opc)
@@ -55,6 +55,7 @@ complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a run -d 'Trac
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a key -d 'Show, export and rotate the instance key'
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a access -d "Grant, list and revoke members' access"
 complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a catalog -d "Move the instance's catalog (to PostgreSQL)"
+complete -c cairn -n "not __fish_seen_subcommand_from $commands" -a connect -d 'Set up this machine for an instance whose catalog is in PostgreSQL'
 
 # init
 complete -c cairn -n '__cairn_at init' -l storage -r -F -d 'Storage location'
@@ -138,9 +139,19 @@ complete -c cairn -n '__cairn_at access' -a 'grant ls revoke'
 complete -c cairn -n '__cairn_at access grant' -l public-key -r -F -d "The member's PEM public key"
 complete -c cairn -n '__cairn_at access grant' -l role -x -a 'reader writer admin purger' -d 'Role'
 complete -c cairn -n '__cairn_at access grant' -l db-login -x -d 'PostgreSQL login to join the role'
+complete -c cairn -n '__cairn_at access grant' -l signing-key -r -F -d 'Ed25519 public key that signs their events'
 complete -c cairn -n '__cairn_at access ls' -s a -l all -d 'Include revoked members'
 
 # catalog
 complete -c cairn -n '__cairn_at catalog' -a 'migrate'
 complete -c cairn -n '__cairn_at catalog migrate' -l to -x -d 'postgresql://[USER@]HOST[:PORT]/DB'
 complete -c cairn -n '__cairn_at catalog migrate' -l allow-plain-catalog -d 'Weaker sslmode to a PostgreSQL server on this machine'
+
+# connect
+complete -c cairn -n '__cairn_at connect' -l dir -r -a '(__fish_complete_directories)' -d 'Directory to create .cairn/ in'
+complete -c cairn -n '__cairn_at connect' -l audit-key-fingerprint -x -d 'Refuse unless the audit key has this fingerprint'
+complete -c cairn -n '__cairn_at connect' -l allow-plain-catalog -d 'Weaker sslmode to a PostgreSQL server on this machine'
+complete -c cairn -n '__cairn_at connect' -l endpoint -r -d 'S3-compatible endpoint URL'
+complete -c cairn -n '__cairn_at connect' -l region -r -d 'Storage region'
+complete -c cairn -n '__cairn_at connect' -l addressing -x -a 'path virtual' -d 'S3 addressing style'
+complete -c cairn -n '__cairn_at connect' -l allow-http -d 'Plain http to a loopback endpoint'

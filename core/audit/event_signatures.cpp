@@ -4,10 +4,16 @@
 #include "core/audit/checkpoint.hpp"
 #include "core/util/error.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace cairn::audit {
 
@@ -88,7 +94,10 @@ namespace {
 
 // A key that may sign events, as the trail registered it.
 struct KeyHolder {
+    KeyHolder(const PublicKey& k, std::string m, std::string r)
+        : key(k), verifier(std::make_shared<Verifier>(k)), member(std::move(m)), role(std::move(r)) {}
     PublicKey key{};
+    std::shared_ptr<const Verifier> verifier; // shared: jobs queued under it outlive a re-grant
     std::string member;                 // "" for the instance's own key
     std::string role;                   // the member's role at its grant
     std::optional<int64_t> revoked_seq; // the access.revoke event that ended it
@@ -98,7 +107,7 @@ bool may_administer(const KeyHolder& h) { return h.member.empty() || h.role == "
 
 class Registry {
 public:
-    explicit Registry(const PublicKey& instance_key) { m_keys[fingerprint(instance_key)] = {instance_key, "", "", {}}; }
+    explicit Registry(const PublicKey& instance_key) { m_keys.insert_or_assign(fingerprint(instance_key), KeyHolder(instance_key, "", "")); }
 
     const KeyHolder* find(const std::string& fp) const {
         auto it = m_keys.find(fp);
@@ -115,8 +124,8 @@ public:
                     !k["signing_key"].is_string())
                     continue;
                 const PublicKey key = public_key_from_hex(k["signing_key"].get<std::string>());
-                m_keys.try_emplace(fingerprint(key), KeyHolder{key, k["member"].get<std::string>(),
-                                                               k.value("role", std::string()), {}});
+                m_keys.try_emplace(fingerprint(key), KeyHolder(key, k["member"].get<std::string>(),
+                                                               k.value("role", std::string())));
             }
             return;
         }
@@ -130,7 +139,7 @@ public:
         if (!details.contains("signing_key") || !details["signing_key"].is_string()) return;
         const PublicKey key = public_key_from_hex(details["signing_key"].get<std::string>());
         const std::string role = details.value("role", std::string());
-        m_keys[fingerprint(key)] = {key, member, role, {}};
+        m_keys.insert_or_assign(fingerprint(key), KeyHolder(key, member, role));
     }
 
 private:
@@ -149,11 +158,68 @@ bool credential_names(std::string_view credential, const std::string& member) {
 
 } // namespace
 
+namespace {
+
+// One signature to check: the crypto is the costly part (about 10,000 per
+// second per core here), so it runs in batches on every core while the log
+// is read and the cheap rules are applied in order.
+struct SignatureJob {
+    int64_t seq = 0;
+    std::shared_ptr<const Verifier> verifier;
+    std::string message;
+    std::array<std::byte, 64> signature{};
+};
+
+constexpr size_t k_jobs_per_batch = 8192;
+
+// The seq of the first job in `jobs` whose signature does not verify.
+std::optional<int64_t> first_bad_signature(const std::vector<SignatureJob>& jobs) {
+    const unsigned cores = std::max(1U, std::min(std::thread::hardware_concurrency(), 4U));
+    const size_t parts = std::min<size_t>(cores, std::max<size_t>(1, jobs.size() / 256));
+    std::vector<std::optional<int64_t>> found(parts);
+    auto check = [&](size_t part) {
+        const size_t begin = jobs.size() * part / parts, end = jobs.size() * (part + 1) / parts;
+        for (size_t i = begin; i < end; ++i) {
+            const auto& j = jobs[i];
+            if (!j.verifier->verify(std::as_bytes(std::span(j.message.data(), j.message.size())), j.signature)) {
+                found[part] = j.seq;
+                return;
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    try {
+        for (size_t p = 1; p < parts; ++p) threads.emplace_back(check, p);
+    } catch (const std::system_error&) {
+        // No thread to spare: the parts not started are checked below.
+    }
+    check(0);
+    for (size_t p = threads.size() + 1; p < parts; ++p) check(p);
+    for (auto& t : threads) t.join();
+    for (const auto& f : found)
+        if (f) return f; // parts are in seq order: the first found is the earliest
+    return std::nullopt;
+}
+
+std::optional<SignatureFailure> bad_signature_at(int64_t seq) {
+    return failure(Problem::bad_signature, seq,
+                   "event at seq " + std::to_string(seq) + " has an invalid signature (forged or altered)");
+}
+
+} // namespace
+
 std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog, const PublicKey& public_key) {
     const auto from = signed_from(catalog);
     if (!from) return std::nullopt;
     const std::string instance_id = catalog_instance_id(catalog);
     Registry registry(public_key);
+    std::vector<SignatureJob> jobs;
+    // The first failure the rules find; a bad signature before it wins.
+    auto finish = [&](std::optional<SignatureFailure> rule_failure) -> std::optional<SignatureFailure> {
+        if (const auto bad = first_bad_signature(jobs)) return bad_signature_at(*bad);
+        jobs.clear();
+        return rule_failure;
+    };
     // Grants before `from` register keys too (an SQLite instance migrated to
     // PostgreSQL): the chain, already verified, vouches for them.
     sql::Statement q(catalog.sql(),
@@ -167,45 +233,47 @@ std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog
             const sql::Value signer = q.getColumn(6).value();
             const sql::Value signature = q.getColumn(7).value();
             if (signer.kind != sql::Kind::text || signature.kind != sql::Kind::blob || signature.bytes.size() != 64)
-                return failure(Problem::unsigned_event, seq, "event at seq " + std::to_string(seq) + " is not signed");
+                return finish(failure(Problem::unsigned_event, seq, "event at seq " + std::to_string(seq) + " is not signed"));
             const std::string fp(signer.bytes);
             const KeyHolder* holder = registry.find(fp);
             if (!holder)
-                return failure(Problem::bad_signature, seq,
-                               "event at seq " + std::to_string(seq) + " is signed by key " + fp +
-                                   ", which is neither the instance's nor one a grant registered");
-            const std::string message = signature_message(instance_id, seq, chain_from_column(q.getColumn(5)));
-            if (!verify_signature(holder->key, std::as_bytes(std::span(message.data(), message.size())),
-                                  std::as_bytes(std::span(signature.bytes.data(), signature.bytes.size()))))
-                return failure(Problem::bad_signature, seq,
-                               "event at seq " + std::to_string(seq) + " has an invalid signature (forged or altered)");
+                return finish(failure(Problem::bad_signature, seq,
+                                      "event at seq " + std::to_string(seq) + " is signed by key " + fp +
+                                          ", which is neither the instance's nor one a grant registered"));
+            SignatureJob& job = jobs.emplace_back();
+            job.seq = seq;
+            job.verifier = holder->verifier;
+            job.message = signature_message(instance_id, seq, chain_from_column(q.getColumn(5)));
+            std::memcpy(job.signature.data(), signature.bytes.data(), job.signature.size());
             if (!holder->member.empty()) {
                 const std::string who = "member '" + holder->member + "'";
                 if (!credential_names(q.getColumn(1).isNull() ? "" : q.getColumn(1).getString(), holder->member))
-                    return failure(Problem::wrong_signer, seq,
-                                   "event at seq " + std::to_string(seq) + " is signed by " + who +
-                                       " but names another credential: a member wrote it in someone else's name");
+                    return finish(failure(Problem::wrong_signer, seq,
+                                          "event at seq " + std::to_string(seq) + " is signed by " + who +
+                                              " but names another credential: a member wrote it in someone else's name"));
                 if (holder->revoked_seq && *holder->revoked_seq < seq)
-                    return failure(Problem::wrong_signer, seq,
-                                   "event at seq " + std::to_string(seq) + " is signed by " + who +
-                                       ", revoked at seq " + std::to_string(*holder->revoked_seq));
+                    return finish(failure(Problem::wrong_signer, seq,
+                                          "event at seq " + std::to_string(seq) + " is signed by " + who +
+                                              ", revoked at seq " + std::to_string(*holder->revoked_seq)));
             }
             if (changes_keys && !may_administer(*holder))
-                return failure(Problem::wrong_signer, seq,
-                               "event at seq " + std::to_string(seq) + " (" + action + ") is signed by member '" +
-                                   holder->member + "', who is not an admin");
+                return finish(failure(Problem::wrong_signer, seq,
+                                      "event at seq " + std::to_string(seq) + " (" + action + ") is signed by member '" +
+                                          holder->member + "', who is not an admin"));
+            if (jobs.size() >= k_jobs_per_batch)
+                if (auto bad = finish(std::nullopt)) return bad;
         }
         if (changes_keys && !q.getColumn(4).isNull()) {
             try {
                 registry.apply(seq, action, nlohmann::json::parse(q.getColumn(4).getString()));
             } catch (const Error& e) {
-                return failure(Problem::bad_signature, seq, "event at seq " + std::to_string(seq) + ": " + e.what());
+                return finish(failure(Problem::bad_signature, seq, "event at seq " + std::to_string(seq) + ": " + e.what()));
             } catch (const nlohmann::json::exception&) {
                 // Not JSON: registers nothing (the chain covers it as it is).
             }
         }
     }
-    return std::nullopt;
+    return finish(std::nullopt);
 }
 
 } // namespace cairn::audit

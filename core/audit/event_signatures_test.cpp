@@ -197,3 +197,23 @@ TEST_SUITE("core::audit::signatures") {
         CHECK(catalog::testing::query_int(*f.catalog, "SELECT COUNT(*) FROM audit_event") == 0);
     }
 }
+
+TEST_SUITE("core::audit::signatures measure") {
+    // Run by hand: cairn_tests -ts="core::audit::signatures measure" --no-skip
+    TEST_CASE("signatures: measure verify with and without signatures" * doctest::skip()) {
+        constexpr int n = 20'000;
+        auto timed_verify = [](AuditFixture& f) {
+            const int64_t t0 = now_ms();
+            const VerifyReport r = verify(*f.catalog);
+            CHECK(r.ok());
+            return now_ms() - t0;
+        };
+        SignedFixture signed_f;
+        signed_f.add(n);
+        AuditFixture plain;
+        plain.add(n);
+        const int64_t with = timed_verify(signed_f), without = timed_verify(plain);
+        MESSAGE(n << " events: verify " << without << " ms unsigned, " << with << " ms signed ("
+                  << (with > without ? n * 1000LL / (with - without) : 0) << " signatures/s)");
+    }
+}

@@ -170,18 +170,25 @@ PublicKey load_public_key(const stdfs::path& dir) {
     return out;
 }
 
-bool verify_signature(const PublicKey& key, std::span<const std::byte> message,
-                      std::span<const std::byte> signature) {
-    EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                 reinterpret_cast<const unsigned char*>(key.data()), key.size());
-    if (!pkey) return false;
+Verifier::Verifier(const PublicKey& key)
+    : m_key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                                        key.size())) {}
+
+Verifier::~Verifier() { EVP_PKEY_free(m_key); }
+
+bool Verifier::verify(std::span<const std::byte> message, std::span<const std::byte> signature) const {
+    if (!m_key) return false;
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    const bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+    const bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, m_key) == 1 &&
                     EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
     EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(pkey);
     return ok;
+}
+
+bool verify_signature(const PublicKey& key, std::span<const std::byte> message,
+                      std::span<const std::byte> signature) {
+    return Verifier(key).verify(message, signature);
 }
 
 std::string fingerprint(const PublicKey& key) {

@@ -73,6 +73,20 @@ void write_public_key(const std::filesystem::path& dir, const PublicKey& key);
 // Reads audit-sign.pub.
 PublicKey load_public_key(const std::filesystem::path& dir);
 
+// An Ed25519 public key loaded once, for checking many signatures (verify
+// checks one per event). verify() may run on several threads at once.
+class Verifier {
+public:
+    explicit Verifier(const PublicKey& key);
+    ~Verifier();
+    Verifier(const Verifier&) = delete;
+    Verifier& operator=(const Verifier&) = delete;
+    bool verify(std::span<const std::byte> message, std::span<const std::byte> signature) const;
+
+private:
+    ::evp_pkey_st* m_key = nullptr;
+};
+
 // True when `signature` is a valid Ed25519 signature of `message`.
 bool verify_signature(const PublicKey& key, std::span<const std::byte> message,
                       std::span<const std::byte> signature);

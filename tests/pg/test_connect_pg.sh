@@ -153,4 +153,19 @@ expect_exit 0 "the owner revokes bob" owner access revoke bob
 expect_exit 6 "bob can no longer act" member bob ls
 expect_exit 0 "the trail verifies after the revocation" member ann audit verify
 
+# --- a member forging with the audit key, as a modified cairn could -------------------------
+# Bob's grant carries the audit key (the owner's audit.key is the same key);
+# he signs with his own key and chains correctly. With his own credential
+# the event verifies (the forger is exact); in ann's name it does not.
+ann_cred=$(psql_super "SELECT credential FROM audit_event WHERE credential LIKE 'member ann %' ORDER BY seq DESC LIMIT 1")
+bob_cred=$(psql_super "SELECT credential FROM audit_event WHERE credential LIKE 'member bob %' ORDER BY seq DESC LIMIT 1")
+forge() { python3 "$CAIRN_SOURCE_DIR/tests/pg/forge_event.py" "$T/owner/.cairn/audit.key" "$1" "$2" \
+              -h 127.0.0.1 -p "$pg_port" -U "$3" -d "$db" > "$T/forged.seq"; }
+expect_exit 0 "ann appends an event of her own, chained and signed outside cairn" forge "$T/ann.sign.pem" "$ann_cred" ann
+expect_exit 0 "it verifies: the forger chains and signs as cairn does" member ann audit verify
+expect_exit 0 "ann appends one in bob's name, signed with her key" forge "$T/ann.sign.pem" "$bob_cred" ann
+expect_exit 4 "verify refuses it" member ann audit verify
+expect_err_contains "a member wrote it in someone else's name"
+check "at that seq" grep -q "seq $(cat "$T/forged.seq")" "$T/err"
+
 finish

@@ -80,6 +80,9 @@ for t in $tables; do
         # every event, then the move's own (the checkpoint published from the new home comes after)
         got=$(psql_q "SELECT count(*) FROM audit_event WHERE seq <= (SELECT seq FROM audit_event WHERE action = 'catalog.migrate' AND result = 'ok')")
         check "$t: every row ($got, before ${before[$t]} + 1)" test "$got" = $((before[$t] + 1))
+    elif [ "$t" = instance_info ]; then
+        # every row, and audit_signed_from: the shared catalog signs the events after the move
+        check "$t: every row and one more" test "$(psql_q "SELECT count(*) FROM $t")" = $((before[$t] + 1))
     else
         check "$t: every row" test "$(psql_q "SELECT count(*) FROM $t")" = "${before[$t]}"
     fi
@@ -103,6 +106,12 @@ printf 'v3\n' > notes.txt
 expect_exit 0 "a new save continues the ids" cairn save notes.txt --key data/notes
 check "as version 3" test "$(psql_q "SELECT max(version) FROM artifact WHERE key = 'data/notes'")" = 3
 expect_exit 0 "the trail verifies after new events" cairn audit verify
+migrate_seq=$(psql_q "SELECT seq FROM audit_event WHERE action = 'catalog.migrate' AND result = 'ok'")
+check "events are signed from the one after the move" \
+    test "$(psql_q "SELECT value FROM instance_info WHERE name = 'audit_signed_from'")" = $((migrate_seq + 1))
+check "every one of them is" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq > $migrate_seq AND signature IS NULL")" = 0
+check "and some are" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq > $migrate_seq")" -gt 1
+check "none before" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq <= $migrate_seq AND signature IS NOT NULL")" = 0
 expect_exit 2 "a second migrate" cairn catalog migrate --to "$url" --allow-plain-catalog
 expect_err_contains "already in the PostgreSQL catalog"
 
