@@ -4,6 +4,7 @@
 // sign: one in another member's name, after their revocation, a grant by a
 // non-admin, an unsigned or re-signed event.
 #include "core/audit/event_signatures.hpp"
+#include "core/audit/names.hpp"
 #include "core/audit/prune.hpp"
 #include "core/audit/test_support.hpp"
 #include "core/audit/verify.hpp"
@@ -171,6 +172,28 @@ TEST_SUITE("core::audit::signatures") {
         f.add(1); // a recent event, so the prune keeps one
         prune(*f.catalog, f.actor, now_ms() - 380LL * 86'400'000, now_ms());
         CHECK(catalog::testing::query_int(*f.catalog, "SELECT COUNT(*) FROM audit_event WHERE action = 'access.grant'") == 0);
+        f.event(ann.actor);
+        const VerifyReport r = f.check();
+        CHECK_MESSAGE(r.ok(), r.message);
+    }
+
+    TEST_CASE("signatures: a member named like a purged key keeps the grant that registered their key") {
+        SignedFixture f;
+        Member ann = f.member("ann", "writer");
+        f.grant(ann, "writer", f.actor);
+        Actor loader = ann.actor;
+        loader.command_line = "cairn load ann";
+        f.event(loader);
+        const NameSet names{"ann"};
+        EventNameIndex index(names);
+        int64_t n = 0;
+        f.catalog->write_transaction([&] {
+            index.scan(*f.catalog);
+            n = index.redact(*f.catalog, names, now_ms());
+        });
+        CHECK(n == 1); // the load that spelled the key, not the grant that names the member
+        CHECK(catalog::testing::query_int(*f.catalog, "SELECT COUNT(*) FROM audit_event WHERE action = 'access.grant'"
+                                                      " AND details IS NOT NULL") == 1);
         f.event(ann.actor);
         const VerifyReport r = f.check();
         CHECK_MESSAGE(r.ok(), r.message);

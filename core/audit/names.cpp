@@ -175,8 +175,12 @@ std::vector<NameHit> NameSet::find(std::string_view word) const {
 
 void EventNameIndex::scan(catalog::Catalog& catalog) {
     if (m_names.empty()) return;
+    // Grants, revocations and prunes name members and their signing keys,
+    // which verify reads back (core/audit/event_signatures.hpp), never an
+    // artifact's key: a member named like a purged key keeps them.
     sql::Statement q(catalog.sql(), "SELECT seq, action, command_line, details FROM audit_event"
-                                    " WHERE seq > ? AND redacted_at IS NULL ORDER BY seq");
+                                    " WHERE seq > ? AND redacted_at IS NULL"
+                                    " AND action NOT IN ('access.grant', 'access.revoke', 'audit.prune') ORDER BY seq");
     q.bind(1, m_after);
     std::vector<std::string> spelled; // by the current event; rarely more than one
     std::string prefix;
