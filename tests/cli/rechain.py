@@ -12,34 +12,14 @@ instance can catch.
 it and its wrap MAC (docs/AUDIT.md, Sealed artifact rows) from its row as
 the SQL left it.
 """
-import hashlib, hmac, os, sqlite3, struct, sys
+import hashlib, hmac, os, sqlite3, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from audit_codec import canonical, read_audit_key, tagged, text_digest, value  # noqa: E402
 
 DOMAIN = b"cairn.audit.event.v2"
 CMD_DOMAIN = b"cairn.audit.command_line.v1"
 DETAILS_DOMAIN = b"cairn.audit.details.v1"
-
-
-def tagged(tag, data):
-    return tag + struct.pack(">Q", len(data)) + data
-
-
-def value(v):
-    if v is None:
-        return b"n"
-    if isinstance(v, int):
-        return b"i" + struct.pack(">q", v)
-    if isinstance(v, bytes):
-        return tagged(b"b", v)
-    return tagged(b"t", v.encode())
-
-
-def text_digest(key, keyed, domain, text):
-    msg = tagged(b"t", domain) + tagged(b"t", text.encode())
-    return hmac.new(key, msg, hashlib.sha256).digest() if keyed else hashlib.sha256(msg).digest()
-
-
-def canonical(domain, values):
-    return tagged(b"t", domain) + b"".join(value(v) for v in values)
 
 
 def reseal(db, key, uid):
@@ -61,9 +41,7 @@ def main():
     reseals = [args[i + 1] for i, a in enumerate(args) if a == "--reseal"]
     statements = [a for i, a in enumerate(args) if a != "--reseal" and (i == 0 or args[i - 1] != "--reseal")]
     cairn = os.path.join(inst, ".cairn")
-    lines = open(os.path.join(cairn, "audit.key")).read().split()
-    assert lines[0] == "cairn-audit-mac-key-v1", "not an audit key file"
-    key = bytes.fromhex(lines[1])
+    key = read_audit_key(os.path.join(cairn, "audit.key"))
     db = sqlite3.connect(os.path.join(cairn, "catalog.db"))
     for s in statements:
         db.execute(s)

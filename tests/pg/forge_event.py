@@ -9,27 +9,12 @@ and Member signatures), naming any credential it likes.
 
 PSQL_ARGS connect psql to the catalog as the member's own login.
 """
-import hashlib, hmac, json, struct, subprocess, sys, time
+import hashlib, hmac, os, subprocess, sys, time
 
 from cryptography.hazmat.primitives import serialization
 
-
-def tagged(tag, data):
-    return tag + struct.pack(">Q", len(data)) + data
-
-
-def value(v):
-    if v is None:
-        return b"n"
-    if isinstance(v, int):
-        return b"i" + struct.pack(">q", v)
-    if isinstance(v, bytes):
-        return tagged(b"b", v)
-    return tagged(b"t", v.encode())
-
-
-def canonical(domain, values):
-    return tagged(b"t", domain) + b"".join(value(v) for v in values)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from audit_codec import canonical, read_audit_key, tagged, text_digest  # noqa: E402
 
 
 def main():
@@ -38,9 +23,7 @@ def main():
     def query(sql):
         return subprocess.run(["psql", *psql, "-qtAc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
-    lines = open(key_file).read().split()
-    assert lines[0] == "cairn-audit-mac-key-v1", "not an audit key file"
-    key = bytes.fromhex(lines[1])
+    key = read_audit_key(key_file)
     signer_key = serialization.load_pem_private_key(open(signing_pem, "rb").read(), password=None)
     raw_public = signer_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -52,11 +35,8 @@ def main():
     event = dict(time_ms=int(time.time() * 1000), actor="ann", os_user="ann", os_uid=1000, host="elsewhere", pid=4242,
                  command_line="cairn load ann/a", action="load", targets="[]", result="ok", details="{}")
 
-    def digest(domain, text):
-        return hmac.new(key, tagged(b"t", domain) + tagged(b"t", text.encode()), hashlib.sha256).digest()
-
-    cmd_digest = digest(b"cairn.audit.command_line.v1", event["command_line"])
-    details_digest = digest(b"cairn.audit.details.v1", event["details"])
+    cmd_digest = text_digest(key, True, b"cairn.audit.command_line.v1", event["command_line"])
+    details_digest = text_digest(key, True, b"cairn.audit.details.v1", event["details"])
     body = canonical(b"cairn.audit.event.v2", (
         seq, event["time_ms"], event["actor"], event["os_user"], event["os_uid"], event["host"], event["pid"],
         cmd_digest, event["action"], event["targets"], event["result"], None, details_digest, credential))
