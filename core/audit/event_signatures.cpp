@@ -201,6 +201,26 @@ std::optional<int64_t> first_bad_signature(const std::vector<SignatureJob>& jobs
     return std::nullopt;
 }
 
+// What the signer of the event at `seq` may not have signed: an event in
+// another's name, one after their revocation, a change of keys unless admin.
+std::optional<SignatureFailure> rule_failure(const KeyHolder& holder, int64_t seq, std::string_view credential,
+                                             const std::string& action, bool changes_keys) {
+    const std::string at = "event at seq " + std::to_string(seq);
+    if (!holder.member.empty()) {
+        const std::string who = "member '" + holder.member + "'";
+        if (!credential_names(credential, holder.member))
+            return failure(Problem::wrong_signer, seq,
+                           at + " is signed by " + who + " but names another credential: a member wrote it in someone else's name");
+        if (holder.revoked_seq && *holder.revoked_seq < seq)
+            return failure(Problem::wrong_signer, seq,
+                           at + " is signed by " + who + ", revoked at seq " + std::to_string(*holder.revoked_seq));
+    }
+    if (changes_keys && !may_administer(holder))
+        return failure(Problem::wrong_signer, seq,
+                       at + " (" + action + ") is signed by member '" + holder.member + "', who is not an admin");
+    return std::nullopt;
+}
+
 std::optional<SignatureFailure> bad_signature_at(int64_t seq) {
     return failure(Problem::bad_signature, seq,
                    "event at seq " + std::to_string(seq) + " has an invalid signature (forged or altered)");
@@ -245,21 +265,9 @@ std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog
             job.verifier = holder->verifier;
             job.message = signature_message(instance_id, seq, chain_from_column(q.getColumn(5)));
             std::memcpy(job.signature.data(), signature.bytes.data(), job.signature.size());
-            if (!holder->member.empty()) {
-                const std::string who = "member '" + holder->member + "'";
-                if (!credential_names(q.getColumn(1).isNull() ? "" : q.getColumn(1).getString(), holder->member))
-                    return finish(failure(Problem::wrong_signer, seq,
-                                          "event at seq " + std::to_string(seq) + " is signed by " + who +
-                                              " but names another credential: a member wrote it in someone else's name"));
-                if (holder->revoked_seq && *holder->revoked_seq < seq)
-                    return finish(failure(Problem::wrong_signer, seq,
-                                          "event at seq " + std::to_string(seq) + " is signed by " + who +
-                                              ", revoked at seq " + std::to_string(*holder->revoked_seq)));
-            }
-            if (changes_keys && !may_administer(*holder))
-                return finish(failure(Problem::wrong_signer, seq,
-                                      "event at seq " + std::to_string(seq) + " (" + action + ") is signed by member '" +
-                                          holder->member + "', who is not an admin"));
+            if (auto bad = rule_failure(*holder, seq, q.getColumn(1).isNull() ? "" : q.getColumn(1).getString(),
+                                        action, changes_keys))
+                return finish(std::move(bad));
             if (jobs.size() >= k_jobs_per_batch)
                 if (auto bad = finish(std::nullopt)) return bad;
         }

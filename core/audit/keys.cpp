@@ -49,6 +49,9 @@ void write_key_file(const stdfs::path& path, std::string_view header, std::span<
     fs::fsync_fd(fd.get(), path);
 }
 
+// Never let OpenSSL prompt for a PEM passphrase on the terminal.
+int no_password(char*, int, int, void*) { return 0; }
+
 EVP_PKEY* check(EVP_PKEY* key, const char* what) {
     if (!key) throw Error(ErrorKind::internal, std::string("OpenSSL: cannot ") + what);
     return key;
@@ -132,11 +135,11 @@ std::unique_ptr<Signer> Signer::from_private_pem(const stdfs::path& pem_file) {
     fs::require_private_file(pem_file, "signing key");
     Wiped pem{fs::read_file(pem_file)};
     BIO* bio = BIO_new_mem_buf(pem.text.data(), static_cast<int>(pem.text.size()));
-    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_password, nullptr) : nullptr;
     BIO_free(bio);
     if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(key);
-        throw Error(ErrorKind::usage, "signing key " + pem_file.string() + " is not an Ed25519 private key in PEM",
+        throw Error(ErrorKind::usage, "signing key " + pem_file.string() + " is not an unencrypted Ed25519 private key in PEM",
                     "make one with: openssl genpkey -algorithm ed25519 -out FILE");
     }
     std::unique_ptr<Signer> s(new Signer());
@@ -199,7 +202,7 @@ std::string fingerprint(const PublicKey& key) {
 
 PublicKey public_key_from_pem(std::string_view pem, const std::string& what) {
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-    EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
+    EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, no_password, nullptr) : nullptr;
     BIO_free(bio);
     if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(key);

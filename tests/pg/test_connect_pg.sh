@@ -104,6 +104,13 @@ check "nor stored" test "$(objects)" = "$before"
 expect_exit 6 "with a signing key that is not hers" \
     bash -c "cd '$T/ann' && HOME='$T/ann-home' PGUSER=ann CAIRN_IDENTITY='$T/ann.pem' CAIRN_SIGNING_KEY='$T/eve.sign.pem' '$CAIRN_BIN' ls"
 expect_err_contains "is not the signing key registered for member 'ann'"
+openssl genpkey -algorithm ed25519 -aes256 -pass pass:secret -out "$T/ann.sign.enc.pem" 2>/dev/null && chmod 600 "$T/ann.sign.enc.pem"
+expect_exit 2 "a passphrase-protected signing key is refused, never prompted for" \
+    bash -c "cd '$T/ann' && HOME='$T/ann-home' PGUSER=ann CAIRN_IDENTITY='$T/ann.pem' CAIRN_SIGNING_KEY='$T/ann.sign.enc.pem' setsid -w '$CAIRN_BIN' ls < /dev/null"
+expect_err_contains "is not an unencrypted Ed25519 private key"
+chmod 644 "$T/ann.sign.pem"
+expect_exit 6 "a signing key others can read" member ann ls
+chmod 600 "$T/ann.sign.pem"
 expect_exit 0 "ann saves" member ann save a.txt --key ann/a
 expect_exit 0 "ann loads it back" member ann load ann/a -o "$T/a.back"
 check "the bytes" same_file "$T/ann/a.txt" "$T/a.back"
