@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Many machines, one instance: 16 processes acting as 4 hosts (each its own
-# HOME, XDG directories, key file copy, cache and recorded audit head) save,
-# load, run and purge at the same time against one PostgreSQL catalog (a
-# throwaway cluster, pg_virtualenv) and one radosgw bucket. No version is
-# lost or duplicated, the trail stays linear and verifies from every host,
-# purged objects are gone, and every command exits 0 or a documented code.
-# (Until `cairn connect` exists, a host gets the instance by a copy of the
-# .cairn directory the init made: config.yaml and the audit keys.)
+# HOME, XDG directories, cache and recorded audit head) save, load, run and
+# purge at the same time against one PostgreSQL catalog (a throwaway
+# cluster, pg_virtualenv) and one radosgw bucket. Host 1 is the owner's
+# machine (a copy of the .cairn init made, and the key file); hosts 2-4 are
+# set up with 'cairn connect' and act as members, each with its own member
+# key and signing key. No version is lost or duplicated, the trail stays
+# linear and verifies from every host, every member's events are signed
+# with their own key, purged objects are gone, and every command exits 0 or
+# a documented code.
 set -euo pipefail
 CAIRN_PG_SERVER_OPTIONS="-c max_connections=60" source "$(dirname "$0")/../pg/in_cluster.sh"
 pg_user=$PGUSER pg_port=$PGPORT pg_db=$PGDATABASE
@@ -24,18 +26,32 @@ expect_exit 0 "init: catalog in PostgreSQL, objects in radosgw" \
 key_file=$(ls "$XDG_CONFIG_HOME"/cairn/keys/*.key)
 
 hosts=4 per_host=4 rounds=4
+# as_host H CMD... : runs cairn as host H would (its own HOME and XDG dirs;
+# on hosts 2-4 as member hostH, with its member key and signing key).
+as_host() {
+    local h=$1 home=$T/h$1/home; shift
+    local member=()
+    [ "$h" = 1 ] || member=(CAIRN_IDENTITY="$T/host$h.pem" CAIRN_SIGNING_KEY="$T/host$h.sign.pem")
+    env HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_CACHE_HOME="$home/.cache" \
+        XDG_STATE_HOME="$home/.local/state" CAIRN_INSTANCE="$T/h$h/proj" "${member[@]}" "$CAIRN_BIN" "$@"
+}
 for h in $(seq $hosts); do
     home=$T/h$h/home
     mkdir -p "$home/.config/cairn/keys" "$T/h$h/proj" "$T/h$h/work"
-    cp -a "$T/h0/proj/.cairn" "$T/h$h/proj/"
-    cp "$key_file" "$home/.config/cairn/keys/" && chmod 600 "$home/.config/cairn/keys/"*
+    if [ "$h" = 1 ]; then
+        cp -a "$T/h0/proj/.cairn" "$T/h$h/proj/"
+        cp "$key_file" "$home/.config/cairn/keys/" && chmod 600 "$home/.config/cairn/keys/"*
+        continue
+    fi
+    openssl genpkey -algorithm X25519 -out "$T/host$h.pem" 2>/dev/null && chmod 600 "$T/host$h.pem"
+    openssl pkey -in "$T/host$h.pem" -pubout -out "$T/host$h.pub"
+    openssl genpkey -algorithm ed25519 -out "$T/host$h.sign.pem" 2>/dev/null && chmod 600 "$T/host$h.sign.pem"
+    openssl pkey -in "$T/host$h.sign.pem" -pubout -out "$T/host$h.sign.pub"
+    expect_exit 0 "grant host $h's member (admin: saves and purges)" cairn --instance "$T/h0/proj" access grant "host$h" \
+        --public-key "$T/host$h.pub" --signing-key "$T/host$h.sign.pub" --role admin
+    expect_exit 0 "host $h connects" as_host "$h" connect "$url" --dir "$T/h$h/proj" --allow-plain-catalog \
+        --endpoint "$S3_ENDPOINT" --allow-http --addressing path
 done
-# as_host H CMD... : runs cairn as host H would (its own HOME and XDG dirs).
-as_host() {
-    local home=$T/h$1/home; shift
-    env HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_CACHE_HOME="$home/.cache" \
-        XDG_STATE_HOME="$home/.local/state" CAIRN_INSTANCE="${home%/home}/proj" "$CAIRN_BIN" "$@"
-}
 # One worker: its own files, a key all workers share, a run with lineage,
 # and a purge of its first file. Each command's exit code goes to the log.
 worker() {
@@ -88,6 +104,12 @@ check "seq has no gap and no repeat" test "$(psql_q "SELECT max(seq) - count(*) 
 for h in $(seq $hosts); do
     expect_exit 0 "audit verify from host $h (its recorded head is in the trail)" as_host "$h" audit verify
 done
+for h in $(seq 2 $hosts); do
+    signer=$(psql_q "SELECT DISTINCT signer FROM audit_event WHERE credential LIKE 'member host$h %'")
+    check "host $h's events are all signed by one key, its own ($signer)" \
+        test "$(grep -c . <<<"$signer")" = 1 -a "$signer" != "$(psql_q "SELECT signer FROM audit_event WHERE seq = 1")"
+done
+check "every event is signed" test "$(psql_q "SELECT count(*) FROM audit_event WHERE signature IS NULL")" = 0
 
 # --- purges: the objects are gone -------------------------------------------------------
 check "some purge runs met another host's run (exit 8)" grep -q "purge_run 8" "$T/codes"
