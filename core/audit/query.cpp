@@ -47,6 +47,9 @@ StoredEvent event_from_row(sql::Statement& q) {
     e.chain_hex = to_hex(std::span(static_cast<const std::byte*>(chain.getBlob()), static_cast<size_t>(chain.getBytes())));
     if (!q.getColumn(14).isNull()) e.redacted_at = q.getColumn(14).getInt64();
     if (!q.getColumn(15).isNull()) e.credential = q.getColumn(15).getString();
+    if (!q.getColumn(16).isNull()) e.signer = q.getColumn(16).getString();
+    if (const auto sig = q.getColumn(17); !sig.isNull())
+        e.signature_hex = to_hex(std::span(static_cast<const std::byte*>(sig.getBlob()), static_cast<size_t>(sig.getBytes())));
     return e;
 }
 
@@ -98,7 +101,7 @@ void for_each_event(catalog::Catalog& catalog, const Filter& f, const std::funct
     const std::string where = selection.where();
     const std::string cols =
         "seq, time_ms, actor, os_user, os_uid, host, pid, command_line, action, targets, result, error_code, details, chain,"
-        " redacted_at, credential";
+        " redacted_at, credential, signer, signature";
     std::string sql = "SELECT " + cols + " FROM audit_event" + where + " ORDER BY seq";
     // The newest N, still returned oldest first.
     if (f.limit)
@@ -148,7 +151,9 @@ nlohmann::json to_json(const StoredEvent& e) {
             {"error_code", e.error_code ? nlohmann::json(*e.error_code) : nlohmann::json()},
             {"details", e.details},
             {"chain", e.chain_hex},
-            {"redacted_at", e.redacted_at ? nlohmann::json(format_utc_ms(*e.redacted_at)) : nlohmann::json()}};
+            {"redacted_at", e.redacted_at ? nlohmann::json(format_utc_ms(*e.redacted_at)) : nlohmann::json()},
+            {"signer", e.signer.empty() ? nlohmann::json() : nlohmann::json(e.signer)},
+            {"signature", e.signature_hex.empty() ? nlohmann::json() : nlohmann::json(e.signature_hex)}};
 }
 
 nlohmann::json current_keys(catalog::Catalog& catalog, const nlohmann::json& targets) {

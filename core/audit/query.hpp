@@ -37,6 +37,10 @@ struct StoredEvent {
     nlohmann::json details;           // null once redacted
     std::string chain_hex;
     std::optional<int64_t> redacted_at; // when purge redacted command_line and details
+    // On an instance that signs its events (docs/AUDIT.md, Member
+    // signatures): the signing key's fingerprint and the signature (hex);
+    // "" when unsigned.
+    std::string signer, signature_hex;
 };
 
 // Calls `fn` for each matching event in seq order. Throws usage error on a

@@ -130,6 +130,13 @@ check "and no event with another signer names her" \
 check "the owner's events are signed with the instance key" \
     test "$(psql_super "SELECT count(*) FROM audit_event WHERE credential LIKE 'key file %' AND signer <> '$fp'")" = 0
 check "every event is signed" test "$(psql_super "SELECT count(*) FROM audit_event WHERE signature IS NULL")" = 0
+expect_exit 0 "ann exports the trail" member ann audit export -o "$T/trail.jsonl"
+check "the export carries each event's signer and signature" python3 - "$T/trail.jsonl" "$ann_fp" <<'EOF'
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+assert events and all(e["signer"] and len(e["signature"]) == 128 for e in events)
+assert any(e["signer"] == sys.argv[2] for e in events)
+EOF
 
 # --- bob reads ann's data from his machine; the owner verifies --------------------------
 expect_exit 0 "bob loads ann's artifact" member bob load ann/a -o "$T/b.back"
