@@ -212,7 +212,7 @@ RevokeResult revoke(Instance& inst, const std::string& name) {
         result.revoked_at = now_ms();
         sql::Statement q(catalog.sql(),
                             "UPDATE member SET revoked_at = ?, wrapped_instance_key = NULL,"
-                            " key_id = NULL WHERE id = ? AND revoked_at IS NULL");
+                            " key_id = NULL, wrapped_audit_key = NULL WHERE id = ? AND revoked_at IS NULL");
         q.bind(1, result.revoked_at);
         q.bind(2, member->id);
         if (q.exec() != 1)

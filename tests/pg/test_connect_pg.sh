@@ -165,6 +165,8 @@ expect_exit 0 "put back, the trail verifies" member ann audit verify
 # --- revocation ----------------------------------------------------------------------------
 expect_exit 0 "the owner revokes bob" owner access revoke bob
 expect_exit 6 "bob can no longer act" member bob ls
+check "his grant no longer carries the instance or the audit key" \
+    test "$(psql_super "SELECT wrapped_instance_key IS NULL AND wrapped_audit_key IS NULL FROM member WHERE name = 'bob'")" = t
 expect_exit 0 "the trail verifies after the revocation" member ann audit verify
 
 # --- a member forging with the audit key, as a modified cairn could -------------------------
