@@ -29,14 +29,15 @@ void run_migrate(const MigrateOpts& o, GlobalOptions& g) {
     if (g.json) {
         nlohmann::json rows = nlohmann::json::object();
         for (const auto& [table, n] : moved.rows) rows[table] = n;
-        print_json({{"to", moved.to}, {"rows", rows}, {"events_verified", moved.events},
+        print_json({{"to", moved.to}, {"rows", rows}, {"events_verified", moved.events}, {"keys_moved", moved.keys_moved},
                     {"db_roles", moved.db_roles}, {"retired", retired.string()}});
         return;
     }
     int64_t total = 0;
     for (const auto& [table, n] : moved.rows) total += n;
     std::cout << "moved the catalog to the " << moved.to << ": " << total << " rows, "
-              << moved.events << " audit events verified there\n";
+              << moved.events << " audit events verified there, " << moved.keys_moved
+              << " wrapped data keys moved into key objects in storage\n";
     if (!moved.db_roles.empty()) {
         std::cout << "  database roles:";
         for (const auto& role : moved.db_roles) std::cout << " " << role;
@@ -46,8 +47,8 @@ void run_migrate(const MigrateOpts& o, GlobalOptions& g) {
                      moved.db_roles_not_created.c_str());
     }
     info(g, "the old catalog is " + retired.string() +
-                ": it still holds every row, wrapped data keys included, and no purge reaches it; "
-                "delete it once the move is checked");
+                ": it still holds every row, and its free pages and WAL may still hold the wrapped data keys "
+                "that now live in key objects; no purge reaches it: delete it once the move is checked");
 }
 
 } // namespace

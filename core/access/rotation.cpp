@@ -1,7 +1,9 @@
 #include "core/access/rotation.hpp"
 
 #include "core/access/identity.hpp"
+#include "core/artifact/key_objects.hpp"
 #include "core/artifact/seal.hpp"
+#include "core/catalog/pending_uploads.hpp"
 #include "core/catalog/seals.hpp"
 #include "core/crypto/secret.hpp"
 #include "core/audit/audit.hpp"
@@ -10,6 +12,7 @@
 #include "core/keys/members.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/time.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -21,22 +24,48 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+// Key objects a rotation wrote (to remove if it does not commit) and the
+// ones it replaced (to remove once it has).
+struct KeyObjectChanges {
+    std::vector<std::string> written;
+    std::vector<std::string> replaced;
+};
+
 // Rewraps every stored data key and renews its MAC; returns how many. A
 // wrapped key that fails its MAC stops the rotation (exit 4): rewrapping it
-// would launder a replaced key into a valid one.
-int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
-                         const keys::KeyRing& to) {
+// would launder a replaced key into a valid one. On a catalog that keeps
+// keys in objects (core/artifact/key_objects.hpp) each key goes to a new key
+// object named by the new key id, the old one staying valid until commit;
+// a key still in its row (saved by a cairn without key objects) moves out.
+int64_t rewrap_artifacts(Instance& inst, const keys::KeyRing& from, const keys::KeyRing& to,
+                         KeyObjectChanges& changes) {
+    catalog::Catalog& catalog = inst.catalog();
     std::vector<catalog::ArtifactRow> rows = catalog::sealed_artifacts(catalog);
     for (const auto& row : rows)
         if (!crypto::constant_time_equal(artifact::wrap_mac(catalog, row), catalog::wrap_mac(catalog, row.id)))
             throw Error(ErrorKind::integrity,
-                        "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in catalog.db",
+                        "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in the catalog",
                         "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
     sql::Statement update(catalog.sql(),
                              "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
+    const bool in_objects = artifact::keys_in_objects(catalog);
     for (auto& row : rows) {
-        row.wrapped_key = keys::rewrap(row.wrapped_key, from, to);
+        const bool had_object = artifact::is_key_reference(row.wrapped_key);
+        const std::string old_object = had_object ? artifact::key_object_name(row.object_name, row.key_id) : "";
+        std::string wrapped = keys::rewrap(artifact::wrapped_data_key(inst, row), from, to);
         row.key_id = to.key_id();
+        if (in_objects || had_object) {
+            const std::string name = artifact::key_object_name(row.object_name, row.key_id);
+            changes.written.push_back(name);
+            wrapped = artifact::store_key_object(inst.storage(), inst.cache().new_temp(), name, wrapped);
+            // Removed after commit; a kill before then leaves it to cleanup_leftovers().
+            if (had_object) {
+                catalog::add_pending_upload(catalog, old_object, inst.storage_id(), static_cast<int64_t>(now_ms()),
+                                            inst.actor().host, static_cast<int64_t>(inst.actor().pid));
+                changes.replaced.push_back(old_object);
+            }
+        }
+        row.wrapped_key = std::move(wrapped);
         update.bind(1, row.wrapped_key.data(), static_cast<int>(row.wrapped_key.size()));
         update.bind(2, row.key_id);
         update.bind(3, row.id);
@@ -45,6 +74,15 @@ int64_t rewrap_artifacts(catalog::Catalog& catalog, const keys::KeyRing& from,
         artifact::stamp_wrap_mac(catalog, row);
     }
     return static_cast<int64_t>(rows.size());
+}
+
+// Removes key objects; a name that cannot be removed stays for
+// cleanup_leftovers() when it is registered as a pending upload.
+void remove_key_objects(Instance& inst, const std::vector<std::string>& names, bool registered) {
+    for (const auto& name : names) {
+        if (!inst.storage().remove(name)) continue;
+        if (registered) catalog::forget_pending_upload(inst.catalog(), name);
+    }
 }
 
 int64_t regrant_members(catalog::Catalog& catalog, const crypto::SecretKey& key) {
@@ -81,17 +119,23 @@ void remove_abandoned_pending(const stdfs::path& key_file, const std::string& cu
     }
 }
 
+// After a failed transaction: whether the catalog committed to `key_id`
+// anyway (true when that cannot be told: keeping things is the safe side).
+bool rotation_committed(catalog::Catalog& catalog, const std::string& key_id) {
+    try {
+        return current_key_id(catalog) == key_id;
+    } catch (...) {
+        return true;
+    }
+}
+
 // After a failed transaction: removes the pending key file unless the
 // catalog did commit to its key (then it must stay, to be rolled forward).
 void remove_if_uncommitted(catalog::Catalog& catalog, const stdfs::path& pending,
                            const std::string& key_id) {
-    try {
-        if (current_key_id(catalog) == key_id) return;
-        std::error_code ec;
-        stdfs::remove(pending, ec);
-    } catch (...) {
-        // Unsure whether the catalog committed: keeping the key is the safe side.
-    }
+    if (rotation_committed(catalog, key_id)) return;
+    std::error_code ec;
+    stdfs::remove(pending, ec);
 }
 
 void install(const stdfs::path& pending, const stdfs::path& key_file) {
@@ -121,6 +165,7 @@ RotateResult rotate_instance_key(Instance& inst, const RotateOptions& o) {
     const stdfs::path pending =
         with_key_file ? pending_key_path(inst.key_path(), r.new_key_id) : stdfs::path();
     bool pending_written = false;
+    KeyObjectChanges key_objects;
     auto step = [&](std::string_view name) {
         if (o.after_step) o.after_step(name);
     };
@@ -138,7 +183,7 @@ RotateResult rotate_instance_key(Instance& inst, const RotateOptions& o) {
                 pending_written = true;
                 step("pending-key-written");
             }
-            r.rewrapped = rewrap_artifacts(catalog, *from, *to);
+            r.rewrapped = rewrap_artifacts(inst, *from, *to, key_objects);
             nlohmann::json details = o.audit_details;
             if (o.in_transaction) details.update(o.in_transaction());
             r.members_regranted = regrant_members(catalog, new_key);
@@ -151,9 +196,11 @@ RotateResult rotate_instance_key(Instance& inst, const RotateOptions& o) {
         });
     } catch (...) {
         if (pending_written) remove_if_uncommitted(catalog, pending, r.new_key_id);
+        if (!rotation_committed(catalog, r.new_key_id)) remove_key_objects(inst, key_objects.written, false);
         throw;
     }
     step("committed");
+    remove_key_objects(inst, key_objects.replaced, true);
     if (with_key_file) {
         install(pending, inst.key_path());
         r.key_file = inst.key_path();

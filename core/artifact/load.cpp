@@ -1,6 +1,7 @@
 #include "core/artifact/load.hpp"
 
 #include "core/artifact/seal.hpp"
+#include "core/artifact/key_objects.hpp"
 
 #include "core/artifact/folder.hpp"
 #include "core/artifact/ref.hpp"
@@ -242,7 +243,7 @@ LoadResult load(Instance& inst, const LoadOptions& o) {
     // Before any key is unwrapped or byte written: the row must be the one
     // its save sealed (core/artifact/seal.hpp).
     require_sealed(inst.catalog(), a);
-    crypto::SecretKey key = inst.keyring().unwrap(a.wrapped_key);
+    crypto::SecretKey key = unwrap_data_key(inst, a);
     const bool discard = !o.output.empty() && o.output != "-" && is_dev_null(result.path);
     // The event is recorded once everything verified and before any output
     // appears (issue 15: a read-only or full catalog gave the plaintext and

@@ -3,6 +3,7 @@
 #include "core/artifact/seal.hpp"
 
 #include "core/artifact/folder.hpp"
+#include "core/artifact/key_objects.hpp"
 #include "core/access/identity.hpp"
 #include "core/artifact/ref.hpp"
 #include "core/audit/audit.hpp"
@@ -243,6 +244,37 @@ void register_pending(Instance& inst, const std::string& object_name) {
                                 inst.actor().host, static_cast<int64_t>(inst.actor().pid));
 }
 
+// Removes what a save that will not commit uploaded, as far as its
+// credential may (a writer that may not delete leaves no pending row).
+void discard_uploads(Instance& inst, const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+        (void)inst.storage().remove(name);
+        catalog::forget_pending_upload(inst.catalog(), name);
+    }
+}
+
+// On a catalog that keeps keys in objects: stores the wrapped key as the
+// artifact's key object and puts its reference in the row. A failure
+// removes the data object too, so nothing of the save is left.
+void store_key_of(Instance& inst, catalog::ArtifactRow& row) {
+    const std::string name = key_object_name(row.object_name, row.key_id);
+    register_pending(inst, name);
+    try {
+        row.wrapped_key = store_key_object(inst.storage(), inst.cache().new_temp(), name, row.wrapped_key);
+    } catch (...) {
+        discard_uploads(inst, {row.object_name, name});
+        throw;
+    }
+}
+
+// The objects a save put into storage: the data object and, on a catalog
+// that keeps keys in objects, its key object.
+std::vector<std::string> uploads_of(const catalog::ArtifactRow& row) {
+    std::vector<std::string> names{row.object_name};
+    if (is_key_reference(row.wrapped_key)) names.push_back(key_object_name(row.object_name, row.key_id));
+    return names;
+}
+
 // A save's audit targets: the saved artifact and its --from inputs, so
 // erasing an input also redacts the command lines that named it.
 std::vector<std::string> save_targets(const std::string& uid, const lineage::OutputLink& link) {
@@ -330,6 +362,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         throw Error(ErrorKind::storage, "cannot upload to " + inst.storage().describe() + ": " + st.error().message,
                     "check the storage and try again; nothing was saved");
     }
+    if (keys_in_objects(inst.catalog())) store_key_of(inst, row);
 
     std::optional<catalog::ArtifactRow> raced;
     bool rotated = false;
@@ -348,7 +381,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::insert_artifact(inst.catalog(), row);
         stamp_wrap_mac(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
-        catalog::forget_pending_upload_in_transaction(inst.catalog(), row.object_name);
+        for (const auto& name : uploads_of(row)) catalog::forget_pending_upload_in_transaction(inst.catalog(), name);
         audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
                            {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
         if (sha256) event.details["sha256"] = *sha256;
@@ -356,14 +389,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         audit::append(inst.catalog(), inst.actor(), event);
     });
     if (rotated) {
-        (void)inst.storage().remove(row.object_name);
-        catalog::forget_pending_upload(inst.catalog(), row.object_name);
+        discard_uploads(inst, uploads_of(row));
         throw Error(ErrorKind::conflict, "the instance key was rotated while saving; nothing was saved",
                     "run the command again");
     }
     if (raced) {
-        (void)inst.storage().remove(row.object_name);
-        catalog::forget_pending_upload(inst.catalog(), row.object_name);
+        discard_uploads(inst, uploads_of(row));
         SaveResult r = keep_existing(inst, *raced, plan, sha256);
         r.skipped = std::move(p.skipped);
         return r;

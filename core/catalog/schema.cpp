@@ -378,6 +378,13 @@ ALTER TABLE audit_event ADD COLUMN signer TEXT;
 ALTER TABLE audit_event ADD COLUMN signature BLOB;
 )sql";
 
+// Key custody on a shared catalog (core/artifact/key_objects.hpp): the
+// key object a purge destroys with the data object, recorded when the row's
+// key reference is erased, so a resumed run still verifies it is gone.
+constexpr std::string_view k_v8_key_objects = R"sql(
+ALTER TABLE deletion_target ADD COLUMN key_object TEXT;
+)sql";
+
 struct Migration {
     std::string_view sql;                // for both: SQLite's text, translated for PostgreSQL
     std::string_view postgres_only = {}; // run after it on PostgreSQL
@@ -386,7 +393,7 @@ struct Migration {
 const std::vector<Migration>& all_migrations() {
     static const std::vector<Migration> k_all = {
         {k_v1}, {k_v2_copies}, {k_v2_names}, {k_v4_purger}, {k_v5_seals},
-        {k_v6_db_login, k_v6_audit_guards_pg}, {k_v7_member_signatures}};
+        {k_v6_db_login, k_v6_audit_guards_pg}, {k_v7_member_signatures}, {k_v8_key_objects}};
     return k_all;
 }
 

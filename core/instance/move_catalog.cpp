@@ -1,6 +1,7 @@
 #include "core/instance/move_catalog.hpp"
 
 #include "core/access/authorize.hpp"
+#include "core/artifact/key_objects.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/event_signatures.hpp"
 #include "core/audit/host_head.hpp"
@@ -27,6 +28,30 @@ int64_t require_verified(catalog::Catalog& catalog, const std::string& when) {
     return r.events;
 }
 
+// In SQLite's write transaction: moves the wrapped keys out of the rows
+// into key objects (so none enters the database: core/artifact/key_objects.hpp),
+// then copies every row into the database in one transaction of its own.
+void move_rows(Instance& inst, catalog::Catalog& from, catalog::Catalog& to, std::vector<std::string>& key_objects,
+               bool& copied, CatalogMove& out) {
+    audit::append(from, inst.actor(), {"catalog.migrate", {}, "ok", std::nullopt, {{"to", to.name()}}});
+    out.keys_moved = artifact::move_keys_to_objects(inst, key_objects);
+    to.write_transaction([&] {
+        to.migrate();
+        if (auto existing = catalog::instance_info(to, "instance_id"))
+            throw Error(ErrorKind::conflict, "the " + to.name() + " already holds instance " + *existing,
+                        "use another database; nothing was moved");
+        catalog::DbRolesMade made = catalog::create_db_roles(to);
+        out.db_roles = std::move(made.names);
+        out.db_roles_not_created = std::move(made.not_created);
+        out.rows = catalog::copy_rows(from, to);
+        // On the shared catalog every event from the next one on is signed.
+        audit::record_public_key(to, audit::load_public_key(inst.dir()));
+        audit::set_signed_from(to, audit::newest_seq(to) + 1);
+        out.events = require_verified(to, "after the copy");
+    });
+    copied = true;
+}
+
 } // namespace
 
 CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, bool allow_plain) {
@@ -43,25 +68,21 @@ CatalogMove move_catalog_to_postgres(Instance& inst, const std::string& url, boo
     auto to = catalog::Catalog::open_postgres(target.conninfo, inst.dir(), true);
     CatalogMove out;
     out.to = to->name();
-    from.write_transaction([&] {
-        audit::append(from, inst.actor(), {"catalog.migrate", {}, "ok", std::nullopt, {{"to", to->name()}}});
-        to->write_transaction([&] {
-            to->migrate();
-            if (auto existing = catalog::instance_info(*to, "instance_id"))
-                throw Error(ErrorKind::conflict, "the " + to->name() + " already holds instance " + *existing,
-                            "use another database; nothing was moved");
-            catalog::DbRolesMade made = catalog::create_db_roles(*to);
-            out.db_roles = std::move(made.names);
-            out.db_roles_not_created = std::move(made.not_created);
-            out.rows = catalog::copy_rows(from, *to);
-            // On the shared catalog every event from the next one on is signed.
-            audit::record_public_key(*to, audit::load_public_key(inst.dir()));
-            audit::set_signed_from(*to, audit::newest_seq(*to) + 1);
-            out.events = require_verified(*to, "after the copy");
+    std::vector<std::string> key_objects;
+    bool copied = false; // the database committed the copy: its rows name the key objects
+    try {
+        from.write_transaction([&] {
+            move_rows(inst, from, *to, key_objects, copied, out);
+            // The database now holds the instance; from here config.yaml names it.
+            config::save(inst.dir() / "config.yaml", cfg);
         });
-        // The database now holds the instance; from here config.yaml names it.
-        config::save(inst.dir() / "config.yaml", cfg);
-    });
+    } catch (...) {
+        // SQLite rolled back, so its rows hold their keys again; the key
+        // objects go unless the database's copy refers to them.
+        if (!copied)
+            for (const auto& name : key_objects) (void)inst.storage().remove(name);
+        throw;
+    }
     // The planner's statistics for the copied rows, which autovacuum would
     // gather only later: without them a lineage walk over 10,000 artifacts
     // took 4x as long (nested loops over what it takes for empty tables).

@@ -19,6 +19,7 @@ struct CatalogMove {
     int64_t events = 0;                                // audit events verified on the copy
     std::vector<std::string> db_roles;                 // created (core/catalog/db_roles.hpp)
     std::string db_roles_not_created;                  // why not, when not
+    int64_t keys_moved = 0;                            // wrapped keys moved into key objects
 };
 
 // Needs an admin's credential (exit 6) and an instance whose catalog is

@@ -36,17 +36,25 @@ nlohmann::json make_certificate(catalog::Catalog& catalog, const Actor& actor, c
     std::map<std::string, nlohmann::json> storages;
     sql::Statement q(catalog.sql(),
         "SELECT a.uid, a.version, a.size, t.via, s.url, s.probe, t.object_name, t.updated_at, a.id,"
-        " t.key_needle IS NOT NULL"
+        " t.key_needle IS NOT NULL, t.key_object"
         " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
         " WHERE t.request_id = ? AND t.state = 'verified' ORDER BY a.id");
     q.bind(1, req.id);
     while (q.executeStep()) {
         auto col = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
-        arts.push_back({{"uid", col(0)}, {"version", q.getColumn(1).getInt()}, {"size", q.getColumn(2).getInt64()},
-                        {"via", col(3)}, {"storage", col(4)}, {"object", col(6)},
-                        {"verified_at", format_utc_ms(q.getColumn(7).getInt64())},
-                        {"catalog_bytes_scanned", q.getColumn(9).getInt() != 0},
-                        {"copies", copies_json(catalog, q.getColumn(8).getInt64())}});
+        nlohmann::json a = {{"uid", col(0)}, {"version", q.getColumn(1).getInt()}, {"size", q.getColumn(2).getInt64()},
+                            {"via", col(3)}, {"storage", col(4)}, {"object", col(6)},
+                            {"verified_at", format_utc_ms(q.getColumn(7).getInt64())},
+                            {"catalog_bytes_scanned", q.getColumn(9).getInt() != 0},
+                            {"copies", copies_json(catalog, q.getColumn(8).getInt64())}};
+        // Where the wrapped data key was kept, and so how it was destroyed.
+        if (col(10).empty()) {
+            a["key_custody"] = "catalog";
+        } else {
+            a["key_custody"] = "key object";
+            a["key_object"] = col(10);
+        }
+        arts.push_back(std::move(a));
         if (!col(4).empty()) storages[col(4)] = {{"url", col(4)}, {"probe", col(5)}};
     }
     nlohmann::json where = nlohmann::json::array();
@@ -67,18 +75,21 @@ nlohmann::json make_certificate(catalog::Catalog& catalog, const Actor& actor, c
          {"every object version and delete marker in each storage location",
           "working copies and cache entries that load recorded, on every host and account (each listed under "
           "its artifact with who saw it destroyed, and when)",
-          "wrapped data key (crypto-shredding), key, object name, description, suffix and content hash in the catalog",
+          "wrapped data key (crypto-shredding): the catalog row's (key_custody \"catalog\"), or the key object in "
+          "storage with every version and delete marker (key_custody \"key object\": the catalog only ever held "
+          "its SHA-256)",
+          "key, object name, description, suffix and content hash in the catalog",
           "command line and details text of every audit event naming the artifacts (their digests stay, so the "
           "chain still verifies; event, time, actor, action, targets and result stay)",
           "each key no artifact holds any more: command line and details text of every audit event that spells it "
           "(redacted as above), and the key in run command lines and parameters (replaced by [purged UID])",
-          "catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
+          "where key_custody is \"catalog\": catalog freed pages zeroed (secure_delete), WAL truncated, VACUUM"}},
         {"verification",
          {{"storage", "a listing of every version and delete marker under the object's "
-                      "directory showed none of the object"},
+                      "directory showed none of the object, nor of its key object"},
           {"copies", "every recorded working copy and cache entry was removed and then seen absent, or seen "
                      "absent, by a cairn command of its own account on its own host"},
-          {"catalog", "after the key was erased: VACUUM and a complete WAL checkpoint (WAL truncated to 0 "
+          {"catalog", "where key_custody is \"catalog\", after the key was erased: VACUUM and a complete WAL checkpoint (WAL truncated to 0 "
                       "bytes, no reader holding an older snapshot); where catalog_bytes_scanned is true, "
                       "catalog.db and its WAL were read and hold no copy of the wrapped key's nonce"}}},
         {"artifacts", arts},

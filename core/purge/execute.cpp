@@ -68,7 +68,8 @@ public:
             for (const auto& t : d.targets) m_work.push_back({d.request.id, d.request.uid, t, false, {}});
         remove_objects();
         shred();
-        if (scrub()) verify();
+        scrub();
+        verify();
         for (const auto& d : plan.due) finish(d.request);
         find_overdue();
         audit::record(m_ctx.catalog, m_ctx.actor,
@@ -184,15 +185,30 @@ private:
         if (ec) fail(w, "working copy", ec.message());
     }
 
+    // The names of what purge destroys in storage for `works`, sorted: each
+    // data object and, where the key is not in the catalog, its key object.
+    static std::vector<std::string> stored_names(const std::vector<Work*>& works) {
+        std::set<std::string> unique;
+        for (const Work* w : works) {
+            if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
+            if (!w->target.key_object.empty()) unique.insert(w->target.key_object);
+        }
+        return {unique.begin(), unique.end()};
+    }
+
+    // The first of `problems` (stored name -> why) that concerns `w`.
+    static const std::string* problem_of(const Work& w, const std::map<std::string, std::string>& problems) {
+        for (const std::string* name : {&w.target.object_name, &w.target.key_object})
+            if (auto it = problems.find(*name); !name->empty() && it != problems.end()) return &it->second;
+        return nullptr;
+    }
+
     // Removes the objects of `works` over several connections; returns the
     // names that could not be removed, with why.
-    std::map<std::string, storage::Failure> remove_in_parallel(const std::string& url,
-                                                               const std::vector<Work*>& works) {
-        std::set<std::string> unique;
-        for (Work* w : works)
-            if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
-        const std::vector<std::string> names(unique.begin(), unique.end()); // sorted
-        std::map<std::string, storage::Failure> failed;
+    std::map<std::string, std::string> remove_in_parallel(const std::string& url,
+                                                          const std::vector<Work*>& works) {
+        const std::vector<std::string> names = stored_names(works);
+        std::map<std::string, std::string> failed;
         if (names.empty()) return failed;
         auto workers = workers_for(url);
         std::vector<std::vector<std::pair<std::string, storage::Failure>>> out(workers.size());
@@ -203,7 +219,7 @@ private:
         });
         for (auto& part : out)
             for (auto& [name, failure] : part)
-                failed.emplace(name, failure);
+                failed.emplace(name, failure.message);
         return failed;
     }
 
@@ -213,12 +229,12 @@ private:
             storage::Backend* backend = open(url, works, "remove");
             if (!backend && !url.empty()) continue;
             in_chunks(works, k_remove_chunk, [&](std::vector<Work*>& chunk) {
-                std::map<std::string, storage::Failure> failed;
+                std::map<std::string, std::string> failed;
                 if (backend) failed = remove_in_parallel(url, chunk);
                 in_batches(chunk, [&](std::vector<Work*>& batch) {
                     for (Work* w : batch) {
-                        if (auto it = failed.find(w->target.object_name); it != failed.end())
-                            fail(*w, "remove", it->second.message);
+                        if (const std::string* why = problem_of(*w, failed))
+                            fail(*w, "remove", *why);
                         else
                             remove_local_copies(*w);
                     }
@@ -272,6 +288,8 @@ private:
                 sql::Statement key_of(db, "SELECT key, wrapped_key, version FROM artifact WHERE id = ?");
                 sql::Statement keep_needle(db,
                     "UPDATE deletion_target SET key_needle = ? WHERE artifact_id = ? AND key_needle IS NULL");
+                sql::Statement keep_key_object(db,
+                    "UPDATE deletion_target SET key_object = ? WHERE artifact_id = ? AND key_object IS NULL");
                 sql::Statement erase(db,
                     "UPDATE artifact SET wrapped_key = NULL, key = NULL, object_name = NULL, description = NULL,"
                     " suffix = NULL, hash = NULL, is_latest = 0, state = 'deleted', deleted_at = COALESCE(deleted_at, ?)"
@@ -299,6 +317,12 @@ private:
                         }
                     }
                     key_of.reset();
+                    if (!w->target.key_object.empty()) {
+                        keep_key_object.bind(1, w->target.key_object);
+                        keep_key_object.bind(2, w->target.artifact_id);
+                        keep_key_object.exec();
+                        keep_key_object.reset();
+                    }
                     erase.bind(1, now);
                     erase.bind(2, w->target.artifact_id);
                     erase.exec();
@@ -331,23 +355,32 @@ private:
     }
 
     // Freed pages are zeroed (secure_delete) and the WAL truncated, so the
-    // shredded key bytes leave the catalog file. Returns false on failure,
-    // including a scrub a long reader kept from completing.
-    bool scrub() {
-        auto shredded = in_state("shredded");
-        if (shredded.empty()) return true;
+    // shredded key bytes leave the catalog file. A failure (a long reader
+    // can keep the scrub from completing) fails those artifacts, to be
+    // retried next run, and verify skips them. An artifact whose
+    // wrapped key lived in a key object never had it in the catalog: it
+    // needs no scrub (and a PostgreSQL catalog could not give one).
+    void scrub() {
+        std::vector<Work*> shredded;
+        for (Work* w : in_state("shredded"))
+            if (w->target.key_object.empty()) shredded.push_back(w);
+        if (shredded.empty()) return;
         try {
             const auto result = m_ctx.catalog.scrub();
             if (!result.complete) {
-                for (Work* w : shredded) fail(*w, "scrub", result.why + "; retried next run");
-                return false;
+                const std::string remedy = m_ctx.catalog.is_sqlite()
+                    ? "; retried next run"
+                    : "; this wrapped key was stored in the catalog row by a cairn without key objects: run "
+                      "'cairn key rotate' (it moves every key into a key object) and destroy every copy of the old "
+                      "key file, then run the purge again";
+                for (Work* w : shredded) fail(*w, "scrub", result.why + remedy);
+                return;
             }
         } catch (const std::exception& e) {
             for (Work* w : shredded) fail(*w, "scrub", e.what());
-            return false;
+            return;
         }
         crash_point("scrubbed");
-        return true;
     }
 
     // Reads catalog.db and its WAL for the public fingerprint of each
@@ -398,10 +431,7 @@ private:
     // also old versions and delete markers, at one request per directory
     // instead of one per object.
     void verify_storage(const std::string& url, std::vector<Work*>& works) {
-        std::set<std::string> unique;
-        for (Work* w : works)
-            if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
-        const std::vector<std::string> names(unique.begin(), unique.end()); // sorted
+        const std::vector<std::string> names = stored_names(works);
         auto workers = workers_for(url);
         // Threads only fill their own slot; failures are recorded afterwards on this thread.
         using Listing = storage::Result<std::vector<storage::ObjectVersion>>;
@@ -425,8 +455,7 @@ private:
                 problem[v.name] = "a version or delete marker of " + v.name + " is still stored";
         }
         for (Work* w : works)
-            if (auto it = problem.find(w->target.object_name); it != problem.end())
-                fail(*w, "verify", it->second);
+            if (const std::string* why = problem_of(*w, problem)) fail(*w, "verify", *why);
     }
 
     void verify() {

@@ -65,29 +65,79 @@ bool file_contains(const std::filesystem::path& p, const std::string& needle) {
 
 TEST_SUITE("core::purge::execute") {
     // A PostgreSQL catalog keeps deleted rows in dead tuples, its WAL,
-    // replicas and backups, out of cairn's reach: until the wrapped keys live
-    // outside the database (issue 16, key custody), a purge there removes and
-    // shreds but never certifies. On SQLite the same run certifies.
-    TEST_CASE("execute: certifies on SQLite; on PostgreSQL stays incomplete at the scrub, without a certificate") {
+    // replicas and backups, out of cairn's reach: there each wrapped key
+    // lives in a key object in storage (core/artifact/key_objects.hpp), which
+    // purge destroys and verifies like the data object, and the catalog never
+    // needs a scrub. On SQLite the key is in the row and the catalog is scrubbed.
+    TEST_CASE("execute: certifies on both catalogs; on PostgreSQL the key object is destroyed and verified") {
         testing::Fixture f;
+        auto a = f.add("exp/a", 1);
+        auto keep = f.add("exp/keep", 2);
+        const std::string key_object = f.key_object_of(a);
+        CHECK(key_object.empty() == f.catalog().is_sqlite());
+        if (!key_object.empty()) REQUIRE(f.backend().stat(key_object));
+        auto req = create_request(f.ctx(), {{"exp/a"}, "subject request", false, std::nullopt}, k_now).request;
+        RunReport report = execute(f.ctx(), make_plan(f.ctx(), k_now), [] { return k_now + 5; });
+        CHECK(report.ok());
+        CHECK_FALSE(f.backend().stat(a.object_name));
+        CHECK(catalog::find_by_uid(f.catalog(), a.uid)->wrapped_key.empty());
+        CHECK(target_state(f.catalog(), a.uid) == "verified");
+        auto cert = nlohmann::json::parse(certificate_of(f.catalog(), req.uid));
+        REQUIRE(cert["artifacts"].size() == 1);
+        if (key_object.empty()) {
+            CHECK(cert["artifacts"][0]["key_custody"] == "catalog");
+            CHECK(cert["artifacts"][0]["catalog_bytes_scanned"] == false); // the fixture's keys are no real blobs
+        } else {
+            CHECK_FALSE(f.backend().stat(key_object));
+            CHECK(f.backend().stat(f.key_object_of(keep))); // the neighbour's key stays
+            CHECK(cert["artifacts"][0]["key_custody"] == "key object");
+            CHECK(cert["artifacts"][0]["key_object"] == key_object);
+        }
+    }
+
+    // A key a cairn without key objects saved into a PostgreSQL row lives
+    // on in the database's WAL and backups: no certificate for it, and the
+    // failure says how to move keys out.
+    TEST_CASE("execute: on PostgreSQL a wrapped key kept in the row stays incomplete at the scrub") {
+        testing::Fixture f;
+        if (f.catalog().is_sqlite()) return;
+        f.keep_keys_in_rows();
         auto a = f.add("exp/a", 1);
         auto req = create_request(f.ctx(), {{"exp/a"}, "subject request", false, std::nullopt}, k_now).request;
         RunReport report = execute(f.ctx(), make_plan(f.ctx(), k_now), [] { return k_now + 5; });
         CHECK_FALSE(f.backend().stat(a.object_name));
-        CHECK(catalog::find_by_uid(f.catalog(), a.uid)->wrapped_key.empty());
-        if (f.catalog().is_sqlite()) {
-            CHECK(report.ok());
-            CHECK(target_state(f.catalog(), a.uid) == "verified");
-            CHECK_FALSE(certificate_of(f.catalog(), req.uid).empty());
-        } else {
-            CHECK_FALSE(report.ok());
-            CHECK(report.requests_done == 0);
-            CHECK(target_state(f.catalog(), a.uid) == "shredded");
-            REQUIRE(report.failures.size() == 1);
-            CHECK(report.failures[0].step == "scrub");
-            CHECK(report.failures[0].message.find("write-ahead log") != std::string::npos);
-            CHECK(certificate_of(f.catalog(), req.uid).empty());
-        }
+        CHECK_FALSE(report.ok());
+        CHECK(report.requests_done == 0);
+        CHECK(target_state(f.catalog(), a.uid) == "shredded");
+        REQUIRE(report.failures.size() == 1);
+        CHECK(report.failures[0].step == "scrub");
+        CHECK(report.failures[0].message.find("write-ahead log") != std::string::npos);
+        CHECK(report.failures[0].message.find("cairn key rotate") != std::string::npos);
+        CHECK(certificate_of(f.catalog(), req.uid).empty());
+    }
+
+    // A kill after the shred step erased the row's reference: the next run
+    // still knows the key object (deletion_target.key_object) and verifies it.
+    TEST_CASE("execute: a key object left by a store that kept it fails verification after the shred") {
+        testing::Fixture f;
+        auto a = f.add("exp/a", 1);
+        const std::string key_object = f.key_object_of(a);
+        if (key_object.empty()) return; // SQLite: keys in rows
+        const std::string content = fs::read_file(f.dir() / "storage" / key_object);
+        create_request(f.ctx(), {{"exp/a"}, "subject request", false, std::nullopt}, k_now);
+        RunReport first = execute(f.ctx(), make_plan(f.ctx(), k_now), [] { return k_now + 5; });
+        CHECK(first.ok());
+        // The key object comes back (a store that kept a copy, a restored backup).
+        std::ofstream(f.dir() / "storage" / key_object) << content;
+        sql::Statement reopen(f.catalog().sql(), "UPDATE deletion_target SET state = 'shredded'");
+        reopen.exec();
+        sql::Statement pending(f.catalog().sql(), "UPDATE deletion_request SET state = 'pending', certificate = NULL");
+        pending.exec();
+        RunReport second = execute(f.ctx(), make_plan(f.ctx(), k_now + 10), [] { return k_now + 15; });
+        CHECK_FALSE(second.ok());
+        REQUIRE(second.failures.size() == 1);
+        CHECK(second.failures[0].step == "verify");
+        CHECK(second.failures[0].message.find(key_object) != std::string::npos);
     }
 
     TEST_CASE("execute: destroys objects, cache and working copies, shreds the key, certifies") {
@@ -121,9 +171,14 @@ TEST_SUITE("core::purge::execute") {
         CHECK(row->version == 1);
         CHECK(row->size == 10);
         CHECK(target_state(f.catalog(), a.uid) == "verified");
-        CHECK_FALSE(file_contains(f.catalog().path(), a.wrapped_key));
-        CHECK_FALSE(file_contains(f.catalog().path().string() + "-wal", a.wrapped_key));
-        CHECK(file_contains(f.catalog().path(), keep.wrapped_key));
+        if (f.catalog().is_sqlite()) {
+            CHECK_FALSE(file_contains(f.catalog().path(), a.wrapped_key));
+            CHECK_FALSE(file_contains(f.catalog().path().string() + "-wal", a.wrapped_key));
+            CHECK(file_contains(f.catalog().path(), keep.wrapped_key));
+        } else {
+            CHECK_FALSE(f.backend().stat(f.key_object_of(a)));
+            CHECK(f.backend().stat(f.key_object_of(keep)));
+        }
 
         auto cert = nlohmann::json::parse(certificate_of(f.catalog(), req.uid));
         CHECK(cert["request"] == req.uid);
@@ -176,6 +231,12 @@ TEST_SUITE("core::purge::execute") {
         CHECK(r.requests_done == 0);
         faulty.keep_objects = false;
         (void)f.backend().remove(a.object_name);
+        if (const auto key_object = f.key_object_of(a); !key_object.empty()) {
+            // The data object alone gone is not enough: its key object is still there.
+            CHECK_FALSE(run_at(f.ctx(), k_now + 1).ok());
+            CHECK(target_state(f.catalog(), a.uid) == "shredded");
+            (void)f.backend().remove(key_object);
+        }
         CHECK(run_at(f.ctx(), k_now + 1).ok());
         CHECK(target_state(f.catalog(), a.uid) == "verified");
     }
@@ -187,10 +248,14 @@ TEST_SUITE("core::purge::execute") {
         auto s = f.add("exp/s", 3);
         auto req = create_request(f.ctx(), {{"exp/p", "exp/o", "exp/s"}, "", false, std::nullopt}, k_now).request;
         // As if a run was killed after removing o's object, and after
-        // shredding s (before the scrub).
-        (void)f.backend().remove(o.object_name);
+        // shredding s (before the scrub), key objects included.
+        for (const auto* a : {&o, &s}) {
+            (void)f.backend().remove(a->object_name);
+            if (const auto key_object = f.key_object_of(*a); !key_object.empty()) (void)f.backend().remove(key_object);
+        }
         f.catalog().sql().execute("UPDATE deletion_target SET state = 'objects_removed' WHERE artifact_id = " + std::to_string(o.id));
-        (void)f.backend().remove(s.object_name);
+        if (const auto key_object = f.key_object_of(s); !key_object.empty())
+            f.catalog().sql().execute("UPDATE deletion_target SET key_object = '" + key_object + "' WHERE artifact_id = " + std::to_string(s.id));
         f.catalog().sql().execute("UPDATE artifact SET wrapped_key = NULL, key = NULL, state = 'deleted' WHERE id = " + std::to_string(s.id));
         f.catalog().sql().execute("UPDATE deletion_target SET state = 'shredded' WHERE artifact_id = " + std::to_string(s.id));
 

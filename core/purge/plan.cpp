@@ -1,5 +1,6 @@
 #include "core/purge/plan.hpp"
 
+#include "core/artifact/key_objects.hpp"
 #include "core/util/time.hpp"
 
 #include <sstream>
@@ -21,7 +22,7 @@ bool Plan::has_work() const { return !retention.empty() || !due.empty(); }
 
 std::vector<PlannedTarget> open_targets(catalog::Catalog& c, int64_t request_id, int* verified) {
     sql::Statement q(c.sql(),
-        "SELECT a.id, a.uid, a.key, a.version, a.size, t.state, s.url, t.object_name"
+        "SELECT a.id, a.uid, a.key, a.version, a.size, t.state, s.url, t.object_name, t.key_object, a.wrapped_key, a.key_id"
         " FROM deletion_target t JOIN artifact a ON a.id = t.artifact_id LEFT JOIN storage s ON s.id = t.storage_id"
         " WHERE t.request_id = ? ORDER BY a.id");
     q.bind(1, request_id);
@@ -33,8 +34,12 @@ std::vector<PlannedTarget> open_targets(catalog::Catalog& c, int64_t request_id,
             if (verified && state == "verified") ++*verified;
             continue;
         }
-        out.push_back({q.getColumn(0).getInt64(), text(q, 1), text(q, 2), q.getColumn(3).getInt(),
-                       static_cast<uint64_t>(q.getColumn(4).getInt64()), state, text(q, 6), text(q, 7)});
+        PlannedTarget t{q.getColumn(0).getInt64(), text(q, 1), text(q, 2), q.getColumn(3).getInt(),
+                        static_cast<uint64_t>(q.getColumn(4).getInt64()), state, text(q, 6), text(q, 7), text(q, 8)};
+        // Until the shred step records it, the row's key reference names it.
+        if (t.key_object.empty() && !t.object_name.empty() && artifact::is_key_reference(text(q, 9)))
+            t.key_object = artifact::key_object_name(t.object_name, text(q, 10));
+        out.push_back(std::move(t));
     }
     return out;
 }

@@ -23,6 +23,9 @@ struct PlannedTarget {
     std::string state; // pending, objects_removed, shredded
     std::string storage_url;
     std::string object_name;
+    // The artifact's key object (core/artifact/key_objects.hpp), destroyed
+    // and verified with the data object; empty when the key is in the row.
+    std::string key_object;
 };
 
 struct DueRequest {

@@ -1,6 +1,7 @@
 #pragma once
 // Test fixture for core/purge unit tests: a fresh catalog and a local
 // storage directory in a temp dir, and helpers to add artifacts and runs.
+#include "core/artifact/key_objects.hpp"
 #include "core/catalog/artifacts.hpp"
 #include "core/catalog/testing.hpp"
 #include "core/purge/context.hpp"
@@ -44,6 +45,13 @@ public:
     const std::filesystem::path& dir() const { return m_dir; }
     // Route purge's storage through another backend (faults).
     void use_backend(storage::Backend* b) { m_active = b ? b : m_backend.get(); }
+    // Rows added from now on keep their wrapped key in the row even on
+    // PostgreSQL, as a cairn without key objects saved them.
+    void keep_keys_in_rows() { m_keys_in_rows = true; }
+    // The key object of `row` in storage, or "" when its key is in the row.
+    std::string key_object_of(const catalog::ArtifactRow& row) const {
+        return artifact::is_key_reference(row.wrapped_key) ? artifact::key_object_name(row.object_name, row.key_id) : "";
+    }
 
     // A stored artifact with a cache entry, created at `created_at`.
     catalog::ArtifactRow add(const std::string& key, int64_t created_at, std::optional<int64_t> run_id = std::nullopt) {
@@ -103,6 +111,11 @@ public:
             std::filesystem::create_directories((root / r.object_name).parent_path());
             std::ofstream(root / r.object_name) << "0123456789";
         }
+        // As save does on a catalog that keeps keys in objects.
+        if (artifact::keys_in_objects(*m_catalog) && !m_keys_in_rows) {
+            std::ofstream(m_dir / "storage" / artifact::key_object_name(r.object_name, r.key_id)) << r.wrapped_key;
+            r.wrapped_key = artifact::key_reference(r.wrapped_key);
+        }
         return r;
     }
 
@@ -118,6 +131,7 @@ private:
     storage::Backend* m_active = nullptr;
     cache::Cache m_cache;
     int64_t m_storage_id = 0;
+    bool m_keys_in_rows = false;
     Context m_ctx;
 };
 
