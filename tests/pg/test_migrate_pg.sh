@@ -50,6 +50,9 @@ cairn save notes.txt --key data/latin1 --description "$(printf 'caf\xe9')" >/dev
 expect_exit 2 "a row PostgreSQL cannot store" cairn catalog migrate --to "$url" --allow-plain-catalog
 expect_err_contains "not valid UTF-8"
 check "the database has no schema" test "$(psql_q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0
+check "the key objects it wrote are removed again" test -z "$(find .cairn/storage -name '*.key')"
+check "the rows hold their wrapped keys again" \
+    test "$(sql .cairn/catalog.db "SELECT count(*) FROM artifact WHERE wrapped_key IS NOT NULL AND length(wrapped_key) = 33")" = 0
 check "config.yaml still names SQLite" test -z "$(grep 'url: postgresql' .cairn/config.yaml)"
 check "catalog.db is still there" test -f .cairn/catalog.db
 # (take the Latin-1 artifact out again: a purge, as a user would)
@@ -71,7 +74,24 @@ expect_exit 0 "the trail verifies again" cairn audit verify
 for t in $tables; do before[$t]=$(sql .cairn/catalog.db "SELECT count(*) FROM $t"); done
 
 # --- the move ---------------------------------------------------------------------
+wrapped_keys=$(sql .cairn/catalog.db "SELECT lower(hex(wrapped_key)) FROM artifact WHERE wrapped_key IS NOT NULL ORDER BY lower(hex(wrapped_key))")
 expect_exit 0 "catalog migrate" cairn catalog migrate --to "$url" --allow-plain-catalog
+check "it says it moved the $(grep -c . <<<"$wrapped_keys") wrapped keys into key objects" \
+    grep -q "$(grep -c . <<<"$wrapped_keys") wrapped data keys moved into key objects" "$T/out"
+check "the key objects hold exactly the wrapped keys the rows held" \
+    test "$(for f in $(find .cairn/storage -name '*.key'); do od -An -v -tx1 "$f" | tr -d ' \n'; echo; done | sort)" = "$wrapped_keys"
+check "every row in the database holds a key reference" \
+    test "$(psql_q "SELECT count(*) FROM artifact WHERE wrapped_key IS NOT NULL AND (length(wrapped_key) <> 33 OR get_byte(wrapped_key, 0) <> 16)")" = 0
+psql_q "CHECKPOINT" >/dev/null
+check "no wrapped key entered the cluster's files (tables, WAL)" python3 - "$(psql_q "SHOW data_directory")" $wrapped_keys <<'PY'
+import os, sys
+root, needles = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
+for d, _, files in os.walk(root):
+    for f in files:
+        try: data = open(os.path.join(d, f), 'rb').read()
+        except OSError: continue
+        if any(n in data for n in needles): sys.exit(1)
+PY
 check "it names the database roles it made" grep -q "cairn_${pg_db}_reader" "$T/out"
 check "config.yaml names the database" grep -qF "url: $url" .cairn/config.yaml
 check "catalog.db is retired" test ! -e .cairn/catalog.db -a -f .cairn/catalog.db.migrated
@@ -112,6 +132,10 @@ check "events are signed from the one after the move" \
 check "every one of them is" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq > $migrate_seq AND signature IS NULL")" = 0
 check "and some are" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq > $migrate_seq")" -gt 1
 check "none before" test "$(psql_q "SELECT count(*) FROM audit_event WHERE seq <= $migrate_seq AND signature IS NOT NULL")" = 0
+expect_exit 0 "purge request for a moved artifact" cairn purge request data/raw --grace 0 --reason test
+expect_exit 0 "purge run certifies on PostgreSQL" cairn purge run
+check "its certificate names the key object destroyed" \
+    test "$(psql_q "SELECT certificate::json->'artifacts'->0->>'key_custody' FROM deletion_request WHERE reason = 'test' ORDER BY id DESC LIMIT 1")" = "key object"
 expect_exit 2 "a second migrate" cairn catalog migrate --to "$url" --allow-plain-catalog
 expect_err_contains "already in the PostgreSQL catalog"
 
