@@ -26,6 +26,13 @@ void forget_pending_upload(Catalog& c, const std::string& object_name) {
     c.write_transaction([&] { forget_pending_upload_in_transaction(c, object_name); });
 }
 
+std::vector<std::string> pending_upload_names(Catalog& c) {
+    sql::Statement q(c.sql(), "SELECT object_name FROM pending_upload ORDER BY object_name");
+    std::vector<std::string> out;
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return out;
+}
+
 std::vector<PendingUpload> pending_uploads_before(Catalog& c, int64_t storage_id, int64_t started_before) {
     sql::Statement q(c.sql(), "SELECT object_name, host, pid FROM pending_upload"
                                 " WHERE started_at < ? AND storage_id = ?");

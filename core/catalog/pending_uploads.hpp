@@ -24,6 +24,9 @@ void forget_pending_upload(Catalog& c, const std::string& object_name);
 // Call inside a write transaction (the save that records its artifact).
 void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name);
 
+// Every pending upload's object name, sorted.
+std::vector<std::string> pending_upload_names(Catalog& c);
+
 // Uploads to this storage started before `started_before` (ms).
 std::vector<PendingUpload> pending_uploads_before(Catalog& c, int64_t storage_id, int64_t started_before);
 

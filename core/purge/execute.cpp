@@ -2,6 +2,7 @@
 
 #include "core/audit/audit.hpp"
 #include "core/catalog/copies.hpp"
+#include "core/catalog/pending_uploads.hpp"
 #include "core/keys/keyring.hpp"
 #include "core/purge/certificate.hpp"
 #include "core/purge/copies.hpp"
@@ -192,6 +193,7 @@ private:
         for (const Work* w : works) {
             if (!w->target.object_name.empty()) unique.insert(w->target.object_name);
             if (!w->target.key_object.empty()) unique.insert(w->target.key_object);
+            unique.insert(w->target.leftover_key_objects.begin(), w->target.leftover_key_objects.end());
         }
         return {unique.begin(), unique.end()};
     }
@@ -200,6 +202,8 @@ private:
     static const std::string* problem_of(const Work& w, const std::map<std::string, std::string>& problems) {
         for (const std::string* name : {&w.target.object_name, &w.target.key_object})
             if (auto it = problems.find(*name); !name->empty() && it != problems.end()) return &it->second;
+        for (const auto& name : w.target.leftover_key_objects)
+            if (auto it = problems.find(name); it != problems.end()) return &it->second;
         return nullptr;
     }
 
@@ -479,7 +483,12 @@ private:
                 if (!w->failed) verify_copies(*w);
         }
         in_batches(shredded, [&](std::vector<Work*>& batch) {
-            commit(batch, "shredded", "verified");
+            commit(batch, "shredded", "verified", [&] {
+                for (Work* w : batch)
+                    if (!w->failed)
+                        for (const auto& name : w->target.leftover_key_objects)
+                            catalog::forget_pending_upload_in_transaction(m_ctx.catalog, name);
+            });
             for (Work* w : batch)
                 if (!w->failed) ++m_report.artifacts_verified;
             crash_point("verified");

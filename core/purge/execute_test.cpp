@@ -1,3 +1,4 @@
+#include "core/catalog/pending_uploads.hpp"
 #include "core/catalog/testing.hpp"
 #include "core/purge/execute.hpp"
 #include "core/purge/testing.hpp"
@@ -114,6 +115,30 @@ TEST_SUITE("core::purge::execute") {
         CHECK(report.failures[0].message.find("write-ahead log") != std::string::npos);
         CHECK(report.failures[0].message.find("cairn key rotate") != std::string::npos);
         CHECK(certificate_of(f.catalog(), req.uid).empty());
+    }
+
+    // A rotation killed after its commit leaves the key object it replaced
+    // registered as a pending upload: purge destroys and verifies it too.
+    TEST_CASE("execute: a replaced key object still pending removal is destroyed with the artifact") {
+        testing::Fixture f;
+        auto a = f.add("exp/a", 1);
+        auto keep = f.add("exp/keep", 2);
+        const std::string leftover = artifact::key_object_name(a.object_name, "00000000000000aa");
+        const std::string neighbour = artifact::key_object_name(keep.object_name, "00000000000000aa");
+        for (const auto& name : {leftover, neighbour}) {
+            std::ofstream(f.dir() / "storage" / name) << "old wrapping";
+            catalog::add_pending_upload(f.catalog(), name, 1, 0, "testhost", 1);
+        }
+        create_request(f.ctx(), {{"exp/a"}, "subject request", false, std::nullopt}, k_now);
+        Plan plan = make_plan(f.ctx(), k_now);
+        REQUIRE(plan.due.size() == 1);
+        REQUIRE(plan.due[0].targets.size() == 1);
+        CHECK(plan.due[0].targets[0].leftover_key_objects == std::vector<std::string>{leftover});
+        RunReport report = execute(f.ctx(), plan, [] { return k_now + 5; });
+        CHECK(report.ok());
+        CHECK_FALSE(f.backend().stat(leftover));
+        CHECK(f.backend().stat(neighbour)); // another artifact's stays, with its row
+        CHECK(catalog::pending_upload_names(f.catalog()) == std::vector<std::string>{neighbour});
     }
 
     // A kill after the shred step erased the row's reference: the next run

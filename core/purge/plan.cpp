@@ -1,8 +1,10 @@
 #include "core/purge/plan.hpp"
 
 #include "core/artifact/key_objects.hpp"
+#include "core/catalog/pending_uploads.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace cairn::purge {
@@ -27,6 +29,7 @@ std::vector<PlannedTarget> open_targets(catalog::Catalog& c, int64_t request_id,
         " WHERE t.request_id = ? ORDER BY a.id");
     q.bind(1, request_id);
     std::vector<PlannedTarget> out;
+    const std::vector<std::string> pending = catalog::pending_upload_names(c); // sorted
     if (verified) *verified = 0;
     while (q.executeStep()) {
         std::string state = q.getColumn(5).getString();
@@ -35,10 +38,16 @@ std::vector<PlannedTarget> open_targets(catalog::Catalog& c, int64_t request_id,
             continue;
         }
         PlannedTarget t{q.getColumn(0).getInt64(), text(q, 1), text(q, 2), q.getColumn(3).getInt(),
-                        static_cast<uint64_t>(q.getColumn(4).getInt64()), state, text(q, 6), text(q, 7), text(q, 8)};
+                        static_cast<uint64_t>(q.getColumn(4).getInt64()), state, text(q, 6), text(q, 7), text(q, 8), {}};
         // Until the shred step records it, the row's key reference names it.
         if (t.key_object.empty() && !t.object_name.empty() && artifact::is_key_reference(text(q, 9)))
             t.key_object = artifact::key_object_name(t.object_name, text(q, 10));
+        if (!t.object_name.empty()) {
+            const std::string prefix = t.object_name + ".";
+            for (auto it = std::lower_bound(pending.begin(), pending.end(), prefix);
+                 it != pending.end() && it->starts_with(prefix); ++it)
+                if (*it != t.key_object && it->ends_with(".key")) t.leftover_key_objects.push_back(*it);
+        }
         out.push_back(std::move(t));
     }
     return out;

@@ -26,6 +26,10 @@ struct PlannedTarget {
     // The artifact's key object (core/artifact/key_objects.hpp), destroyed
     // and verified with the data object; empty when the key is in the row.
     std::string key_object;
+    // Other key objects of the artifact still registered as pending uploads
+    // (a rotation killed before it removed the one it replaced): destroyed
+    // and verified too, then forgotten.
+    std::vector<std::string> leftover_key_objects;
 };
 
 struct DueRequest {
