@@ -18,6 +18,14 @@ struct LsOpts {
     bool all_versions = false;
 };
 
+// The start of a content hash: its kind ("tree1:", none for a plain
+// SHA-256) and 12 hex digits, so the digits shown are always the digest's.
+std::string short_hash(const std::string& hash) {
+    const size_t colon = hash.find(':');
+    const size_t digits = colon == std::string::npos ? 0 : colon + 1;
+    return hash.substr(0, digits + 12);
+}
+
 void run(const LsOpts& o, GlobalOptions& g) {
     Instance& inst = instance(g);
     auto rows = catalog::list_artifacts(inst.catalog(), o.prefix, o.all_versions);
@@ -32,10 +40,10 @@ void run(const LsOpts& o, GlobalOptions& g) {
         info(g, "no artifacts" + (o.prefix.empty() ? std::string() : " under '" + o.prefix + "'"));
         return;
     }
-    std::printf("%-40s %4s %10s  %-12s  %-20s  %s\n", "KEY", "VER", "SIZE", "HASH", "CREATED", "UID");
+    std::printf("%-40s %4s %10s  %-18s  %-20s  %s\n", "KEY", "VER", "SIZE", "HASH", "CREATED", "UID");
     for (const auto& a : rows)
-        std::printf("%s %4d %10s  %-12s  %-20s  %s\n", pad_to(a.key, 40).c_str(), a.version, human_size(a.size).c_str(),
-                    a.hash.substr(0, 12).c_str(), format_utc_ms(a.created_at).substr(0, 19).c_str(), a.uid.c_str());
+        std::printf("%s %4d %10s  %-18s  %-20s  %s\n", pad_to(a.key, 40).c_str(), a.version, human_size(a.size).c_str(),
+                    short_hash(a.hash).c_str(), format_utc_ms(a.created_at).substr(0, 19).c_str(), a.uid.c_str());
 }
 
 } // namespace

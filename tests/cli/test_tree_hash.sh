@@ -22,6 +22,8 @@ for n in 0 1 $((L - 1)) $L $((L + 1)) $((3 * L + 5)); do
     head -c "$n" /dev/urandom > "f$n"
     expect_exit 0 "save $n bytes" cairn save "f$n" --key "f/$n"
     check "f/$n has a tree hash" [ "$(hash_of "f/$n" | cut -c1-6)" = tree1: ]
+    expect_exit 0 "ls f/$n" cairn ls "f/$n"
+    check "ls shows the kind and 12 digits of the digest" grep -qE " $(hash_of "f/$n" | cut -c1-18) " "$T/out"
     expect_exit 0 "load $n bytes" cairn load "f/$n" -o "out$n"
     check "f/$n comes back whole" same_file "f$n" "out$n"
     size=$(sql "SELECT stored_size FROM artifact WHERE key = ?" "f/$n")
@@ -98,6 +100,8 @@ head -c $((2 * L + 7)) /dev/urandom > old.bin
 expect_exit 0 "save as before issue 17" env CAIRN_TEST_SAVE_PLAIN_SHA256=1 "$CAIRN_BIN" save old.bin --key old
 old_uid=$(head -1 "$T/out")
 check "the old artifact has a plain SHA-256" [ "$(hash_of old)" = "$(sha256sum old.bin | cut -c1-64)" ]
+expect_exit 0 "ls old" cairn ls old
+check "ls shows 12 digits of the plain SHA-256, as sha256sum starts" grep -qE " $(sha256sum old.bin | cut -c1-12) " "$T/out"
 expect_exit 0 "an old artifact loads" cairn load old -o old.out
 check "and comes back whole" same_file old.bin old.out
 expect_exit 0 "the same content saved now" cairn save old.bin --key old
