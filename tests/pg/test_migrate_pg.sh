@@ -110,6 +110,26 @@ done
 check "the same chain head for the same event" test \
     "$(psql_q "SELECT encode(chain, 'hex') FROM audit_event WHERE action = 'catalog.migrate' AND result = 'ok'")" = \
     "$(sql .cairn/catalog.db.migrated "SELECT lower(hex(chain)) FROM audit_event WHERE action = 'catalog.migrate' AND result = 'ok'")"
+# The independent reader (written from docs/FORMAT.md) follows the key
+# references in the retired catalog to the key objects.
+keyfile=$XDG_CONFIG_HOME/cairn/keys/$(sed -n "s/^instance_id: //p" .cairn/config.yaml).key
+for k in data/raw data/dir; do
+    check "the retired catalog's $k row holds a key reference" \
+        test "$(sql .cairn/catalog.db.migrated "SELECT length(wrapped_key) || ' ' || hex(substr(wrapped_key, 1, 1)) FROM artifact WHERE key = '$k'")" = "33 10"
+done
+expect_exit 0 "the independent reader loads a file through its key object" \
+    python3 "$CAIRN_SOURCE_DIR/tests/vectors/reader.py" --instance .cairn --catalog catalog.db.migrated --key data/raw --key-file "$keyfile" -o "$T/raw.reader"
+check "the same bytes" same_file raw.bin "$T/raw.reader"
+expect_exit 0 "and a folder" \
+    python3 "$CAIRN_SOURCE_DIR/tests/vectors/reader.py" --instance .cairn --catalog catalog.db.migrated --key data/dir --key-file "$keyfile" -o "$T/dir.reader"
+check "the same folder" diff -r dir "$T/dir.reader"
+raw_key_object=.cairn/storage/$(psql_q "SELECT object_name || '.' || key_id || '.key' FROM artifact WHERE key = 'data/raw'")
+cp "$raw_key_object" "$T/raw.key"
+printf 'x' >> "$raw_key_object"
+expect_exit 1 "the reader refuses a key object that does not match its reference" \
+    python3 "$CAIRN_SOURCE_DIR/tests/vectors/reader.py" --instance .cairn --catalog catalog.db.migrated --key data/raw --key-file "$keyfile" -o "$T/raw.reader2"
+expect_err_contains "does not match the row's key reference"
+cp "$T/raw.key" "$raw_key_object"
 expect_exit 0 "the trail verifies on PostgreSQL" cairn audit verify
 expect_exit 0 "the checkpoint from before still verifies" cairn audit verify --checkpoint "$T/cp.json"
 expect_exit 0 "load after the move" cairn load data/raw -o "$T/raw.back"

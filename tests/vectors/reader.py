@@ -224,7 +224,7 @@ def check_content(plaintext, content_hash, size):
 
 
 def find_artifact(db, key, version):
-    sql = ("SELECT a.uid, a.kind, a.hash, a.size, a.object_name, a.wrapped_key, s.url "
+    sql = ("SELECT a.uid, a.kind, a.hash, a.size, a.object_name, a.wrapped_key, s.url, a.key_id "
            "FROM artifact a JOIN storage s ON s.id = a.storage_id "
            "WHERE a.key = ? AND a.state = 'active' AND ")
     row = db.execute(sql + ("a.version = ?" if version else "a.is_latest = 1"),
@@ -232,6 +232,18 @@ def find_artifact(db, key, version):
     if row is None:
         raise FormatError(f"no active artifact {key}")
     return row
+
+
+def wrapped_data_key(column, url, object_name, key_id):
+    """The row's blob, or for a key reference (type 10) its key object's,
+    once its SHA-256 matches the reference (FORMAT.md section 3)."""
+    if len(column) != 33 or column[0] != 0x10:
+        return column
+    with open(os.path.join(url, f"{object_name}.{key_id}.key"), "rb") as f:
+        blob = f.read()
+    if not hmac.compare_digest(hashlib.sha256(blob).digest(), column[1:]):
+        raise FormatError("the key object does not match the row's key reference")
+    return blob
 
 
 def unpack_folder(stream, out):
@@ -265,6 +277,7 @@ def unpack_folder(stream, out):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--instance", required=True, help="the .cairn directory")
+    ap.add_argument("--catalog", default="catalog.db", help="the SQLite catalog's file name in it")
     ap.add_argument("--key-file")
     ap.add_argument("--passphrase-file")
     ap.add_argument("--identity")
@@ -273,14 +286,14 @@ def main():
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
 
-    db = sqlite3.connect(f"file:{os.path.join(args.instance, 'catalog.db')}?mode=ro", uri=True)
+    db = sqlite3.connect(f"file:{os.path.join(args.instance, args.catalog)}?mode=ro", uri=True)
     if args.identity:
         instance_key = instance_key_from_identity(db, args.identity)
     else:
         instance_key = read_key_file(args.key_file, args.passphrase_file)
-    uid, kind, content_hash, size, object_name, wrapped, url = find_artifact(
+    uid, kind, content_hash, size, object_name, wrapped, url, key_id = find_artifact(
         db, args.key, args.version)
-    data_key = unwrap_data_key(bytes(wrapped), instance_key)
+    data_key = unwrap_data_key(wrapped_data_key(bytes(wrapped), url, object_name, key_id), instance_key)
 
     # Plaintext goes to a temporary file first: it is only trusted once the
     # whole stream authenticated and the content hash matched.
