@@ -94,6 +94,12 @@ nlohmann::json make_certificate(catalog::Catalog& catalog, const Actor& actor, c
                       "catalog.db and its WAL were read and hold no copy of the wrapped key's nonce"}}},
         {"artifacts", arts},
     };
+    // What a copy of the catalog taken before the purge can still show.
+    cert["catalog"] = catalog.is_sqlite()
+        ? "SQLite: the erased rows and redacted text were scrubbed from catalog.db and its WAL"
+        : "PostgreSQL: it never held a wrapped data key (key_custody \"key object\"); the key, description, "
+          "hash and audit text are erased from the live rows only, and their versions from before the purge stay "
+          "in the database's dead tuples, write-ahead log, archives, replicas and backups until those expire";
     if (!req.policy.empty()) cert["policy"] = req.policy;
     if (!req.reason.empty()) cert["reason"] = req.reason;
     return cert;
