@@ -60,8 +60,9 @@ int64_t rewrap_artifacts(Instance& inst, const keys::KeyRing& from, const keys::
             wrapped = artifact::store_key_object(inst.storage(), inst.cache().new_temp(), name, wrapped);
             // Removed after commit; a kill before then leaves it to cleanup_leftovers().
             if (had_object) {
-                catalog::add_pending_upload(catalog, old_object, inst.storage_id(), static_cast<int64_t>(now_ms()),
-                                            inst.actor().host, static_cast<int64_t>(inst.actor().pid));
+                catalog::add_pending_upload_in_transaction(catalog, old_object, inst.storage_id(),
+                                                           static_cast<int64_t>(now_ms()), inst.actor().host,
+                                                           static_cast<int64_t>(inst.actor().pid));
                 changes.replaced.push_back(old_object);
             }
         }

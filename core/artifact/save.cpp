@@ -239,9 +239,14 @@ std::string default_key(const stdfs::path& path) {
     return p.filename().string();
 }
 
-void register_pending(Instance& inst, const std::string& object_name) {
-    catalog::add_pending_upload(inst.catalog(), object_name, inst.storage_id(), static_cast<int64_t>(now_ms()),
-                                inst.actor().host, static_cast<int64_t>(inst.actor().pid));
+// Records the objects a save is about to put, in one transaction.
+void register_pending(Instance& inst, const std::vector<std::string>& names) {
+    inst.catalog().write_transaction([&] {
+        for (const auto& name : names)
+            catalog::add_pending_upload_in_transaction(inst.catalog(), name, inst.storage_id(),
+                                                       static_cast<int64_t>(now_ms()), inst.actor().host,
+                                                       static_cast<int64_t>(inst.actor().pid));
+    });
 }
 
 // Removes what a save that will not commit uploaded, as far as its
@@ -254,11 +259,11 @@ void discard_uploads(Instance& inst, const std::vector<std::string>& names) {
 }
 
 // On a catalog that keeps keys in objects: stores the wrapped key as the
-// artifact's key object and puts its reference in the row. A failure
-// removes the data object too, so nothing of the save is left.
+// artifact's key object (registered as pending with the data object) and
+// puts its reference in the row. A failure removes the data object too, so
+// nothing of the save is left.
 void store_key_of(Instance& inst, catalog::ArtifactRow& row) {
     const std::string name = key_object_name(row.object_name, row.key_id);
-    register_pending(inst, name);
     try {
         row.wrapped_key = store_key_object(inst.storage(), inst.cache().new_temp(), name, row.wrapped_key);
     } catch (...) {
@@ -267,11 +272,11 @@ void store_key_of(Instance& inst, catalog::ArtifactRow& row) {
     }
 }
 
-// The objects a save put into storage: the data object and, on a catalog
+// The objects a save puts into storage: the data object and, on a catalog
 // that keeps keys in objects, its key object.
-std::vector<std::string> uploads_of(const catalog::ArtifactRow& row) {
+std::vector<std::string> uploads_of(Instance& inst, const catalog::ArtifactRow& row) {
     std::vector<std::string> names{row.object_name};
-    if (is_key_reference(row.wrapped_key)) names.push_back(key_object_name(row.object_name, row.key_id));
+    if (keys_in_objects(inst.catalog())) names.push_back(key_object_name(row.object_name, row.key_id));
     return names;
 }
 
@@ -349,7 +354,8 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         return r;
     }
 
-    register_pending(inst, row.object_name);
+    const std::vector<std::string> uploads = uploads_of(inst, row);
+    register_pending(inst, uploads);
     if (auto st = inst.storage().put_temp(row.object_name, temp); !st) {
         // A failed put may still have stored the object (the store took it
         // but its answer timed out) or an unfinished multipart upload. Only
@@ -358,7 +364,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         // refused the write (403, 400...) holds nothing to remove, and a
         // credential that may not delete must not leave the row behind.
         if (st.error().nothing_stored || inst.storage().remove(row.object_name))
-            catalog::forget_pending_upload(inst.catalog(), row.object_name);
+            for (const auto& name : uploads) catalog::forget_pending_upload(inst.catalog(), name);
         throw Error(ErrorKind::storage, "cannot upload to " + inst.storage().describe() + ": " + st.error().message,
                     "check the storage and try again; nothing was saved");
     }
@@ -381,7 +387,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::insert_artifact(inst.catalog(), row);
         stamp_wrap_mac(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
-        for (const auto& name : uploads_of(row)) catalog::forget_pending_upload_in_transaction(inst.catalog(), name);
+        for (const auto& name : uploads) catalog::forget_pending_upload_in_transaction(inst.catalog(), name);
         audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
                            {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
         if (sha256) event.details["sha256"] = *sha256;
@@ -389,12 +395,12 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         audit::append(inst.catalog(), inst.actor(), event);
     });
     if (rotated) {
-        discard_uploads(inst, uploads_of(row));
+        discard_uploads(inst, uploads);
         throw Error(ErrorKind::conflict, "the instance key was rotated while saving; nothing was saved",
                     "run the command again");
     }
     if (raced) {
-        discard_uploads(inst, uploads_of(row));
+        discard_uploads(inst, uploads);
         SaveResult r = keep_existing(inst, *raced, plan, sha256);
         r.skipped = std::move(p.skipped);
         return r;

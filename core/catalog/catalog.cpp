@@ -217,6 +217,11 @@ void Catalog::read_transaction(const std::function<void()>& body) {
 }
 
 void Catalog::transaction(const char* begin, const std::function<void()>& body) {
+    // SQLite refuses a nested BEGIN; PostgreSQL only warns, and the inner
+    // COMMIT would commit the outer transaction's work early: refuse both.
+    if (m_sql->in_transaction())
+        throw Error(ErrorKind::internal, "a catalog transaction was opened inside another",
+                    "this is a bug in cairn; the command's changes to the catalog were rolled back");
     m_sql->execute(begin);
     try {
         body();

@@ -1,5 +1,7 @@
 #include "core/catalog/artifacts.hpp"
 #include "core/catalog/catalog.hpp"
+#include "core/catalog/testing.hpp"
+#include "core/util/error.hpp"
 #include "core/util/random.hpp"
 
 #include <doctest/doctest.h>
@@ -100,5 +102,26 @@ TEST_SUITE("core::catalog") {
         CHECK(catalog::list_artifacts(*c, "%", true).empty());
         CHECK(catalog::find_same_content(*c, "k", "h1")->version == 2);
         remove_catalog(path);
+    }
+}
+
+// Run on both catalogs (tests/pg/test_catalog.sh selects core::catalog::db*).
+TEST_SUITE("core::catalog::db::transactions") {
+    // PostgreSQL only warns about a nested BEGIN, and the inner COMMIT would
+    // commit the outer transaction's work early: both catalogs refuse it, and
+    // the outer transaction rolls back whole.
+    TEST_CASE("write_transaction: a nested one is refused and the outer rolls back") {
+        const auto dir = stdfs::temp_directory_path() / ("cairn-nest-" + random_hex(6));
+        stdfs::create_directories(dir);
+        auto c = catalog::testing::open_test_catalog(dir);
+        const int64_t before = catalog::testing::query_int(*c, "SELECT COUNT(*) FROM storage");
+        CHECK_THROWS_WITH_AS(c->write_transaction([&] {
+            c->sql().execute("INSERT INTO storage (url, created_at) VALUES ('/nested', 0)");
+            c->write_transaction([&] {});
+        }), doctest::Contains("opened inside another"), Error);
+        CHECK_FALSE(c->sql().in_transaction());
+        CHECK(catalog::testing::query_int(*c, "SELECT COUNT(*) FROM storage") == before);
+        c.reset();
+        stdfs::remove_all(dir);
     }
 }

@@ -2,18 +2,21 @@
 
 namespace cairn::catalog {
 
+void add_pending_upload_in_transaction(Catalog& c, const std::string& object_name, int64_t storage_id,
+                                       int64_t started_at, const std::string& host, int64_t pid) {
+    sql::Statement q(c.sql(), "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid)"
+                                " VALUES (?,?,?,?,?)");
+    q.bind(1, object_name);
+    q.bind(2, storage_id);
+    q.bind(3, started_at);
+    q.bind(4, host);
+    q.bind(5, pid);
+    q.exec();
+}
+
 void add_pending_upload(Catalog& c, const std::string& object_name, int64_t storage_id,
                         int64_t started_at, const std::string& host, int64_t pid) {
-    c.write_transaction([&] {
-        sql::Statement q(c.sql(), "INSERT INTO pending_upload (object_name, storage_id, started_at, host, pid)"
-                                    " VALUES (?,?,?,?,?)");
-        q.bind(1, object_name);
-        q.bind(2, storage_id);
-        q.bind(3, started_at);
-        q.bind(4, host);
-        q.bind(5, pid);
-        q.exec();
-    });
+    c.write_transaction([&] { add_pending_upload_in_transaction(c, object_name, storage_id, started_at, host, pid); });
 }
 
 void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name) {

@@ -19,6 +19,10 @@ struct PendingUpload {
 // Each opens its own write transaction.
 void add_pending_upload(Catalog& c, const std::string& object_name, int64_t storage_id,
                         int64_t started_at, const std::string& host, int64_t pid);
+// Call inside a write transaction (a save registering its objects together,
+// a rotation registering the key objects it replaces as it commits).
+void add_pending_upload_in_transaction(Catalog& c, const std::string& object_name, int64_t storage_id,
+                                       int64_t started_at, const std::string& host, int64_t pid);
 void forget_pending_upload(Catalog& c, const std::string& object_name);
 
 // Call inside a write transaction (the save that records its artifact).
