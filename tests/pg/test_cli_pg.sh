@@ -150,7 +150,18 @@ cp "$T/key.saved" "$key_object"
 expect_exit 0 "load again once it is back" cairn load data/raw -o "$T/back2.bin"
 check "the same bytes" same_file raw.bin "$T/back2.bin"
 
-# Rotation writes each key object anew under the new key id and removes the old.
+# A row as a cairn without key objects (schema 7) saved it on PostgreSQL:
+# the wrapped key in the row, with its wrap MAC, and no key object.
+clean_uid=$(psql_q "SELECT uid FROM artifact WHERE key = 'data/clean'")
+psql_q "$(python3 "$CAIRN_SOURCE_DIR/tests/pg/key_into_row.py" "$T/p/.cairn/audit.key" "$clean_uid" "$key_id" "$clean_key_object")" >/dev/null
+rm "$clean_key_object"
+check "data/clean's wrapped key is in its row" \
+    test "$(psql_q "SELECT length(wrapped_key) FROM artifact WHERE key = 'data/clean'")" = "$(stat -c %s "$T/key.saved")"
+expect_exit 0 "such a row still loads" cairn load data/clean -o "$T/clean.back"
+check "its bytes" same_file clean.txt "$T/clean.back"
+
+# Rotation writes each key object anew under the new key id and removes the
+# old; a key still in its row moves into a key object.
 pending_before=$(psql_q "SELECT count(*) FROM pending_upload")
 expect_exit 0 "key rotate" cairn key rotate
 new_key_id=$(psql_q "SELECT key_id FROM artifact WHERE key = 'data/raw'")
@@ -166,6 +177,12 @@ check "no key object under the old key id is left but the refused save's" \
 check "the rotation left no pending upload of its own" test "$(psql_q "SELECT count(*) FROM pending_upload")" = "$pending_before"
 expect_exit 0 "load after the rotation" cairn load data/raw -o "$T/back3.bin"
 check "the same bytes" same_file raw.bin "$T/back3.bin"
+check "data/clean's key moved out of its row" \
+    test "$(psql_q "SELECT length(wrapped_key) || ' ' || get_byte(wrapped_key, 0) FROM artifact WHERE key = 'data/clean'")" = "33 16"
+check "into a key object under the new key id" \
+    test -s "$T/p/.cairn/storage/$(psql_q "SELECT object_name FROM artifact WHERE key = 'data/clean'").$new_key_id.key"
+expect_exit 0 "and it loads from there" cairn load data/clean -o "$T/clean.back2"
+check "its bytes" same_file clean.txt "$T/clean.back2"
 
 # --- purge: data and key object go, and the certificate says so ---------------
 expect_exit 0 "purge request" cairn purge request data/raw --grace 0 --reason test
