@@ -42,10 +42,7 @@ int64_t rewrap_artifacts(Instance& inst, const keys::KeyRing& from, const keys::
     catalog::Catalog& catalog = inst.catalog();
     std::vector<catalog::ArtifactRow> rows = catalog::sealed_artifacts(catalog);
     for (const auto& row : rows)
-        if (!crypto::constant_time_equal(artifact::wrap_mac(catalog, row), catalog::wrap_mac(catalog, row.id)))
-            throw Error(ErrorKind::integrity,
-                        "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in the catalog",
-                        "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
+        artifact::require_wrap_mac(catalog, row, "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
     sql::Statement update(catalog.sql(),
                              "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
     const bool in_objects = artifact::keys_in_objects(catalog);
@@ -130,15 +127,6 @@ bool rotation_committed(catalog::Catalog& catalog, const std::string& key_id) {
     }
 }
 
-// After a failed transaction: removes the pending key file unless the
-// catalog did commit to its key (then it must stay, to be rolled forward).
-void remove_if_uncommitted(catalog::Catalog& catalog, const stdfs::path& pending,
-                           const std::string& key_id) {
-    if (rotation_committed(catalog, key_id)) return;
-    std::error_code ec;
-    stdfs::remove(pending, ec);
-}
-
 void install(const stdfs::path& pending, const stdfs::path& key_file) {
     if (std::rename(pending.c_str(), key_file.c_str()) != 0)
         throw Error(
@@ -196,8 +184,13 @@ RotateResult rotate_instance_key(Instance& inst, const RotateOptions& o) {
             audit::append(catalog, inst.actor(), {o.audit_action, {}, "ok", std::nullopt, details});
         });
     } catch (...) {
-        if (pending_written) remove_if_uncommitted(catalog, pending, r.new_key_id);
-        if (!rotation_committed(catalog, r.new_key_id)) remove_key_objects(inst, key_objects.written, false);
+        // Unless the catalog did commit to the new key (then the pending key
+        // file and the new key objects must stay, to be rolled forward).
+        if (!rotation_committed(catalog, r.new_key_id)) {
+            std::error_code ec;
+            if (pending_written) stdfs::remove(pending, ec);
+            remove_key_objects(inst, key_objects.written, false);
+        }
         throw;
     }
     step("committed");

@@ -85,12 +85,7 @@ int64_t move_keys_to_objects(Instance& inst, std::vector<std::string>& written) 
     int64_t moved = 0;
     for (auto& row : catalog::sealed_artifacts(catalog)) {
         if (is_key_reference(row.wrapped_key)) continue;
-        // The row must be the one its save sealed: moving a replaced key
-        // would launder it into a valid reference.
-        if (!crypto::constant_time_equal(wrap_mac(catalog, row), catalog::wrap_mac(catalog, row.id)))
-            throw Error(ErrorKind::integrity,
-                        "the wrapped data key of artifact " + row.uid + " does not match its MAC: it was replaced in the catalog",
-                        "nothing was moved; run 'cairn audit verify' and restore .cairn/ from a backup");
+        require_wrap_mac(catalog, row, "nothing was moved; run 'cairn audit verify' and restore .cairn/ from a backup");
         const std::string name = key_object_name(row.object_name, row.key_id);
         written.push_back(name);
         row.wrapped_key = store_key_object(inst.storage(), inst.cache().new_temp(), name, row.wrapped_key);

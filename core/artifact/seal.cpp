@@ -36,7 +36,7 @@ std::string wrap_problem(catalog::Catalog& catalog, const catalog::ArtifactRow& 
     const auto expected = wrap_mac(catalog, row);
     const auto stored = catalog::wrap_mac(catalog, row.id);
     if (!crypto::constant_time_equal(expected, stored))
-        return "the wrapped data key of " + describe(row) + " does not match its MAC: it was replaced in catalog.db";
+        return "the wrapped data key of " + describe(row) + " does not match its MAC: it was replaced in the catalog";
     return {};
 }
 
@@ -69,6 +69,11 @@ std::array<std::byte, 32> wrap_mac(catalog::Catalog& catalog, const catalog::Art
 
 void stamp_wrap_mac(catalog::Catalog& catalog, const catalog::ArtifactRow& row) {
     catalog::set_wrap_mac(catalog, row.id, wrap_mac(catalog, row));
+}
+
+void require_wrap_mac(catalog::Catalog& catalog, const catalog::ArtifactRow& row, const std::string& hint) {
+    if (const std::string problem = wrap_problem(catalog, row); !problem.empty())
+        throw Error(ErrorKind::integrity, problem, hint);
 }
 
 void require_sealed(catalog::Catalog& catalog, const catalog::ArtifactRow& row) {

@@ -36,6 +36,11 @@ std::array<std::byte, 32> wrap_mac(catalog::Catalog& catalog, const catalog::Art
 // wrapped key.
 void stamp_wrap_mac(catalog::Catalog& catalog, const catalog::ArtifactRow& row);
 
+// Throws an integrity error (exit 4) unless the row's wrapped key (or key
+// reference) matches its MAC: before rewrapping or moving a key, which would
+// launder a replaced one into a valid one. `hint` says what was left undone.
+void require_wrap_mac(catalog::Catalog& catalog, const catalog::ArtifactRow& row, const std::string& hint);
+
 // Throws an integrity error (exit 4) naming what differs unless the row's
 // wrapped key matches its MAC and the row matches every event that sealed
 // it (and at least one did).
