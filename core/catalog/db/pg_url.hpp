@@ -13,7 +13,10 @@
 namespace cairn::catalog::db {
 
 struct PgTarget {
-    std::string conninfo; // for PQconnectdb: the URL, sslmode added when unset
+    // For PQconnectdb: the URL, with sslmode=verify-full added when neither
+    // it nor PGSSLMODE sets one, and gssencmode=disable when neither it nor
+    // PGGSSENCMODE sets one.
+    std::string conninfo;
 };
 
 // Throws Error(config) naming what is wrong and what to do.
