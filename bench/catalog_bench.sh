@@ -2,8 +2,11 @@
 # The catalog in PostgreSQL against the catalog in SQLite, side by side in
 # one run (issue 16's targets), on a throwaway PostgreSQL 15 cluster on
 # loopback (pg_virtualenv) and directory storage:
-#   1. a small save, one process per save, alternating between the two
-#      instances (target: PostgreSQL within 1.5x of SQLite);
+#   1. a small save, one process per save, alternating between the
+#      instances (target: PostgreSQL within 1.5x of SQLite); PostgreSQL both
+#      as a team reaches it (TCP, a SCRAM password exchange per connection)
+#      and over a Unix socket with peer authentication (a server on the same
+#      machine), which shows what the connection itself costs;
 #   2. 16 concurrent writers, each saving small files one process per save
 #      (target: at least 100 saves/s in aggregate on PostgreSQL);
 #   3. with ARTIFACTS artifacts in the catalog (bench/lineage_bench.cpp fills
@@ -27,6 +30,11 @@ url() { echo "postgresql://$PGUSER@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
 psql -h 127.0.0.1 -qc "CREATE DATABASE small" -c "CREATE DATABASE big" >/dev/null
 "$cairn" init lite >/dev/null
 "$cairn" init pg --catalog "$(url small)" --allow-plain-catalog >/dev/null
+# Peer authentication maps this OS account to the role of the same name.
+me=$(id -un)
+psql -h 127.0.0.1 -qc "CREATE ROLE \"$me\" LOGIN" -c "CREATE DATABASE sock OWNER \"$me\"" >/dev/null
+socket_dir=$(psql -h 127.0.0.1 -qAtc "SHOW unix_socket_directories" | cut -d, -f1)
+"$cairn" init pgsock --catalog "postgresql://$me@/sock?host=$socket_dir&port=$PGPORT" --allow-plain-catalog >/dev/null 2>&1
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
 # median_ms CMD... : the median of 11 runs of CMD, in ms (stdout discarded).
@@ -38,26 +46,28 @@ median_ms() {
 
 echo "== 1. small saves, one process each, alternating ($saves each)"
 for i in $(seq "$saves"); do head -c 1024 /dev/urandom > "files/s$i"; done
-lite_ns=0 pg_ns=0
+lite_ns=0 pg_ns=0 sock_ns=0
 for i in $(seq "$saves"); do
     t0=$(now); "$cairn" --instance lite save "files/s$i" --key "small/s$i" >/dev/null 2>&1; t1=$(now)
     "$cairn" --instance pg save "files/s$i" --key "small/s$i" >/dev/null 2>&1; t2=$(now)
-    lite_ns=$((lite_ns + t1 - t0)) pg_ns=$((pg_ns + t2 - t1))
+    "$cairn" --instance pgsock save "files/s$i" --key "small/s$i" >/dev/null 2>&1; t3=$(now)
+    lite_ns=$((lite_ns + t1 - t0)) pg_ns=$((pg_ns + t2 - t1)) sock_ns=$((sock_ns + t3 - t2))
 done
-for inst in lite pg; do
+for inst in lite pg pgsock; do
     n=$("$cairn" --instance "$inst" ls small/ --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
     [ "$n" = "$saves" ] || { echo "only $n of $saves saves landed in $inst" >&2; exit 1; }
 done
-python3 - "$lite_ns" "$pg_ns" "$saves" <<'PY'
+python3 - "$lite_ns" "$pg_ns" "$sock_ns" "$saves" <<'PY'
 import sys
-lite, pg, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-print(f"  SQLite:     {lite / n / 1e6:6.1f} ms per save")
-print(f"  PostgreSQL: {pg / n / 1e6:6.1f} ms per save   ratio {pg / lite:.2f}x (target <= 1.5x)")
+lite, pg, sock, n = (int(a) for a in sys.argv[1:])
+print(f"  SQLite:                        {lite / n / 1e6:6.1f} ms per save")
+print(f"  PostgreSQL, TCP + SCRAM:       {pg / n / 1e6:6.1f} ms per save   ratio {pg / lite:.2f}x (target <= 1.5x)")
+print(f"  PostgreSQL, Unix socket, peer: {sock / n / 1e6:6.1f} ms per save   ratio {sock / lite:.2f}x")
 PY
 
 echo "== 2. 16 concurrent writers, $writer_saves saves each"
 for w in $(seq 16); do for i in $(seq "$writer_saves"); do head -c 1024 /dev/urandom > "files/w$w-$i"; done; done
-for inst in lite pg; do
+for inst in lite pg pgsock; do
     t0=$(now)
     for w in $(seq 16); do
         (for i in $(seq "$writer_saves"); do "$cairn" --instance "$inst" save "files/w$w-$i" --key "writers/w$w/$i" >/dev/null 2>&1; done) &
@@ -66,8 +76,9 @@ for inst in lite pg; do
     t1=$(now)
     n=$("$cairn" --instance "$inst" ls writers/ --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
     [ "$n" = $((16 * writer_saves)) ] || { echo "only $n saves landed in $inst" >&2; exit 1; }
-    python3 -c "import sys; n, ns = int(sys.argv[1]), int(sys.argv[2]); print(f'  {sys.argv[3]:<11} {n / (ns / 1e9):6.1f} saves/s ({n} in {ns / 1e9:.1f} s)')" \
-        "$n" $((t1 - t0)) "$([ "$inst" = pg ] && echo PostgreSQL: || echo SQLite:)"
+    label=$(case $inst in lite) echo SQLite: ;; pg) echo "PostgreSQL, TCP + SCRAM:" ;; *) echo "PostgreSQL, Unix socket, peer:" ;; esac)
+    python3 -c "import sys; n, ns = int(sys.argv[1]), int(sys.argv[2]); print(f'  {sys.argv[3]:<30} {n / (ns / 1e9):6.1f} saves/s ({n} in {ns / 1e9:.1f} s)')" \
+        "$n" $((t1 - t0)) "$label"
 done
 echo "  (target: PostgreSQL >= 100 saves/s)"
 

@@ -257,12 +257,11 @@ void canonical_from_row(const sql::Statement& row, CanonicalWriter& out, const D
     if (!row.getColumn(k_seal_column).isNull()) out.column(row.getColumn(k_seal_column));
 }
 
-int64_t keyed_digests_from(catalog::Catalog& catalog) {
-    sql::Statement q(catalog.sql(), "SELECT value FROM instance_info WHERE name = ?");
-    q.bind(1, std::string(k_keyed_from_setting));
-    if (!q.executeStep()) return std::numeric_limits<int64_t>::max();
+int64_t keyed_digests_from(catalog::Catalog& catalog, catalog::Read read) {
+    const auto value = catalog.write_once_info(std::string(k_keyed_from_setting), read);
+    if (!value) return std::numeric_limits<int64_t>::max();
     try {
-        return std::stoll(q.getColumn(0).getString());
+        return std::stoll(*value);
     } catch (const std::exception&) {
         // Not a number: no seq is keyed, so verify fails at the first keyed event.
         return std::numeric_limits<int64_t>::max();

@@ -11,6 +11,7 @@
 // authenticated, so even turning "" into NULL or 1 into '1' breaks the chain,
 // and an event hashes the same on both catalogs.
 #include "core/catalog/db/statement.hpp"
+#include "core/catalog/read.hpp"
 #include "core/crypto/secret.hpp"
 
 #include <array>
@@ -175,6 +176,6 @@ inline constexpr std::string_view k_keyed_from_setting = "audit_keyed_digests_fr
 
 // The first seq whose digests are keyed (instance_info, see DigestMode).
 // A catalog without the setting has no keyed digests: INT64_MAX.
-int64_t keyed_digests_from(catalog::Catalog& catalog);
+int64_t keyed_digests_from(catalog::Catalog& catalog, catalog::Read read = catalog::Read::cached);
 
 } // namespace cairn::audit

@@ -25,9 +25,8 @@ std::array<std::byte, N> fixed_hex(const nlohmann::json& j, const char* field) {
 
 } // namespace
 
-std::string catalog_instance_id(catalog::Catalog& catalog) {
-    sql::Statement q(catalog.sql(), "SELECT value FROM instance_info WHERE name = 'instance_id'");
-    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+std::string catalog_instance_id(catalog::Catalog& catalog, catalog::Read read) {
+    return catalog.write_once_info("instance_id", read).value_or("");
 }
 
 Checkpoint make_checkpoint(catalog::Catalog& catalog) {

@@ -25,7 +25,7 @@ struct Checkpoint {
 };
 
 // The instance id recorded in the catalog at init ("" if none).
-std::string catalog_instance_id(catalog::Catalog& catalog);
+std::string catalog_instance_id(catalog::Catalog& catalog, catalog::Read read = catalog::Read::cached);
 
 // Signs the current head. Throws not_found if the log is empty. Callers
 // verify the chain first so a tampered log is never signed.

@@ -19,8 +19,8 @@ namespace cairn::audit {
 
 namespace stdfs = std::filesystem;
 
-std::optional<int64_t> signed_from(catalog::Catalog& catalog) {
-    const auto value = catalog::instance_info(catalog, std::string(k_signed_from_setting));
+std::optional<int64_t> signed_from(catalog::Catalog& catalog, catalog::Read read) {
+    const auto value = catalog.write_once_info(std::string(k_signed_from_setting), read);
     if (!value) return std::nullopt;
     try {
         return std::stoll(*value);
@@ -229,9 +229,9 @@ std::optional<SignatureFailure> bad_signature_at(int64_t seq) {
 } // namespace
 
 std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog, const PublicKey& public_key) {
-    const auto from = signed_from(catalog);
+    const auto from = signed_from(catalog, catalog::Read::now);
     if (!from) return std::nullopt;
-    const std::string instance_id = catalog_instance_id(catalog);
+    const std::string instance_id = catalog_instance_id(catalog, catalog::Read::now);
     Registry registry(public_key);
     std::vector<SignatureJob> jobs;
     // The first failure the rules find; a bad signature before it wins.

@@ -35,7 +35,7 @@ inline constexpr std::string_view k_event_signature_domain = "cairn.audit.event-
 
 // The first seq whose events must be signed; nullopt when this instance's
 // events are not signed (SQLite catalogs made by init).
-std::optional<int64_t> signed_from(catalog::Catalog& catalog);
+std::optional<int64_t> signed_from(catalog::Catalog& catalog, catalog::Read read = catalog::Read::cached);
 
 // Makes events from `seq` on signed (init and catalog migrate, inside their
 // write transaction).

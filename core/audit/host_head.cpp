@@ -167,7 +167,7 @@ HeadCheck check_host_head(catalog::Catalog& catalog, const stdfs::path& instance
     c.recorded = read_head(*c.file);
     if (!c.recorded) return c;
     const HostHead& rec = *c.recorded;
-    const std::string id = catalog_instance_id(catalog);
+    const std::string id = catalog_instance_id(catalog, catalog::Read::now);
     if (id != rec.instance_id) {
         c.found_seq = newest_head(catalog).seq;
         fail(c, Problem::instance_replaced,

@@ -313,7 +313,7 @@ void check_checkpoint(catalog::Catalog& catalog, const Checkpoint& cp, const std
                       const std::optional<Anchor>& anchor, VerifyReport& r) {
     r.checkpoint_checked = true;
     r.checkpoint_count = cp.count;
-    const std::string id = catalog_instance_id(catalog);
+    const std::string id = catalog_instance_id(catalog, catalog::Read::now);
     if (cp.instance_id != id)
         return fail(r, Problem::wrong_instance, cp.count,
                     "checkpoint belongs to instance " + cp.instance_id + ", this is " + id);
@@ -386,7 +386,7 @@ static VerifyReport verify_snapshot(catalog::Catalog& catalog, const Checkpoint*
         prev = anchor->chain;
     }
     ChainMac& mac = chain_mac_for(dir);
-    const DigestMode mode{keyed_digests_from(catalog), &mac};
+    const DigestMode mode{keyed_digests_from(catalog, catalog::Read::now), &mac};
     std::optional<HoldConnection> hold;
     if (catalog.is_sqlite()) {
         // Map the file: a sequential scan of millions of rows is then

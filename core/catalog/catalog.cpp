@@ -118,11 +118,12 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path, bool c
         // here, before it reads or shows anything.
         if (sqlite3_db_readonly(catalog->db().getHandle(), "main") == 1) throw read_only_catalog(path);
         if (create) ::chmod(path.c_str(), 0600);
-        if (!create && catalog->schema_version() == 0)
+        const int version = catalog->schema_version();
+        if (!create && version == 0)
             throw Error(ErrorKind::integrity, "catalog " + path.string() + " is not a cairn catalog (it has no schema)",
                         k_restore);
         catalog->configure();
-        catalog->migrate();
+        if (version != latest_schema_version()) catalog->migrate();
     } catch (const SQLite::Exception& e) {
         throw Error(ErrorKind::config, "cannot open catalog " + path.string() + ": " + e.what(),
                     "check the file is a cairn catalog and is not corrupt");
@@ -136,10 +137,11 @@ std::unique_ptr<Catalog> Catalog::open_postgres(const std::string& conninfo, con
     const std::string name = "PostgreSQL catalog " + connection->describe();
     std::unique_ptr<Catalog> catalog(new Catalog(std::move(connection), dir, name));
     if (create) return catalog;
-    if (catalog->schema_version() == 0)
+    const int version = catalog->schema_version();
+    if (version == 0)
         throw Error(ErrorKind::config, name + " has no cairn schema",
                     "run 'cairn init --catalog URL' to create an instance there, or check the database name");
-    catalog->migrate();
+    if (version != latest_schema_version()) catalog->migrate(); // it reads the version again, under the lock
     return catalog;
 }
 
@@ -227,6 +229,7 @@ void Catalog::transaction(const char* begin, const std::function<void()>& body) 
         body();
         m_sql->execute("COMMIT");
     } catch (...) {
+        m_write_once_info.clear(); // may hold what the rollback undoes
         try {
             m_sql->execute("ROLLBACK");
         } catch (...) {
@@ -265,6 +268,15 @@ Catalog::ScrubResult Catalog::scrub() {
     return {false, "another process holds a read transaction on " + m_path.string() +
                        " (a cairn command or an sqlite3 session), so the old pages stay in " + wal.string() +
                        " until it ends"};
+}
+
+std::optional<std::string> Catalog::write_once_info(const std::string& name, Read read) {
+    if (const auto known = m_write_once_info.find(name); known != m_write_once_info.end() && read == Read::cached)
+        return known->second;
+    auto value = instance_info(*this, name);
+    if (value) m_write_once_info.insert_or_assign(name, *value);
+    else m_write_once_info.erase(name);
+    return value;
 }
 
 std::optional<std::string> instance_info(Catalog& c, const std::string& name) {

@@ -5,12 +5,14 @@
 // relies on it). A team's instance keeps it in PostgreSQL instead
 // (open_postgres), shared by many machines; the same SQL runs on both.
 #include "core/catalog/db/sqlite_connection.hpp"
+#include "core/catalog/read.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +96,15 @@ public:
     };
     ScrubResult scrub();
 
+    // An instance_info value that is written once and never changed (the
+    // instance id, the seq from which the trail is signed or keyed), read
+    // from the database once per open catalog: a save on PostgreSQL read the
+    // instance id three times, a round trip each. A value first read in a
+    // transaction that then rolls back is read again next time. Checks
+    // (audit verify, the host head) read with Read::now, so a value changed
+    // behind this process's back is seen.
+    std::optional<std::string> write_once_info(const std::string& name, Read read = Read::cached);
+
 private:
     Catalog(const std::filesystem::path& path, const std::string& name, int flags);
     Catalog(std::unique_ptr<sql::Connection> connection, const std::filesystem::path& dir, std::string name);
@@ -107,12 +118,14 @@ private:
     std::string m_name;
     std::unique_ptr<SQLite::Database> m_db;
     std::unique_ptr<sql::Connection> m_sql;
+    std::map<std::string, std::string> m_write_once_info;
 };
 
 // The current schema version (PRAGMA user_version after migration).
 int latest_schema_version();
 
-// A value of the instance_info table (instance_id, name, key_id), if set.
+// A value of the instance_info table (instance_id, name, key_id), if set,
+// read now (see also Catalog::write_once_info).
 std::optional<std::string> instance_info(Catalog& c, const std::string& name);
 
 } // namespace cairn::catalog

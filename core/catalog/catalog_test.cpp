@@ -124,4 +124,26 @@ TEST_SUITE("core::catalog::db::transactions") {
         c.reset();
         stdfs::remove_all(dir);
     }
+    // A write-once value is read once; a value read inside a transaction
+    // that rolls back is not kept.
+    TEST_CASE("write_once_info: read once, forgotten when its transaction rolls back") {
+        const auto dir = stdfs::temp_directory_path() / ("cairn-once-" + random_hex(6));
+        stdfs::create_directories(dir);
+        auto c = catalog::testing::open_test_catalog(dir);
+        CHECK_FALSE(c->write_once_info("test_once"));
+        CHECK_THROWS_AS(c->write_transaction([&] {
+            c->sql().execute("INSERT INTO instance_info (name, value) VALUES ('test_once', 'undone')");
+            CHECK(c->write_once_info("test_once") == std::optional<std::string>("undone"));
+            throw Error(ErrorKind::internal, "roll back");
+        }), Error);
+        CHECK_FALSE(c->write_once_info("test_once"));
+        c->write_transaction([&] { c->sql().execute("INSERT INTO instance_info (name, value) VALUES ('test_once', 'kept')"); });
+        CHECK(c->write_once_info("test_once") == std::optional<std::string>("kept"));
+        // Changed behind its back (which nothing in cairn does), the value stays as first read.
+        c->write_transaction([&] { c->sql().execute("UPDATE instance_info SET value = 'changed' WHERE name = 'test_once'"); });
+        CHECK(c->write_once_info("test_once") == std::optional<std::string>("kept"));
+        CHECK(catalog::instance_info(*c, "test_once") == std::optional<std::string>("changed"));
+        c.reset();
+        stdfs::remove_all(dir);
+    }
 }

@@ -121,7 +121,7 @@ namespace {
 
 // A catalog copied in from another instance would pass for this one's.
 void require_own_catalog(catalog::Catalog& catalog, const config::Config& cfg) {
-    const std::string found = catalog::instance_info(catalog, "instance_id").value_or("");
+    const std::string found = catalog.write_once_info("instance_id").value_or("");
     if (found != cfg.instance_id)
         throw Error(ErrorKind::integrity,
                     "the " + catalog.name() + " belongs to instance " + (found.empty() ? "(none)" : found) +
