@@ -387,7 +387,7 @@ SaveResult save(Instance& inst, const SaveOptions& o) {
         catalog::insert_artifact(inst.catalog(), row);
         stamp_wrap_mac(inst.catalog(), row);
         link = lineage::record_output(inst.catalog(), inst.actor(), plan, row);
-        for (const auto& name : uploads) catalog::forget_pending_upload_in_transaction(inst.catalog(), name);
+        catalog::forget_pending_uploads_in_transaction(inst.catalog(), uploads);
         audit::Event event{"save", save_targets(row.uid, link), "ok", std::nullopt,
                            {{"version", row.version}, {"size", row.size}, {"lineage", link.to_json()}}};
         if (sha256) event.details["sha256"] = *sha256;

@@ -1,5 +1,6 @@
 #include "core/catalog/artifacts.hpp"
 #include "core/catalog/catalog.hpp"
+#include "core/catalog/pending_uploads.hpp"
 #include "core/catalog/testing.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
@@ -105,15 +106,33 @@ TEST_SUITE("core::catalog") {
     }
 }
 
+namespace {
+
+// A fresh test catalog (SQLite, or PostgreSQL under tests/pg/) in a temp
+// directory that goes with it.
+struct FreshCatalog {
+    FreshCatalog() {
+        stdfs::create_directories(dir);
+        c = catalog::testing::open_test_catalog(dir);
+    }
+    ~FreshCatalog() {
+        c.reset();
+        stdfs::remove_all(dir);
+    }
+    stdfs::path dir = stdfs::temp_directory_path() / ("cairn-db-" + random_hex(6));
+    std::unique_ptr<catalog::Catalog> c;
+};
+
+} // namespace
+
 // Run on both catalogs (tests/pg/test_catalog.sh selects core::catalog::db*).
 TEST_SUITE("core::catalog::db::transactions") {
     // PostgreSQL only warns about a nested BEGIN, and the inner COMMIT would
     // commit the outer transaction's work early: both catalogs refuse it, and
     // the outer transaction rolls back whole.
     TEST_CASE("write_transaction: a nested one is refused and the outer rolls back") {
-        const auto dir = stdfs::temp_directory_path() / ("cairn-nest-" + random_hex(6));
-        stdfs::create_directories(dir);
-        auto c = catalog::testing::open_test_catalog(dir);
+        FreshCatalog fresh;
+        auto& c = fresh.c;
         const int64_t before = catalog::testing::query_int(*c, "SELECT COUNT(*) FROM storage");
         CHECK_THROWS_WITH_AS(c->write_transaction([&] {
             c->sql().execute("INSERT INTO storage (url, created_at) VALUES ('/nested', 0)");
@@ -121,15 +140,31 @@ TEST_SUITE("core::catalog::db::transactions") {
         }), doctest::Contains("opened inside another"), Error);
         CHECK_FALSE(c->sql().in_transaction());
         CHECK(catalog::testing::query_int(*c, "SELECT COUNT(*) FROM storage") == before);
-        c.reset();
-        stdfs::remove_all(dir);
     }
+    // A save forgets all its objects in one statement; other saves' stay.
+    TEST_CASE("forget_pending_uploads_in_transaction: exactly the names given") {
+        FreshCatalog fresh;
+        auto& c = fresh.c;
+        c->sql().execute("INSERT INTO storage (url, created_at) VALUES ('/pending', 0)");
+        const int64_t storage = catalog::testing::query_int(*c, "SELECT id FROM storage WHERE url = '/pending'");
+        c->write_transaction([&] {
+            for (const char* name : {"objects/aa/1", "objects/aa/1.k1.key", "objects/bb/2", "objects/bb/2.k1.key"})
+                catalog::add_pending_upload_in_transaction(*c, name, storage, 1, "host", 1);
+        });
+        c->write_transaction([&] {
+            catalog::forget_pending_uploads_in_transaction(*c, {"objects/aa/1", "objects/aa/1.k1.key", "objects/cc/none"});
+            catalog::forget_pending_uploads_in_transaction(*c, {});
+        });
+        CHECK(catalog::pending_upload_names(*c) == std::vector<std::string>{"objects/bb/2", "objects/bb/2.k1.key"});
+        c->write_transaction([&] { catalog::forget_pending_upload_in_transaction(*c, "objects/bb/2.k1.key"); });
+        CHECK(catalog::pending_upload_names(*c) == std::vector<std::string>{"objects/bb/2"});
+    }
+
     // A write-once value is read once; a value read inside a transaction
     // that rolls back is not kept.
     TEST_CASE("write_once_info: read once, forgotten when its transaction rolls back") {
-        const auto dir = stdfs::temp_directory_path() / ("cairn-once-" + random_hex(6));
-        stdfs::create_directories(dir);
-        auto c = catalog::testing::open_test_catalog(dir);
+        FreshCatalog fresh;
+        auto& c = fresh.c;
         CHECK_FALSE(c->write_once_info("test_once"));
         CHECK_THROWS_AS(c->write_transaction([&] {
             c->sql().execute("INSERT INTO instance_info (name, value) VALUES ('test_once', 'undone')");
@@ -143,7 +178,5 @@ TEST_SUITE("core::catalog::db::transactions") {
         c->write_transaction([&] { c->sql().execute("UPDATE instance_info SET value = 'changed' WHERE name = 'test_once'"); });
         CHECK(c->write_once_info("test_once") == std::optional<std::string>("kept"));
         CHECK(catalog::instance_info(*c, "test_once") == std::optional<std::string>("changed"));
-        c.reset();
-        stdfs::remove_all(dir);
     }
 }

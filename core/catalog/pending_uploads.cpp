@@ -20,8 +20,15 @@ void add_pending_upload(Catalog& c, const std::string& object_name, int64_t stor
 }
 
 void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name) {
-    sql::Statement q(c.sql(), "DELETE FROM pending_upload WHERE object_name = ?");
-    q.bind(1, object_name);
+    forget_pending_uploads_in_transaction(c, {object_name});
+}
+
+void forget_pending_uploads_in_transaction(Catalog& c, const std::vector<std::string>& object_names) {
+    if (object_names.empty()) return;
+    std::string placeholders = "?";
+    for (size_t i = 1; i < object_names.size(); ++i) placeholders += ",?";
+    sql::Statement q(c.sql(), "DELETE FROM pending_upload WHERE object_name IN (" + placeholders + ")");
+    for (size_t i = 0; i < object_names.size(); ++i) q.bind(static_cast<int>(i + 1), object_names[i]);
     q.exec();
 }
 

@@ -25,8 +25,11 @@ void add_pending_upload_in_transaction(Catalog& c, const std::string& object_nam
                                        int64_t started_at, const std::string& host, int64_t pid);
 void forget_pending_upload(Catalog& c, const std::string& object_name);
 
-// Call inside a write transaction (the save that records its artifact).
+// Call inside a write transaction (the save that records its artifact:
+// all its objects in one statement, one round trip while it holds the
+// catalog's write lock).
 void forget_pending_upload_in_transaction(Catalog& c, const std::string& object_name);
+void forget_pending_uploads_in_transaction(Catalog& c, const std::vector<std::string>& object_names);
 
 // Every pending upload's object name, sorted.
 std::vector<std::string> pending_upload_names(Catalog& c);
