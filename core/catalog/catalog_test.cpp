@@ -1,11 +1,14 @@
 #include "core/catalog/artifacts.hpp"
 #include "core/catalog/catalog.hpp"
+#include "core/catalog/copy_rows.hpp"
 #include "core/catalog/pending_uploads.hpp"
 #include "core/catalog/testing.hpp"
 #include "core/util/error.hpp"
 #include "core/util/random.hpp"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 #include <stdexcept>
 
@@ -158,6 +161,42 @@ TEST_SUITE("core::catalog::db::transactions") {
         CHECK(catalog::pending_upload_names(*c) == std::vector<std::string>{"objects/bb/2", "objects/bb/2.k1.key"});
         c->write_transaction([&] { catalog::forget_pending_upload_in_transaction(*c, "objects/bb/2.k1.key"); });
         CHECK(catalog::pending_upload_names(*c) == std::vector<std::string>{"objects/bb/2"});
+    }
+
+    // catalog migrate's copy: rows in batches, so more rows than one batch
+    // holds and a short last batch; every kind of value kept as stored.
+    TEST_CASE("copy_rows: every row and value, across batches") {
+        FreshCatalog source_dir;
+        const auto source_path = source_dir.dir / "source.db";
+        auto from = catalog::Catalog::open(source_path, true);
+        constexpr int k_rows = 1234;
+        from->write_transaction([&] {
+            sql::Statement q(from->sql(), "INSERT INTO storage (url, created_at) VALUES (?, ?)");
+            for (int i = 0; i < k_rows; ++i) {
+                q.bind(1, "/store/" + std::to_string(i) + (i % 7 ? "" : " \xc3\xa9"));
+                q.bind(2, static_cast<int64_t>(i) * 1000003);
+                q.exec();
+                q.reset();
+            }
+            from->sql().execute("INSERT INTO instance_info (name, value) VALUES ('test_copied', 'yes')");
+        });
+        FreshCatalog to;
+        std::vector<std::pair<std::string, int64_t>> copied;
+        to.c->write_transaction([&] { copied = catalog::copy_rows(*from, *to.c); });
+        CHECK(std::find(copied.begin(), copied.end(), std::pair<std::string, int64_t>("storage", k_rows)) != copied.end());
+        const std::string rows = "SELECT id, url, created_at FROM storage ORDER BY id";
+        sql::Statement a(from->sql(), rows), b(to.c->sql(), rows);
+        int compared = 0;
+        while (a.executeStep()) {
+            REQUIRE(b.executeStep());
+            CHECK(a.getColumn(0).getInt64() == b.getColumn(0).getInt64());
+            CHECK(a.getColumn(1).getString() == b.getColumn(1).getString());
+            CHECK(a.getColumn(2).getInt64() == b.getColumn(2).getInt64());
+            ++compared;
+        }
+        CHECK_FALSE(b.executeStep());
+        CHECK(compared == k_rows);
+        CHECK(catalog::instance_info(*to.c, "test_copied") == std::optional<std::string>("yes"));
     }
 
     // A write-once value is read once; a value read inside a transaction

@@ -3,6 +3,10 @@
 #include "core/catalog/schema.hpp"
 #include "core/util/error.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <span>
+
 namespace cairn::catalog {
 
 namespace {
@@ -16,32 +20,89 @@ std::vector<std::string> columns_of(Catalog& from, const std::string& table) {
     return out;
 }
 
-void bind_value(sql::Statement& to, int index, const sql::Column& value) {
-    switch (value.kind()) {
+// One column's value of a source row, kept until its batch is written.
+struct Cell {
+    sql::Kind kind = sql::Kind::null;
+    int64_t integer = 0;
+    double real = 0;
+    std::string bytes; // text or blob
+};
+
+Cell cell_of(const sql::Column& c) {
+    Cell v;
+    v.kind = c.kind();
+    switch (v.kind) {
+    case sql::Kind::null: break;
+    case sql::Kind::integer: v.integer = c.getInt64(); break;
+    case sql::Kind::real: v.real = c.getDouble(); break;
+    case sql::Kind::text: v.bytes = c.getString(); break;
+    case sql::Kind::blob: {
+        const auto b = c.blob();
+        v.bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
+        break;
+    }
+    }
+    return v;
+}
+
+void bind_cell(sql::Statement& to, int index, const Cell& v) {
+    switch (v.kind) {
     case sql::Kind::null: to.bind(index); break;
-    case sql::Kind::integer: to.bind(index, value.getInt64()); break;
-    case sql::Kind::real: to.bind(index, value.getDouble()); break;
-    case sql::Kind::text: to.bind(index, value.getString()); break;
-    case sql::Kind::blob: to.bind(index, value.blob()); break;
+    case sql::Kind::integer: to.bind(index, v.integer); break;
+    case sql::Kind::real: to.bind(index, v.real); break;
+    case sql::Kind::text: to.bind(index, v.bytes); break;
+    case sql::Kind::blob: to.bind(index, std::as_bytes(std::span(v.bytes.data(), v.bytes.size()))); break;
     }
 }
+
+// "(?, ?, ...)" for one row of `columns` values, `rows` times.
+std::string value_rows(size_t columns, size_t rows) {
+    std::string row = "(";
+    for (size_t i = 0; i < columns; ++i) row += i ? ", ?" : "?";
+    row += ")";
+    std::string out;
+    for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + row;
+    return out;
+}
+
+// Rows go over in batches, one INSERT with many VALUES rows each: one round
+// trip per batch instead of one per row. A batch stays under both
+// databases' limits on parameters per statement (SQLite 32,766; PostgreSQL
+// 65,535).
+constexpr size_t k_max_batch_rows = 500;
+constexpr size_t k_max_batch_params = 30000;
 
 int64_t copy_table(Catalog& from, Catalog& to, const std::string& table) {
     const std::vector<std::string> columns = columns_of(from, table);
     if (columns.empty()) throw Error(ErrorKind::internal, "the " + from.name() + " has no table " + table);
-    std::string names, params;
-    for (size_t i = 0; i < columns.size(); ++i) {
+    std::string names;
+    for (size_t i = 0; i < columns.size(); ++i)
         names += (i ? ", \"" : "\"") + columns[i] + "\""; // quoted: run has a column named user
-        params += (i ? ", ?" : "?");
-    }
+    const size_t n = columns.size();
+    const size_t batch_rows = std::max<size_t>(1, std::min(k_max_batch_rows, k_max_batch_params / n));
+    const std::string insert = "INSERT INTO " + table + " (" + names + ") VALUES ";
+    std::optional<sql::Statement> full; // prepared at the first full batch
+    std::vector<Cell> batch;
+    batch.reserve(batch_rows * n);
+    const auto write = [&](sql::Statement& q) {
+        for (size_t i = 0; i < batch.size(); ++i) bind_cell(q, static_cast<int>(i + 1), batch[i]);
+        q.exec();
+        q.reset();
+        batch.clear();
+    };
     sql::Statement read(from.sql(), "SELECT " + names + " FROM " + table + " ORDER BY rowid");
-    sql::Statement write(to.sql(), "INSERT INTO " + table + " (" + names + ") VALUES (" + params + ")");
     int64_t rows = 0;
     while (read.executeStep()) {
-        for (int i = 0; i < static_cast<int>(columns.size()); ++i) bind_value(write, i + 1, read.getColumn(i));
-        write.exec();
-        write.reset();
+        for (size_t i = 0; i < n; ++i) batch.push_back(cell_of(read.getColumn(static_cast<int>(i))));
         ++rows;
+        if (batch.size() == batch_rows * n) {
+            if (!full) full.emplace(to.sql(), insert + value_rows(n, batch_rows));
+            write(*full);
+        }
+    }
+    if (!batch.empty()) {
+        sql::Statement rest(to.sql(), insert + value_rows(n, batch.size() / n));
+        write(rest);
     }
     return rows;
 }

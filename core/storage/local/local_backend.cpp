@@ -9,6 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
 namespace cairn::storage {
 
 namespace {
@@ -43,11 +47,23 @@ public:
 
     std::string describe() const override { return m_root.string(); }
 
+    // Removes a killed writer's temp files from `dir`, once per directory
+    // per process: the sweep reads the whole directory, so sweeping at every
+    // put made a bulk writer (catalog migrate's key objects, a million into
+    // 256 directories) quadratic.
+    void sweep_once(const stdfs::path& dir) {
+        {
+            std::lock_guard lock(m_swept_mutex);
+            if (!m_swept.insert(dir.string()).second) return;
+        }
+        fs::remove_dead_temps(dir, ".put");
+    }
+
     Status put(const std::string& name, const stdfs::path& source) override {
         try {
             stdfs::path dest = path_of(name);
             fs::ensure_dir(dest.parent_path());
-            fs::remove_dead_temps(dest.parent_path(), ".put"); // a killed writer's
+            sweep_once(dest.parent_path());
             fs::Fd in = fs::open_read(source);
             fs::TempFile tmp(dest.parent_path(), ".put");
             copy_fd(in.get(), tmp.fd(), source);
@@ -211,6 +227,8 @@ private:
     }
 
     stdfs::path m_root;
+    std::mutex m_swept_mutex;
+    std::unordered_set<std::string> m_swept; // directories swept of dead temps
 };
 
 } // namespace

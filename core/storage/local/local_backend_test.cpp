@@ -75,6 +75,33 @@ TEST_SUITE("core::storage::Local") {
         stdfs::remove_all(root);
     }
 
+    // A killed writer's temp is swept by the next process's first put into
+    // its directory; a process sweeps each directory once, not at every put
+    // (a bulk writer stayed linear).
+    TEST_CASE("put: a dead temp is removed by the first put into its directory, once per process") {
+        namespace stdfs = std::filesystem;
+        const auto root = stdfs::temp_directory_path() / ("cairn-local-" + random_hex(6));
+        const auto source = root / "source";
+        fs::ensure_dir(root / "objects/cd");
+        fs::write_file_atomic(source, "content", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        const auto dead = [&](const std::string& name) {
+            fs::write_file_atomic(root / "objects/cd" / (".put.tmp-" + name), "killed", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+            return root / "objects/cd" / (".put.tmp-" + name);
+        };
+        const auto first = dead("first");
+        auto backend = open_local_backend(root);
+        REQUIRE(backend->put("objects/cd/one", source));
+        CHECK_FALSE(stdfs::exists(first));
+        const auto second = dead("second");
+        REQUIRE(backend->put("objects/cd/two", source));
+        CHECK(stdfs::exists(second)); // this process swept objects/cd already
+        auto next_process = open_local_backend(root);
+        REQUIRE(next_process->put("objects/cd/three", source));
+        CHECK_FALSE(stdfs::exists(second));
+        CHECK(fs::read_file(root / "objects/cd/three") == "content");
+        stdfs::remove_all(root);
+    }
+
     TEST_CASE("open: relative directories are refused") {
         CHECK_THROWS_AS(open_local_backend("relative/dir"), Error);
     }
