@@ -1,14 +1,13 @@
 #include "core/crypto/decrypt_pipeline.hpp"
 
+#include "core/crypto/plaintext_buffers.hpp"
 #include "core/crypto/sha256.hpp"
 #include "core/crypto/tree_hash.hpp"
 #include "core/util/channel.hpp"
 #include "core/util/error.hpp"
 
-#include <openssl/crypto.h>
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <map>
 #include <memory>
@@ -49,37 +48,6 @@ class FirstError {
   private:
     std::mutex m_mutex;
     std::exception_ptr m_error;
-};
-
-// Plaintext buffers, reused block after block, wiped when the pipeline ends
-// however it ends. Not zeroed at allocation: only the bytes written are
-// touched (and wiped), so a small object costs no 8 MiB of page faults.
-class PlaintextBuffers {
-  public:
-    explicit PlaintextBuffers(size_t bytes_each) : m_bytes_each(bytes_each) {
-        for (auto& b : m_buffers)
-            b = std::make_unique_for_overwrite<std::byte[]>(bytes_each);
-    }
-    ~PlaintextBuffers() {
-        for (size_t i = 0; i < k_blocks; ++i)
-            OPENSSL_cleanse(m_buffers[i].get(), m_used[i]);
-    }
-    PlaintextBuffers(const PlaintextBuffers&) = delete;
-    PlaintextBuffers& operator=(const PlaintextBuffers&) = delete;
-
-    std::span<std::byte> room(size_t buffer, size_t from) {
-        return {m_buffers[buffer].get() + from, m_bytes_each - from};
-    }
-    // Records that bytes [0, end) of `buffer` may hold plaintext.
-    void used(size_t buffer, size_t end) { m_used[buffer] = std::max(m_used[buffer], end); }
-    std::span<const std::byte> block(const Block& b) const {
-        return {m_buffers[b.buffer].get(), b.size};
-    }
-
-  private:
-    size_t m_bytes_each;
-    std::array<std::unique_ptr<std::byte[]>, k_blocks> m_buffers;
-    std::array<size_t, k_blocks> m_used{};
 };
 
 // What the hash stage computes. hash() may be called from several threads
@@ -159,8 +127,8 @@ class Pipeline {
     Pipeline(const SecretKey& key, const std::string& uid, const std::filesystem::path& ciphertext,
              std::unique_ptr<BlockHash> hash, uint64_t sink_limit)
         : m_decryptor(key, uid, ciphertext),
-          m_buffers(std::max<size_t>(1, k_block_target / m_decryptor.segment_size()) *
-                    m_decryptor.segment_size()),
+          m_buffers(k_blocks, std::max<size_t>(1, k_block_target / m_decryptor.segment_size()) *
+                                  m_decryptor.segment_size()),
           m_hash(std::move(hash)), m_sink_limit(sink_limit) {
         for (size_t i = 0; i < k_blocks; ++i)
             m_free.push(i);
@@ -217,7 +185,7 @@ class Pipeline {
         while (const std::optional<Block> b = m_decrypted.pop()) {
             if (b->offset < m_sink_limit) {
                 const size_t n = static_cast<size_t>(std::min<uint64_t>(b->size, m_sink_limit - b->offset));
-                if (n > 0) sink(m_buffers.block(*b).first(n));
+                if (n > 0) sink(m_buffers.filled(b->buffer, n));
             }
             if (!m_written.push(*b)) return;
         }
@@ -226,7 +194,7 @@ class Pipeline {
 
     void hash_blocks() {
         while (const std::optional<Block> b = m_written.pop()) {
-            m_hash->hash(m_buffers.block(*b), b->offset);
+            m_hash->hash(m_buffers.filled(b->buffer, b->size), b->offset);
             if (!m_free.push(b->buffer)) return;
         }
     }
@@ -243,7 +211,7 @@ class Pipeline {
     }
 
     StreamDecryptor m_decryptor;
-    PlaintextBuffers m_buffers;
+    PlaintextBuffers m_buffers; // reused block after block
     std::unique_ptr<BlockHash> m_hash;
     uint64_t m_sink_limit;
     uint64_t m_plaintext_size = 0; // written by the decrypt stage only

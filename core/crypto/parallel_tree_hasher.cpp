@@ -1,10 +1,9 @@
 #include "core/crypto/parallel_tree_hasher.hpp"
 
+#include "core/crypto/plaintext_buffers.hpp"
 #include "core/crypto/sha256.hpp"
 #include "core/util/channel.hpp"
 #include "core/util/error.hpp"
-
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,24 +34,18 @@ struct ParallelTreeHasher::Impl {
     Impl(PlainSha256 p, OrderedSink s, unsigned workers, std::filesystem::path spill_dir)
         : digests(std::make_unique<DigestTable>(std::move(spill_dir))), n_workers(pool_size(workers)), n_slots(2 * n_workers + 2), free(n_slots), work(n_slots),
           ordered(n_slots), plain(p == PlainSha256::yes), sink(std::move(s)), in_order(plain || sink),
-          refs(n_slots), touched(n_slots, 0) {
-        // Not zeroed at allocation: a small file touches only its own bytes.
-        for (size_t i = 0; i < n_slots; ++i) {
-            buffers.push_back(std::make_unique_for_overwrite<std::byte[]>(k_tree_leaf_size));
-            free.push(i);
-        }
+          refs(n_slots), buffers(n_slots, k_tree_leaf_size) {
+        for (size_t i = 0; i < n_slots; ++i) free.push(i);
         for (unsigned i = 0; i < n_workers; ++i) threads.emplace_back([this] { guarded([this] { hash_leaves(); }); });
         if (in_order) threads.emplace_back([this] { guarded([this] { consume_in_order(); }); });
     }
     ~Impl() {
         abort();
         join();
-        // The buffers held plaintext: wipe the bytes each one was filled with.
-        // Wiping whole buffers would touch (and fault in) 1 MiB per slot, a
-        // third of a small save's time. A leaf being filled may hold bytes
-        // a producer wrote but never reported: that buffer is wiped whole.
-        if (has_current) touched[current] = k_tree_leaf_size;
-        for (size_t i = 0; i < n_slots; ++i) OPENSSL_cleanse(buffers[i].get(), touched[i]);
+        // `buffers` wipes the bytes each leaf was filled with. A leaf being
+        // filled may hold bytes a producer wrote into room() but never
+        // reported: that buffer is wiped whole.
+        if (has_current) buffers.used(current, k_tree_leaf_size);
     }
 
     template <class F> void guarded(F&& body) {
@@ -85,7 +78,7 @@ struct ParallelTreeHasher::Impl {
 
     void hash_leaves() {
         while (const std::optional<Leaf> leaf = work.pop()) {
-            const Digest d = tree_leaf_hash({buffers[leaf->slot].get(), leaf->size});
+            const Digest d = tree_leaf_hash(buffers.filled(leaf->slot, leaf->size));
             {
                 std::lock_guard lock(mutex);
                 digests->set(leaf->index, d);
@@ -97,7 +90,7 @@ struct ParallelTreeHasher::Impl {
     // Leaves arrive here in order (one producer, FIFO, one consumer).
     void consume_in_order() {
         while (const std::optional<Leaf> leaf = ordered.pop()) {
-            const std::span<const std::byte> data{buffers[leaf->slot].get(), leaf->size};
+            const std::span<const std::byte> data = buffers.filled(leaf->slot, leaf->size);
             if (plain) sha.update(data);
             if (sink && !data.empty()) sink(data);
             release(leaf->slot);
@@ -123,12 +116,12 @@ struct ParallelTreeHasher::Impl {
             current = *slot;
             has_current = true;
         }
-        return {buffers[current].get() + used, k_tree_leaf_size - used};
+        return buffers.room(current, used);
     }
 
     void filled(size_t n) {
         used += n;
-        touched[current] = std::max(touched[current], used);
+        buffers.used(current, used);
         if (used == k_tree_leaf_size) dispatch();
     }
 
@@ -158,14 +151,13 @@ struct ParallelTreeHasher::Impl {
     std::unique_ptr<DigestTable> digests;
     unsigned n_workers;
     size_t n_slots;
-    std::vector<std::unique_ptr<std::byte[]>> buffers;
     Channel<size_t> free;
     Channel<Leaf> work, ordered;
     bool plain;
     OrderedSink sink;
     bool in_order;
     std::vector<std::atomic<int>> refs;
-    std::vector<size_t> touched; // per slot: how many leading bytes ever held content
+    PlaintextBuffers buffers; // a leaf each; wipes what they held
     Sha256 sha;
     std::mutex mutex;
     std::exception_ptr error;
