@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
+#include <vector>
 #include <string>
 
 namespace {
@@ -63,7 +64,8 @@ int main(int argc, char** argv) {
         auto t = std::chrono::steady_clock::now();
         for (long i = 0; i < rounds; ++i) (void)cairn::audit::check_host_head(*catalog, dir);
         std::printf("host head check: %.3f ms per command\n", since(t) * 1000 / static_cast<double>(rounds));
-        const auto rows = cairn::catalog::sealed_artifacts(*catalog);
+        std::vector<cairn::catalog::ArtifactRow> rows;
+        cairn::catalog::for_each_sealed_artifact(*catalog, [&](const cairn::catalog::ArtifactRow& row) { rows.push_back(row); });
         if (rows.empty()) return 0;
         t = std::chrono::steady_clock::now();
         for (long i = 0; i < rounds; ++i) cairn::artifact::require_sealed(*catalog, rows[static_cast<size_t>(i) % rows.size()]);

@@ -40,13 +40,15 @@ struct KeyObjectChanges {
 int64_t rewrap_artifacts(Instance& inst, const keys::KeyRing& from, const keys::KeyRing& to,
                          KeyObjectChanges& changes) {
     catalog::Catalog& catalog = inst.catalog();
-    std::vector<catalog::ArtifactRow> rows = catalog::sealed_artifacts(catalog);
-    for (const auto& row : rows)
+    // Every MAC is checked before any key is rewrapped.
+    catalog::for_each_sealed_artifact(catalog, [&](const catalog::ArtifactRow& row) {
         artifact::require_wrap_mac(catalog, row, "nothing was rotated; run 'cairn audit verify' and restore .cairn/ from a backup");
+    });
     sql::Statement update(catalog.sql(),
                              "UPDATE artifact SET wrapped_key = ?, key_id = ? WHERE id = ?");
     const bool in_objects = artifact::keys_in_objects(catalog);
-    for (auto& row : rows) {
+    int64_t rewrapped = 0;
+    catalog::for_each_sealed_artifact(catalog, [&](catalog::ArtifactRow& row) {
         const bool had_object = artifact::is_key_reference(row.wrapped_key);
         const std::string old_object = had_object ? artifact::key_object_name(row.object_name, row.key_id) : "";
         std::string wrapped = keys::rewrap(artifact::wrapped_data_key(inst, row), from, to);
@@ -70,8 +72,9 @@ int64_t rewrap_artifacts(Instance& inst, const keys::KeyRing& from, const keys::
         update.exec();
         update.reset();
         artifact::stamp_wrap_mac(catalog, row);
-    }
-    return static_cast<int64_t>(rows.size());
+        ++rewrapped;
+    });
+    return rewrapped;
 }
 
 // Removes key objects; a name that cannot be removed stays for

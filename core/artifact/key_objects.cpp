@@ -83,8 +83,8 @@ int64_t move_keys_to_objects(Instance& inst, std::vector<std::string>& written) 
     catalog::Catalog& catalog = inst.catalog();
     sql::Statement update(catalog.sql(), "UPDATE artifact SET wrapped_key = ? WHERE id = ?");
     int64_t moved = 0;
-    for (auto& row : catalog::sealed_artifacts(catalog)) {
-        if (is_key_reference(row.wrapped_key)) continue;
+    catalog::for_each_sealed_artifact(catalog, [&](catalog::ArtifactRow& row) {
+        if (is_key_reference(row.wrapped_key)) return;
         require_wrap_mac(catalog, row, "nothing was moved; run 'cairn audit verify' and restore .cairn/ from a backup");
         const std::string name = key_object_name(row.object_name, row.key_id);
         written.push_back(name);
@@ -95,7 +95,7 @@ int64_t move_keys_to_objects(Instance& inst, std::vector<std::string>& written) 
         update.reset();
         stamp_wrap_mac(catalog, row);
         ++moved;
-    }
+    });
     return moved;
 }
 

@@ -88,16 +88,16 @@ int64_t seal_pending_artifacts(catalog::Catalog& catalog, const Actor& actor) {
     catalog.write_transaction([&] {
         if (!catalog::seals_pending(catalog)) return; // another process did it meanwhile
         const auto events = audit::all_sealed_events(catalog);
-        for (const auto& row : catalog::sealed_artifacts(catalog)) {
+        catalog::for_each_sealed_artifact(catalog, [&](const catalog::ArtifactRow& row) {
             // A row some event sealed was saved by this version, with its
             // wrap MAC: a missing one is tampering, never stamped here.
-            if (events.contains(row.uid)) continue;
+            if (events.contains(row.uid)) return;
             if (catalog::wrap_mac(catalog, row.id).empty()) stamp_wrap_mac(catalog, row);
             audit::Event e{"artifact.seal", {row.uid}, "ok", std::nullopt, {{"reason", "saved before seals"}}};
             e.seal = row_seal(row);
             audit::append(catalog, actor, e);
             ++sealed;
-        }
+        });
         catalog::clear_seals_pending(catalog);
     });
     return sealed;
@@ -108,19 +108,19 @@ SealReport check_all_seals(catalog::Catalog& catalog) {
     const auto events = audit::all_sealed_events(catalog);
     const bool pending = catalog::seals_pending(catalog);
     static const std::vector<audit::SealedEvent> k_none;
-    for (const auto& row : catalog::sealed_artifacts(catalog)) {
+    catalog::for_each_sealed_artifact(catalog, [&](const catalog::ArtifactRow& row) {
+        if (!r.problem.empty()) return; // the first problem is the report
         ++r.artifacts;
         const auto it = events.find(row.uid);
         // Saved before seals, and no command has opened the instance for
         // writing since the upgrade (verify itself never writes).
         if (pending && it == events.end() && catalog::wrap_mac(catalog, row.id).empty()) {
             ++r.unsealed;
-            continue;
+            return;
         }
         r.problem = wrap_problem(catalog, row);
         if (r.problem.empty()) r.problem = seal_problem(row, it == events.end() ? k_none : it->second);
-        if (!r.problem.empty()) return r;
-    }
+    });
     return r;
 }
 

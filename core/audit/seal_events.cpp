@@ -89,11 +89,11 @@ std::map<std::string, std::vector<SealedEvent>> all_sealed_events(catalog::Catal
 std::vector<std::pair<std::string, Seal>> seals_to_carry(catalog::Catalog& catalog, int64_t last_pruned) {
     const auto events = all_sealed_events(catalog);
     std::vector<std::pair<std::string, Seal>> out;
-    for (const auto& row : catalog::sealed_artifacts(catalog)) {
+    catalog::for_each_sealed_artifact(catalog, [&](const catalog::ArtifactRow& row) {
         const auto it = events.find(row.uid);
-        if (it == events.end() || it->second.back().seq > last_pruned) continue;
+        if (it == events.end() || it->second.back().seq > last_pruned) return;
         out.emplace_back(it->first, it->second.back().seal);
-    }
+    });
     return out;
 }
 

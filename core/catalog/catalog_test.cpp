@@ -1,6 +1,7 @@
 #include "core/catalog/artifacts.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/catalog/copy_rows.hpp"
+#include "core/catalog/seals.hpp"
 #include "core/catalog/pending_uploads.hpp"
 #include "core/catalog/testing.hpp"
 #include "core/util/error.hpp"
@@ -197,6 +198,47 @@ TEST_SUITE("core::catalog::db::transactions") {
         CHECK_FALSE(b.executeStep());
         CHECK(compared == k_rows);
         CHECK(catalog::instance_info(*to.c, "test_copied") == std::optional<std::string>("yes"));
+    }
+
+    // Rows come a page at a time: more than a page, in id order, each once,
+    // only those holding a wrapped key, and the visitor may update rows
+    // (key rotation and catalog migrate rewrite the row they are given).
+    TEST_CASE("for_each_sealed_artifact: every sealed row once, in order, across pages") {
+        FreshCatalog fresh;
+        auto& c = fresh.c;
+        const int64_t k_rows = 2 * catalog::k_sealed_page + 345;
+        std::vector<int64_t> sealed;
+        c->write_transaction([&] {
+            c->sql().execute("INSERT INTO storage (url, created_at) VALUES ('/paged', 0)");
+            sql::Statement q(c->sql(), "INSERT INTO artifact (uid, key, version, kind, size, storage_id, wrapped_key, key_id,"
+                                       " state, created_at) VALUES (?, ?, 1, 'file', 1, (SELECT id FROM storage WHERE url = '/paged'),"
+                                       " ?, 'k1', ?, 0)");
+            const std::byte wrapped[] = {std::byte{1}, std::byte{2}};
+            for (int64_t i = 0; i < k_rows; ++i) {
+                const bool has_key = i % 10 != 3; // a purged artifact's row keeps no key
+                q.bind(1, "u" + std::to_string(i));
+                q.bind(2, "paged/" + std::to_string(i));
+                if (has_key) q.bind(3, std::span<const std::byte>(wrapped)); else q.bind(3);
+                q.bind(4, has_key ? "active" : "deleted");
+                q.exec();
+                q.reset();
+            }
+            sql::Statement ids(c->sql(), "SELECT id FROM artifact WHERE wrapped_key IS NOT NULL ORDER BY id");
+            while (ids.executeStep()) sealed.push_back(ids.getColumn(0).getInt64());
+        });
+        REQUIRE(static_cast<int64_t>(sealed.size()) > 2 * catalog::k_sealed_page);
+        std::vector<int64_t> visited;
+        c->write_transaction([&] {
+            catalog::for_each_sealed_artifact(*c, [&](catalog::ArtifactRow& row) {
+                visited.push_back(row.id);
+                sql::Statement update(c->sql(), "UPDATE artifact SET key_id = 'k2' WHERE id = ?");
+                update.bind(1, row.id);
+                update.exec();
+            });
+        });
+        CHECK(visited == sealed);
+        CHECK(catalog::testing::query_int(*c, "SELECT COUNT(*) FROM artifact WHERE key_id = 'k2'") ==
+              static_cast<int64_t>(sealed.size()));
     }
 
     // A write-once value is read once; a value read inside a transaction

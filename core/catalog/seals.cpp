@@ -1,5 +1,7 @@
 #include "core/catalog/seals.hpp"
 
+#include <limits>
+
 namespace cairn::catalog {
 
 std::vector<std::byte> wrap_mac(Catalog& c, int64_t artifact_id) {
@@ -17,13 +19,23 @@ void set_wrap_mac(Catalog& c, int64_t artifact_id, std::span<const std::byte> ma
     q.exec();
 }
 
-std::vector<ArtifactRow> sealed_artifacts(Catalog& c) {
-    sql::Statement q(c.sql(), std::string("SELECT ") + k_artifact_columns +
-                                    " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
-                                    " WHERE a.wrapped_key IS NOT NULL ORDER BY a.id");
-    std::vector<ArtifactRow> out;
-    while (q.executeStep()) out.push_back(read_artifact(q));
-    return out;
+void for_each_sealed_artifact(Catalog& c, const std::function<void(ArtifactRow&)>& visit) {
+    const std::string sql = std::string("SELECT ") + k_artifact_columns +
+                            " FROM artifact a LEFT JOIN storage s ON s.id = a.storage_id"
+                            " WHERE a.wrapped_key IS NOT NULL AND a.id > ? ORDER BY a.id LIMIT ?";
+    std::vector<ArtifactRow> page;
+    int64_t after = std::numeric_limits<int64_t>::min();
+    do {
+        page.clear();
+        {
+            sql::Statement q(c.sql(), sql);
+            q.bind(1, after);
+            q.bind(2, k_sealed_page);
+            while (q.executeStep()) page.push_back(read_artifact(q));
+        }
+        if (!page.empty()) after = page.back().id;
+        for (ArtifactRow& row : page) visit(row);
+    } while (static_cast<int64_t>(page.size()) == k_sealed_page);
 }
 
 bool seals_pending(Catalog& c) { return instance_info(c, k_seals_setting) == std::optional<std::string>("pending"); }

@@ -6,6 +6,7 @@
 #include "core/catalog/catalog.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,9 +18,15 @@ namespace cairn::catalog {
 std::vector<std::byte> wrap_mac(Catalog& c, int64_t artifact_id);
 void set_wrap_mac(Catalog& c, int64_t artifact_id, std::span<const std::byte> mac);
 
-// Every artifact that still holds a wrapped data key (active or awaiting
-// purge): the rows whose seals must hold. Ordered by id.
-std::vector<ArtifactRow> sealed_artifacts(Catalog& c);
+// Calls `visit` with every artifact that still holds a wrapped data key
+// (active or awaiting purge): the rows whose seals must hold, in id order.
+// Rows are read a page at a time, so memory stays flat however many the
+// catalog holds (a million rows at once took about a gigabyte), and no query
+// is open while `visit` runs: it may run statements on `c`, and change the
+// row it is given. Within one transaction it sees one consistent set.
+void for_each_sealed_artifact(Catalog& c, const std::function<void(ArtifactRow&)>& visit);
+// The rows for_each_sealed_artifact() reads at a time.
+inline constexpr int64_t k_sealed_page = 1000;
 
 // instance_info 'artifact_seals' is 'pending' after the migration that
 // added seals, on a catalog that already held artifacts.
