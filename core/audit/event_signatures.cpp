@@ -243,7 +243,8 @@ std::optional<SignatureFailure> check_event_signatures(catalog::Catalog& catalog
     // Grants before `from` register keys too (an SQLite instance migrated to
     // PostgreSQL): the chain, already verified, vouches for them.
     sql::Statement q(catalog.sql(),
-                     "SELECT seq, credential, action, result, details, chain, signer, signature FROM audit_event ORDER BY seq");
+                     "SELECT seq, credential, action, result, details, chain, signer, signature FROM audit_event ORDER BY seq",
+                     sql::Rows::paged);
     while (q.executeStep()) {
         const int64_t seq = q.getColumn(0).getInt64();
         const std::string action = q.getColumn(2).getString();

@@ -47,7 +47,7 @@ namespace {
 
 // Steps `sql` (two columns: an integer and a text), over a million rows.
 template <class Row> void scan(catalog::Catalog& catalog, const char* sql, Row&& row) {
-    sql::Statement q(catalog.sql(), sql);
+    sql::Statement q(catalog.sql(), sql, sql::Rows::paged);
     while (q.executeStep())
         row(q.getColumn(0).getInt64(), q.getColumn(1).text());
 }

@@ -395,7 +395,8 @@ static VerifyReport verify_snapshot(catalog::Catalog& catalog, const Checkpoint*
         hold.emplace(catalog.db());
     }
     std::optional<ChainValue> head_at_cp;
-    sql::Statement q(catalog.sql(), "SELECT " + std::string(k_event_columns) + " FROM audit_event ORDER BY seq");
+    sql::Statement q(catalog.sql(), "SELECT " + std::string(k_event_columns) + " FROM audit_event ORDER BY seq",
+                     sql::Rows::paged);
     // This thread reads and serialises rows (SQLite wants one thread per
     // connection); the checker hashes them. A gap in seq is found here, a bad
     // digest or MAC there; whichever comes first in the log is reported.

@@ -154,6 +154,51 @@ TEST_SUITE("core::catalog::db") {
         });
     }
 
+    // Rows::paged: every row, in order, across pages (the last one short);
+    // other statements run while it is open; on PostgreSQL inside a
+    // transaction a cursor holds the rest (pg_cursors shows it), outside
+    // one the rows come at once.
+    TEST_CASE("statements: paged rows, the same rows a page at a time") {
+        on_each_catalog([](Connection& c) {
+            make_table(c);
+            const int k_rows = 2 * k_page_rows + 345;
+            c.execute("BEGIN");
+            Statement ins(c, "INSERT INTO item (name, n) VALUES (?, ?)");
+            for (int i = 0; i < k_rows; ++i) {
+                ins.reset();
+                ins.bind(1, "r" + std::to_string(i));
+                ins.bind(2, i);
+                ins.exec();
+            }
+            c.execute("COMMIT");
+            const bool pg = c.dialect() == Dialect::postgresql;
+            for (const bool in_transaction : {true, false}) {
+                INFO("in a transaction: " << in_transaction);
+                if (in_transaction) c.execute("BEGIN");
+                Statement paged(c, "SELECT n, name FROM item ORDER BY n", Rows::paged);
+                int seen = 0;
+                bool cursor_seen = false;
+                while (paged.executeStep()) {
+                    CHECK(paged.getColumn(0).getInt64() == seen);
+                    CHECK(paged.getColumn(1).getString() == "r" + std::to_string(seen));
+                    if (seen == k_page_rows + 7) {
+                        Statement other(c, pg ? "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'cairn\\_rows\\_%'" : "SELECT COUNT(*) FROM item");
+                        REQUIRE(other.executeStep());
+                        cursor_seen = other.getColumn(0).getInt64() > 0;
+                    }
+                    ++seen;
+                }
+                CHECK(seen == k_rows);
+                if (pg) CHECK_MESSAGE(cursor_seen == in_transaction, "in_transaction=" << in_transaction << " seen=" << cursor_seen);
+                // Run again from the start after a reset.
+                paged.reset();
+                REQUIRE(paged.executeStep());
+                CHECK(paged.getColumn(0).getInt64() == 0);
+                if (in_transaction) c.execute("COMMIT");
+            }
+        });
+    }
+
     TEST_CASE("postgresql: errors carry their SQLSTATE and documented exit codes") {
         const char* pg = std::getenv("CAIRN_TEST_PG");
         if (!pg || !*pg) return;

@@ -7,6 +7,7 @@
 #include "core/util/utf8.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -125,19 +126,28 @@ public:
         set(i, std::string(reinterpret_cast<const char*>(v.data()), v.size()), 1, k_bytea);
     }
 
+    void page_rows() override { m_paged = true; }
+
     bool step() override {
-        if (!m_executed) execute();
+        if (!m_executed) execute(m_paged);
         ++m_row;
         m_blobs.clear();
+        if (m_row < libpq().ntuples(m_result.get())) return true;
+        if (!m_more) return false;
+        fetch_page();
+        m_row = 0;
         return m_row < libpq().ntuples(m_result.get());
     }
     int64_t run() override {
-        execute();
+        execute(false);
         const char* n = libpq().cmd_tuples(m_result.get());
         return n && *n ? std::stoll(n) : 0;
     }
+    // A cursor is not closed here: it goes with its transaction, and a CLOSE
+    // after that transaction ended would fail (and abort the next one).
     void reset() override {
         m_executed = false;
+        m_more = false;
         m_result = PgResult();
         m_row = -1;
         m_blobs.clear();
@@ -203,17 +213,33 @@ private:
         m_types[static_cast<size_t>(i - 1)] = type;
     }
 
-    void execute() {
+    // Runs the statement; `paged` inside a transaction: declares a cursor
+    // for it and fetches the first page (Rows::paged).
+    void execute(bool paged) {
         std::vector<const char*> values;
         std::vector<int> lengths;
         for (const auto& v : m_values) {
             values.push_back(v ? v->data() : nullptr);
             lengths.push_back(v ? static_cast<int>(v->size()) : 0);
         }
-        m_result = checked(m_conn, libpq().exec_params(m_conn, m_sql.sql.c_str(), m_sql.n_params, m_types.data(),
-                                                       values.data(), lengths.data(), m_formats.data(), 0));
+        const auto& pq = libpq();
+        const bool cursor = paged && pq.transaction_status(m_conn) == PQTRANS_INTRANS;
+        m_cursor = cursor ? "cairn_rows_" + std::to_string(++s_cursors) : "";
+        const std::string sql = cursor ? "DECLARE " + m_cursor + " NO SCROLL CURSOR FOR " + m_sql.sql : m_sql.sql;
+        m_result = checked(m_conn, pq.exec_params(m_conn, sql.c_str(), m_sql.n_params, m_types.data(), values.data(),
+                                                  lengths.data(), m_formats.data(), 0));
         m_executed = true;
+        m_more = false;
+        if (cursor) fetch_page();
         m_row = -1;
+        m_blobs.clear();
+    }
+
+    // The next page of the open cursor; m_more: it was a full page.
+    void fetch_page() {
+        const std::string fetch = "FETCH FORWARD " + std::to_string(k_page_rows) + " FROM " + m_cursor;
+        m_result = checked(m_conn, libpq().exec(m_conn, fetch.c_str()));
+        m_more = libpq().ntuples(m_result.get()) == k_page_rows;
         m_blobs.clear();
     }
 
@@ -232,6 +258,10 @@ private:
     PgResult m_result;
     bool m_executed = false;
     int m_row = -1;
+    bool m_paged = false;  // Rows::paged
+    std::string m_cursor;  // the open cursor's name, when paged
+    bool m_more = false;   // the cursor may hold more rows
+    static inline std::atomic<uint64_t> s_cursors = 0; // names cursors uniquely in a process
     mutable std::map<int, std::optional<std::vector<std::byte>>> m_blobs;
 };
 

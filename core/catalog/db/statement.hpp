@@ -31,10 +31,21 @@ struct Value {
     std::string_view bytes;
 };
 
+// How a query's rows reach the client. `all`: at once (on PostgreSQL the
+// whole result in one round trip, held in memory). `paged`: a page at a
+// time, for scans of a whole table (audit verify over millions of events),
+// so memory stays flat whatever the table's size: on PostgreSQL, inside a
+// transaction, through a cursor (a round trip per page of k_page_rows);
+// outside one, at once. SQLite steps row by row either way.
+enum class Rows { all, paged };
+inline constexpr int k_page_rows = 1000;
+
 // What a prepared statement does; each connection type implements it.
 class StatementImpl {
 public:
     virtual ~StatementImpl() = default;
+    // Rows::paged (before the first step); a no-op where rows come one by one.
+    virtual void page_rows() {}
     // Parameters are 1-based; a name is given without its ':'.
     virtual int index_of(std::string_view name) const = 0;
     virtual void bind_null(int index) = 0;
@@ -94,7 +105,9 @@ private:
 
 class Statement {
 public:
-    Statement(Connection& c, std::string_view sql) : m_impl(c.prepare(sql)) {}
+    Statement(Connection& c, std::string_view sql, Rows rows = Rows::all) : m_impl(c.prepare(sql)) {
+        if (rows == Rows::paged) m_impl->page_rows();
+    }
 
     void bind(int index) { m_impl->bind_null(index); }
     void bind(int index, int value) { m_impl->bind_int(index, value); }
