@@ -92,6 +92,9 @@ t0=$(now)
 echo "  sealed them (an artifact.seal event each) in $(ms "$t0" "$(now)") ms"
 uid=$(sed -n 's/^worst-case uid: //p' lineage.out)
 cp -a biglite bigpg
+# The copy keeps its own store: config.yaml named the original's.
+sed -i "s#^  url: $work/biglite/.cairn/storage\$#  url: $work/bigpg/.cairn/storage#" bigpg/.cairn/config.yaml
+grep -q "^  url: $work/bigpg/.cairn/storage$" bigpg/.cairn/config.yaml || { echo "bigpg still names biglite's store" >&2; exit 1; }
 t0=$(now)
 "$cairn" --instance bigpg catalog migrate --to "$(url big)" --allow-plain-catalog >/dev/null
 echo "  catalog migrate to PostgreSQL: $(ms "$t0" "$(now)") ms"
