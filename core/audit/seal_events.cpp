@@ -79,7 +79,7 @@ std::vector<SealedEvent> sealed_events_of(catalog::Catalog& catalog, const std::
 std::map<std::string, std::vector<SealedEvent>> all_sealed_events(catalog::Catalog& catalog) {
     sql::Statement q(catalog.sql(),
                         "SELECT seq, action, targets, seal FROM audit_event WHERE seal IS NOT NULL ORDER BY seq",
-                     sql::Rows::paged);
+                        sql::Rows::paged);
     std::map<std::string, std::vector<SealedEvent>> out;
     while (q.executeStep())
         out[first_target(q.getColumn(2).getString())].push_back(

@@ -6,7 +6,6 @@
 #include "core/util/channel.hpp"
 #include "core/util/error.hpp"
 
-
 #include <algorithm>
 #include <exception>
 #include <map>
